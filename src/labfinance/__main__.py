@@ -1,0 +1,3 @@
+from labfinance.cli import main
+
+main()
