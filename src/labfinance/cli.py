@@ -1,0 +1,172 @@
+"""The ``labfinance`` command: a thin layer over the library.
+
+Each command parses its options, calls the library and prints. Bad input (an invalid scenario, an
+output that exists, an unknown option) exits with status 2 and a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from labfinance import __version__
+from labfinance.loader import ScenarioError, load, parse_set, with_overrides
+from labfinance.output import OutputError, check_writable, write_atomically, write_text
+
+DEFAULT_SEED = 20261127
+DEFAULT_DRAWS = 10_000
+
+
+def _fail(messages: list[str]) -> None:
+    for message in messages:
+        click.echo(message, err=True)
+    sys.exit(2)
+
+
+def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into exit status 2, and anything unexpected into status 1."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ScenarioError as exc:
+            _fail(exc.messages)
+        except OutputError as exc:
+            _fail([f"labfinance: {exc}"])
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # an internal error: say so plainly, details on request
+            click.echo(f"labfinance: internal error: {type(exc).__name__}: {exc}", err=True)
+            if os.environ.get("LABFINANCE_DEBUG"):
+                traceback.print_exc()
+            else:
+                click.echo("(set LABFINANCE_DEBUG=1 to see the traceback; please report it)",
+                           err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="labfinance")
+def main() -> None:
+    """Business case and financing plan for smart safety & security initiatives."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@guarded
+def validate(files: tuple[str, ...]) -> None:
+    """Check scenario FILES; print 'FILE: ok' or every problem (exit 2 if any file fails)."""
+    failed = False
+    for name in files:
+        try:
+            load(name)
+        except ScenarioError as exc:
+            failed = True
+            for message in exc.messages:
+                click.echo(message, err=True)
+        else:
+            click.echo(f"{name}: ok")
+    if failed:
+        sys.exit(2)
+
+
+@main.command()
+@guarded
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editors)."""
+    from labfinance.schema import scenario_schema
+
+    click.echo(json.dumps(scenario_schema(), indent=2))
+
+
+def _templates() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("labfinance") / "templates"))
+
+
+@main.command()
+@click.argument("name")
+@click.option("--template", "-t", default="blank", show_default=True,
+              help="Starter from templates/: blank, eu-pilot or fee-service.")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@guarded
+def new(name: str, template: str, force: bool) -> None:
+    """Start a scenario file NAME(.yaml) from a template."""
+    from labfinance.templates_text import starter
+
+    target = Path(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
+    text = starter(_templates(), template, Path(name).stem)
+    write_text(target, text, force)
+    click.echo(f"{target}: written from template '{template}'; check it with "
+               f"`labfinance validate {target}`")
+
+
+def _outputs(file: str, output: str | None, json_path: str | None) -> str | None:
+    if output is None and json_path is None:
+        return Path(file).stem + ".xlsx"
+    return output
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", "output", metavar="OUT.xlsx", help="Write the workbook here.")
+@click.option("--json", "json_path", metavar="PATH|-", help="Write the results as JSON ('-': stdout).")
+@click.option("--draws", type=click.IntRange(min=0), default=DEFAULT_DRAWS, show_default=True,
+              help="Monte Carlo draws (0 skips Monte Carlo).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Seed of the Monte Carlo draws.")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+              help="Override one parameter (repeatable), e.g. --set discount_rate=0.03.")
+@click.option("--variant", metavar="NAME", help="Evaluate a named variant instead of the base case.")
+@click.option("--metric", "extra_metrics", multiple=True, metavar="NAME",
+              help="Add a metric to the tornado (repeatable).")
+@click.option("--force", is_flag=True, help="Replace existing output files.")
+@guarded
+def run(file: str, output: str | None, json_path: str | None, draws: int, seed: int,
+        sets: tuple[str, ...], variant: str | None, extra_metrics: tuple[str, ...],
+        force: bool) -> None:
+    """Evaluate one scenario FILE: summary, workbook (-o) and JSON (--json)."""
+    from labfinance.analysis import analyse
+    from labfinance.report import results_json, summary_lines
+
+    overrides = [parse_set(option) for option in sets]
+    loaded = load(file)
+    scenario = with_overrides(loaded, variant, overrides)
+    workbook = _outputs(file, output, json_path)
+    for target in (workbook, json_path if json_path not in (None, "-") else None):
+        if target is not None:
+            check_writable(target, force)
+
+    analysis = analyse(loaded, scenario, variant=variant, overrides=dict(overrides), draws=draws,
+                       seed=seed, extra_metrics=extra_metrics)
+    results = analysis.results
+    echo_summary = (lambda line: click.echo(line, err=True)) if json_path == "-" else click.echo
+    for line in summary_lines(results) + analysis.summary_lines():
+        echo_summary(line)
+
+    if workbook is not None:
+        from labfinance.excel import write_workbook
+
+        write_atomically(workbook, lambda temp: write_workbook(analysis, temp), force)
+        echo_summary(f"workbook: {workbook}")
+    if json_path is not None:
+        doc = results_json(results, path=loaded.path, sha256=loaded.document.sha256,
+                           variant=variant, overrides=dict(overrides), extra=analysis.json())
+        text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+        if json_path == "-":
+            click.echo(text, nl=False)
+        else:
+            write_text(json_path, text, force)
+            echo_summary(f"json: {json_path}")
