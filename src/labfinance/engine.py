@@ -86,8 +86,9 @@ class _Case:
         self.inflation = params.get("inflation", s.inflation)
 
     def full(self, value: Any, n: int | None = None) -> np.ndarray:
-        """``value`` broadcast to ``(draws, n)``."""
-        return np.broadcast_to(value, (self.D, self.Y if n is None else n)).astype(float)
+        """``value`` broadcast to ``(draws, n)``: a read-only view, no copy, where it is the
+        same for every draw."""
+        return np.broadcast_to(np.asarray(value, dtype=float), (self.D, self.Y if n is None else n))
 
     def price(self, path: str, escalation: float, n: int | None = None) -> Any:
         esc = self.P.get(f"{path}.escalation", escalation)
@@ -356,6 +357,20 @@ def _loan(c: _Case, loan: Loan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # ----------------------------------------------------------------------------- metrics
 
 
+def _rate_and_factors(rate: Any, D: int, Y: int) -> tuple[np.ndarray, np.ndarray]:
+    """A case rate as a ``(draws,)`` array, and its discount factors ``(1 or draws, years)``."""
+    column = np.asarray(rate, dtype=float).reshape(-1)
+    factors = (1 + column)[:, None] ** -np.arange(Y, dtype=float)
+    return np.broadcast_to(column, (D,)), factors
+
+
+def _present_value(values: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """PV of ``(draws, years)`` values with ``(1 or draws, years)`` discount factors."""
+    if factors.shape[0] == 1:
+        return np.asarray(values, dtype=float) @ factors[0]
+    return np.einsum("dy,dy->d", values, factors)
+
+
 def _zero_small(x: np.ndarray) -> np.ndarray:
     return np.where(np.abs(x) < ZERO, 0.0, x)
 
@@ -413,12 +428,12 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
         "cash_releasing_benefits": cash_releasing_row, "residual_value": residual_row,
     }
 
-    financial_rate = np.broadcast_to(
-        case_rate(P.get("discount_rate", s.discount_rate), c.inflation, c.nominal), (D, 1))[:, 0]
-    social_rate = np.broadcast_to(case_rate(
-        P.get("social_discount_rate", P.get("discount_rate", s.discount_rate)
-              if s.social_discount_rate is None else s.social_discount_rate),
-        c.inflation, c.nominal), (D, 1))[:, 0]
+    financial_rate, financial_df = _rate_and_factors(
+        case_rate(P.get("discount_rate", s.discount_rate), c.inflation, c.nominal), D, Y)
+    social = (P.get("social_discount_rate", P.get("discount_rate", s.discount_rate))
+              if s.social_discount_rate is None
+              else P.get("social_discount_rate", s.social_discount_rate))
+    social_rate, social_df = _rate_and_factors(case_rate(social, c.inflation, c.nominal), D, Y)
     inflation = np.broadcast_to(c.inflation if c.nominal else 0.0, (D, 1))[:, 0]
 
     m: dict[str, np.ndarray] = {}
@@ -435,27 +450,27 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
     m["peak_cash_need"] = _zero_small(np.maximum(0.0, -cumulative.min(axis=-1)))
     m["first_shortfall_year"] = _year_or_nan(fm.first_index_below(cumulative, -ZERO), s.start_year)
 
-    financial = everything.revenue + residual_row - cost_row
-    m["financial_npv"] = fm.present_value(financial, financial_rate)
+    financial = _zero_small(everything.revenue + residual_row - cost_row)
+    m["financial_npv"] = _present_value(financial, financial_df)
     firr = fm.irr(financial, financial_rate)
     m["financial_irr"] = fm.real_rate_from_nominal(firr.rate, inflation)
     m["financial_mirr"] = fm.real_rate_from_nominal(
         fm.mirr(financial, financial_rate, financial_rate), inflation)
     m["funding_gap_rate"] = _funding_gap_rate(costs, everything.revenue, residual_row,
-                                              financial_rate)
+                                              financial_df)
 
-    economic = benefit_row + residual_row - cost_row
-    m["economic_npv"] = fm.present_value(economic, social_rate)
+    economic = _zero_small(benefit_row + residual_row - cost_row)
+    m["economic_npv"] = _present_value(economic, social_df)
     eirr = fm.irr(economic, social_rate)
     m["economic_irr"] = fm.real_rate_from_nominal(eirr.rate, inflation)
-    pv_costs = fm.present_value(cost_row, social_rate)
-    pv_gains = fm.present_value(benefit_row + residual_row, social_rate)
+    pv_costs = _present_value(cost_row, social_df)
+    pv_gains = _present_value(benefit_row + residual_row, social_df)
     with np.errstate(divide="ignore", invalid="ignore"):
         m["bcr"] = np.where(pv_costs > ZERO, pv_gains / np.where(pv_costs > ZERO, pv_costs, 1), np.nan)
     yearly_net = benefit_row - cost_row
     m["payback_year"] = _year_or_nan(
         fm.payback_year_index(np.cumsum(yearly_net, axis=-1), ZERO), s.start_year)
-    discounted = yearly_net * fm.discount_factors(social_rate[:, None], Y).reshape(D, Y)
+    discounted = yearly_net * social_df
     m["discounted_payback_year"] = _year_or_nan(
         fm.payback_year_index(np.cumsum(discounted, axis=-1), ZERO), s.start_year)
 
@@ -464,7 +479,8 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
                        "funding": everything.lines,
                        "benefits": {b.id: b.value for b in benefits}},
                       m, {}, warnings, notes)
-    results.stakeholders = _stakeholders(s, everything, benefits, social_rate, m)
+    if detail:
+        results.stakeholders = _stakeholders(s, everything, benefits, social_df, m)
     if detail:
         _explain(results, financial, economic, firr, eirr, financial_rate, social_rate)
         results.detail = {
@@ -484,26 +500,26 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
 
 
 def _funding_gap_rate(costs: list[_CostLine], revenue: np.ndarray, residual_row: np.ndarray,
-                      rate: np.ndarray) -> np.ndarray:
+                      factors: np.ndarray) -> np.ndarray:
     """EU method (Reg. 480/2014 art. 15-19), contingency excluded: (DIC - DNR) / DIC in 0..1."""
     D = revenue.shape[0]
     capex = [line for line in costs if line.category == "capex"]
     investment = sum((line.before_contingency - line.repurchases for line in capex),
                      np.zeros_like(revenue))
     other = sum((line.before_contingency for line in costs), np.zeros_like(revenue)) - investment
-    dic = fm.present_value(investment, rate)
-    pv_revenue = fm.present_value(revenue, rate)
-    pv_other = fm.present_value(other, rate)
+    dic = _present_value(investment, factors)
+    pv_revenue = _present_value(revenue, factors)
+    pv_other = _present_value(other, factors)
     dnr = pv_revenue - pv_other + np.where(pv_revenue > pv_other,
-                                           fm.present_value(residual_row, rate), 0.0)
+                                           _present_value(residual_row, factors), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = np.clip((dic - dnr) / np.where(dic > ZERO, dic, 1.0), 0.0, 1.0)
     return np.where(dic > ZERO, gap, np.nan) if capex else np.full(D, np.nan)
 
 
-def _stakeholders(s: Scenario, f: _Funding, benefits: list[_BenefitLine], social_rate: np.ndarray,
+def _stakeholders(s: Scenario, f: _Funding, benefits: list[_BenefitLine], social_df: np.ndarray,
                   m: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
-    D = social_rate.shape[0]
+    D = m["total_cost"].shape[0]
     Y = s.years
     zero = np.zeros((D, Y))
     paid = {sid: zero.copy() for sid in s.stakeholders}
@@ -522,11 +538,11 @@ def _stakeholders(s: Scenario, f: _Funding, benefits: list[_BenefitLine], social
         received[b.beneficiary] = received[b.beneficiary] + b.value
         if b.cash_releasing:
             releasing[b.beneficiary] = releasing[b.beneficiary] + b.value
-    pv_received = {sid: fm.present_value(v, social_rate) for sid, v in received.items()}
+    pv_received = {sid: _present_value(v, social_df) for sid, v in received.items()}
     weights_total = sum((np.maximum(v, 0) for v in pv_received.values()), np.zeros(D))
     out = {}
     for sid in s.stakeholders:
-        pv_paid = fm.present_value(paid[sid], social_rate)
+        pv_paid = _present_value(paid[sid], social_df)
         with np.errstate(divide="ignore", invalid="ignore"):
             weight = np.where(weights_total > ZERO,
                               np.maximum(pv_received[sid], 0) / np.where(weights_total > ZERO,
@@ -538,7 +554,7 @@ def _stakeholders(s: Scenario, f: _Funding, benefits: list[_BenefitLine], social
             "benefits_received": received[sid].sum(axis=-1),
             "benefits_received_pv": pv_received[sid],
             "cash_releasing_received": releasing[sid].sum(axis=-1),
-            "cash_releasing_received_pv": fm.present_value(releasing[sid], social_rate),
+            "cash_releasing_received_pv": _present_value(releasing[sid], social_df),
             "net": pv_received[sid] - pv_paid,
             "fair_share": weight * m["funding_shortfall"],
             "secured_fair_share": weight * m["secured_funding_shortfall"],
