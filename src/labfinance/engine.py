@@ -86,9 +86,13 @@ class _Case:
         self.inflation = params.get("inflation", s.inflation)
 
     def full(self, value: Any, n: int | None = None) -> np.ndarray:
-        """``value`` broadcast to ``(draws, n)``: a read-only view, no copy, where it is the
-        same for every draw."""
-        return np.broadcast_to(np.asarray(value, dtype=float), (self.D, self.Y if n is None else n))
+        """``value`` as a 2-D ``(1 or draws, n)`` array.
+
+        A series that is the same in every draw stays one row, so that sums of many lines cost
+        one row each; only rows that vary by draw are ``draws`` rows long.
+        """
+        arr = np.asarray(value, dtype=float)
+        return arr.reshape(1, -1) if arr.ndim == 1 else arr
 
     def price(self, path: str, escalation: float, n: int | None = None) -> Any:
         esc = self.P.get(f"{path}.escalation", escalation)
@@ -152,7 +156,7 @@ def _costs(c: _Case) -> list[_CostLine]:
         contingency = P.get(f"{path}.contingency",
                             item.contingency if item.contingency is not None else contingency)
         before = c.full(base * pf)
-        residual = np.zeros(c.D)
+        residual: Any = np.zeros(1)
         if item.has_residual_value:
             assert item.life is not None
             t = np.arange(c.Y)
@@ -165,7 +169,7 @@ def _costs(c: _Case) -> list[_CostLine]:
             path = f"funding.{source.id}"
             implied = c.full(c.base_amounts(path, source) * c.price(path, source.escalation))
             lines.append(_CostLine(source.id, source.category or "other", implied, implied,
-                                   np.zeros((c.D, c.Y)), np.zeros(c.D), implied_by=source.id))
+                                   np.zeros((1, c.Y)), np.zeros(1), implied_by=source.id))
     return lines
 
 
@@ -230,17 +234,16 @@ def _funding(c: _Case, costs: list[_CostLine], benefits: list[_BenefitLine],
              taking_part: Mapping[str, Any]) -> _Funding:
     """``taking_part[source id]`` is 1.0/0.0 or a ``(draws, 1)`` column of them."""
     s, P, D, Y = c.s, c.P, c.D, c.Y
-    zeros = np.zeros((D, Y))
-    rows = {"funding": zeros.copy(), "revenue": zeros.copy(), "loan_in": zeros.copy(),
-            "debt_service": zeros.copy()}
-    receivable = np.zeros(D)
-    outstanding = np.zeros(D)
+    zeros = np.zeros((1, Y))
+    rows = dict.fromkeys(("funding", "revenue", "loan_in", "debt_service"), zeros)
+    receivable: Any = np.zeros(1)
+    outstanding: Any = np.zeros(1)
     lines: dict[str, np.ndarray] = {}
     detail: dict[str, np.ndarray] = {}
     cost_by_id = {line.id: line for line in costs}
 
     # in-kind first: rate-based grants are paid on eligible cost less what in-kind covers
-    covered = {line.id: zeros.copy() for line in costs}
+    covered: dict[str, Any] = {line.id: zeros for line in costs}
     for f in s.funding:
         if isinstance(f, InKind):
             inc = taking_part[f.id]
@@ -252,17 +255,18 @@ def _funding(c: _Case, costs: list[_CostLine], benefits: list[_BenefitLine],
                 value = cost_by_id[f.id].cost * inc
                 covered[f.id] = covered[f.id] + value
             else:  # probability 0: left out everywhere
-                value = zeros.copy()
+                value = zeros
             lines[f.id] = c.full(value)
 
     for f in s.funding:
         path = f"funding.{f.id}"
         inc = taking_part[f.id]
         if isinstance(f, InKind):
-            rows["funding"] += lines[f.id]
+            rows["funding"] = rows["funding"] + lines[f.id]
         elif isinstance(f, Contribution | Revenue):
             cash = c.full(c.base_amounts(path, f) * c.price(path, f.escalation) * inc)
-            rows["revenue" if isinstance(f, Revenue) else "funding"] += cash
+            row = "revenue" if isinstance(f, Revenue) else "funding"
+            rows[row] = rows[row] + cash
             lines[f.id] = cash
         elif isinstance(f, Grant):
             lag = f.payment.lag
@@ -276,8 +280,8 @@ def _funding(c: _Case, costs: list[_CostLine], benefits: list[_BenefitLine],
             paid = paid * inc
             detail[f"grant.{f.id}.paid"] = paid
             lines[f.id] = paid[:, :Y]
-            rows["funding"] += paid[:, :Y]
-            receivable += paid[:, Y:].sum(axis=-1)
+            rows["funding"] = rows["funding"] + paid[:, :Y]
+            receivable = receivable + paid[:, Y:].sum(axis=-1)
         elif isinstance(f, OutcomePayment):
             target = next(b for b in benefits if b.id == f.benefit)
             assert target.net_quantity is not None
@@ -288,16 +292,16 @@ def _funding(c: _Case, costs: list[_CostLine], benefits: list[_BenefitLine],
             paid = np.diff(np.minimum(np.cumsum(due, axis=-1), cap), axis=-1, prepend=0.0) * inc
             detail[f"outcome.{f.id}.paid"] = paid
             lines[f.id] = paid[:, :Y]
-            rows["funding"] += paid[:, :Y]
-            receivable += paid[:, Y:].sum(axis=-1)
+            rows["funding"] = rows["funding"] + paid[:, :Y]
+            receivable = receivable + paid[:, Y:].sum(axis=-1)
         elif isinstance(f, Loan):
             loan_in, service, left = _loan(c, f)
-            rows["loan_in"] += loan_in * inc
-            rows["debt_service"] += service * inc
-            outstanding += left * np.broadcast_to(np.asarray(inc, dtype=float), (D, 1))[:, 0]
+            rows["loan_in"] = rows["loan_in"] + loan_in * inc
+            rows["debt_service"] = rows["debt_service"] + service * inc
+            outstanding = outstanding + left * np.asarray(inc, dtype=float).reshape(-1)
             lines[f.id] = (loan_in - service) * inc
     return _Funding(lines, rows["funding"], rows["revenue"], rows["loan_in"], rows["debt_service"],
-                    receivable, np.broadcast_to(outstanding, (D,)).copy(), detail)
+                    receivable, outstanding, detail)
 
 
 def _rate_grant(c: _Case, g: Grant, costs: list[_CostLine], covered: dict[str, np.ndarray],
@@ -309,7 +313,7 @@ def _rate_grant(c: _Case, g: Grant, costs: list[_CostLine], covered: dict[str, n
     first, last = grant_window(g, s)
     t0, t1 = first - s.start_year, last - s.start_year
     window = ((np.arange(c.Y) >= t0) & (np.arange(c.Y) <= t1)).astype(float)
-    eligible = np.zeros((c.D, c.Y))
+    eligible: Any = np.zeros((1, c.Y))
     for line in costs:
         cost_model = next((x for x in s.costs if x.id == line.id), None)
         if cost_model is not None:
@@ -327,9 +331,9 @@ def _rate_grant(c: _Case, g: Grant, costs: list[_CostLine], covered: dict[str, n
     advance = P.get(f"{path}.payment.advance", g.payment.advance)
     retention = P.get(f"{path}.payment.retention", g.payment.retention)
     lag = g.payment.lag
-    paid = _shift(entitlement * (1 - advance - retention), lag, n)
-    paid[:, t0:t0 + 1] += advance * total
-    paid[:, t1 + lag:t1 + lag + 1] += retention * total
+    at = np.eye(n)
+    paid = (_shift(entitlement * (1 - advance - retention), lag, n)
+            + advance * total * at[t0] + retention * total * at[t1 + lag])
     return paid, {"eligible": eligible, "entitlement": entitlement}
 
 
@@ -351,7 +355,7 @@ def _loan(c: _Case, loan: Loan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     left = np.where(zero_rate, amount - k * amount / term,
                     amount * (1 + safe) ** k - payment * ((1 + safe) ** k - 1) / safe)
     left = np.where(np.abs(left) < ZERO, 0.0, left)
-    return loan_in, service, np.broadcast_to(left.reshape(-1), (c.D,)).copy()
+    return loan_in, service, left.reshape(-1)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -405,13 +409,26 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
             return np.asarray(awarded[f.id], dtype=float).reshape(D, 1)
         return 1.0
 
-    everything = _funding(c, costs, benefits, {f.id: part(f, False) for f in s.funding})
-    secured = _funding(c, costs, benefits, {f.id: part(f, True) for f in s.funding})
+    def wide(x: Any) -> np.ndarray:
+        """From here on every series has all draws: ``(draws, years)`` (a view, no copy)."""
+        return np.broadcast_to(x, (D, Y))
 
-    cost_row = sum((line.cost for line in costs), np.zeros((D, Y)))
-    benefit_row = sum((b.value for b in benefits), np.zeros((D, Y)))
-    cash_releasing_row = sum((b.value for b in benefits if b.cash_releasing), np.zeros((D, Y)))
-    residual = sum((line.residual for line in costs), np.zeros(D))
+    def wide1(x: Any) -> np.ndarray:
+        return np.broadcast_to(np.asarray(x, dtype=float).reshape(-1), (D,))
+
+    def widen(f: _Funding) -> _Funding:
+        return _Funding({k: wide(v) for k, v in f.lines.items()}, wide(f.funding),
+                        wide(f.revenue), wide(f.loan_in), wide(f.debt_service),
+                        wide1(f.receivable), wide1(f.debt_outstanding), f.detail)
+
+    everything = widen(_funding(c, costs, benefits, {f.id: part(f, False) for f in s.funding}))
+    secured = widen(_funding(c, costs, benefits, {f.id: part(f, True) for f in s.funding}))
+
+    cost_row = wide(sum((line.cost for line in costs), np.zeros((1, Y))))
+    benefit_row = wide(sum((b.value for b in benefits), np.zeros((1, Y))))
+    cash_releasing_row = wide(sum((b.value for b in benefits if b.cash_releasing),
+                                  np.zeros((1, Y))))
+    residual = wide1(sum((line.residual for line in costs), np.zeros(1)))
     residual_row = np.zeros((D, Y))
     residual_row[:, -1] = residual
 
@@ -475,9 +492,9 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
         fm.payback_year_index(np.cumsum(discounted, axis=-1), ZERO), s.start_year)
 
     results = Results(s, s.calendar_years, D, ledger,
-                      {"costs": {line.id: line.cost for line in costs},
+                      {"costs": {line.id: wide(line.cost) for line in costs},
                        "funding": everything.lines,
-                       "benefits": {b.id: b.value for b in benefits}},
+                       "benefits": {b.id: wide(b.value) for b in benefits}},
                       m, {}, warnings, notes)
     if detail:
         results.stakeholders = _stakeholders(s, everything, benefits, social_df, m)
