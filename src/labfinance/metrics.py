@@ -80,8 +80,8 @@ def present_value(values: ArrayLike, rate: ArrayLike) -> NDArray[np.float64]:
     --------
     >>> round(float(present_value([-100, 60, 60], 0.10)), 6)
     4.132231
-    >>> present_value([[-100, 60, 60], [-100, 0, 121]], [0.10, 0.10]).round(6).tolist()
-    [4.132231, 0.0]
+    >>> present_value([[-100, 60, 60], [-100, 0, 121]], [0.10, 0.21]).round(6).tolist()
+    [4.132231, -17.355372]
     """
     values = np.asarray(values, dtype=float)
     factors = discount_factors(rate, values.shape[-1])
@@ -111,10 +111,11 @@ def irr(values: ArrayLike, guess: ArrayLike = 0.1) -> IrrResult:
     * One sign change: exactly one root (Descartes' rule), solved to full double precision by
       safeguarded Newton in ``u = ln(1 + r)`` with bisection fallback.
     * Several sign changes: every real root is bracketed by a scan of NPV over a grid in u
-      (0.005 apart near r = 0, wider far out) and polished; the root nearest `guess` is
-      returned (the lower one on a tie) and ``n_roots`` counts them. Roots closer together than
-      the grid, and double (tangent) roots, where NPV touches zero without changing sign, are
-      not found: :func:`irr_roots` lists those.
+      (points 0.008 apart at r = 0, 0.011 at 22 %, wider further out) and polished; the root
+      nearest `guess` is returned (the lower one on a tie) and ``n_roots`` counts them. Two
+      roots closer together than the grid, and a double root (NPV touching zero without
+      changing sign), are missed unless NPV is exactly 0 at a grid point; :func:`irr_roots`
+      lists them.
 
     Roots are sought for ``|ln(1 + r)| <= min(30, 600 / (Y - 1))`` (r from -99.99999999999 % to
     1e13 for Y <= 21), which keeps every power of ``1 + r`` finite; a root beyond that is NaN.
@@ -122,7 +123,8 @@ def irr(values: ArrayLike, guess: ArrayLike = 0.1) -> IrrResult:
     give the one nearest `guess` (Excel iterates from its guess, so it usually agrees).
 
     Speed: a (100_000, 15) array of project flows (one outlay, then inflows; 5 % of rows with
-    a later outlay, so several sign changes) takes about 45 ms on a 2-core machine.
+    a later outlay, so several sign changes) takes 30-35 ms (best of 40 runs) on the 2-core
+    development VM, against ~9 s for ``numpy_financial.irr`` row by row (~90 µs a call).
 
     Parameters
     ----------
@@ -144,8 +146,8 @@ def irr(values: ArrayLike, guess: ArrayLike = 0.1) -> IrrResult:
     >>> result = irr([-100, 100, 0, -7], guess=0.0)
     >>> round(float(result.rate), 4), int(result.n_roots)
     (-0.0833, 2)
-    >>> irr([[-100, 110], [100, 200]]).rate.tolist()
-    [0.10000000000000009, nan]
+    >>> irr([[-100, 110], [100, 200]]).rate.round(6).tolist()
+    [0.1, nan]
     """
     values = np.asarray(values, dtype=float)
     if values.ndim == 0:
@@ -157,11 +159,8 @@ def irr(values: ArrayLike, guess: ArrayLike = 0.1) -> IrrResult:
 
     rate = np.full(flows.shape[0], np.nan)
     n_roots = np.zeros(flows.shape[0], dtype=np.int64)
-    if n_years >= 2:
-        # Blocks of rows small enough to stay in cache: 3-4 times faster than whole arrays.
-        for first in range(0, flows.shape[0], _BLOCK_ROWS):
-            block = slice(first, first + _BLOCK_ROWS)
-            rate[block], n_roots[block] = _irr_of_rows(flows[block], guesses[block])
+    if n_years >= 2 and flows.size:
+        _solve_irr(flows, guesses, rate, n_roots)
     return IrrResult(rate.reshape(lead_shape)[()], n_roots.reshape(lead_shape)[()])
 
 
@@ -170,7 +169,9 @@ def irr_roots(values: ArrayLike) -> list[float]:
 
     NPV is a polynomial in ``x = 1 / (1 + r)``; its roots come from numpy's companion-matrix
     solver, keeping the real positive ones, polished by Newton and deduplicated. Unlike
-    :func:`irr`, this also reports a double root where NPV touches zero.
+    :func:`irr`, this also reports a double root where NPV touches zero. A multiple root is
+    listed once, but only to the accuracy the maths allows (about 1e-8 for a double root,
+    1e-5 for a triple one); roots closer together than about 1e-5 count as one.
 
     Parameters
     ----------
@@ -184,7 +185,7 @@ def irr_roots(values: ArrayLike) -> list[float]:
     Examples
     --------
     >>> [round(r, 4) for r in irr_roots([-100, 100, 0, -7])]
-    [-0.6785, -0.0833]
+    [-0.6789, -0.0833]
     >>> irr_roots([100, 200])
     []
     """
@@ -197,25 +198,38 @@ def irr_roots(values: ArrayLike) -> list[float]:
     # Leading zeros only add roots at x = 0 (r = infinity) and trailing zeros lower the degree.
     coeffs = flows[nonzero[0] : nonzero[-1] + 1]
     x = np.polynomial.polynomial.polyroots(coeffs)
-    # A double root comes back as a conjugate pair with an imaginary part near sqrt(eps).
-    x = x[(x.real > 0) & (np.abs(x.imag) <= 1e-6 * np.abs(x))].real
-    derivative = np.polynomial.polynomial.polyder(coeffs)
-    polyval = np.polynomial.polynomial.polyval
-    for _ in range(8):
-        with np.errstate(divide="ignore", invalid="ignore"):
+    # A multiple root comes back as a cluster of nearly real roots (off by eps ** (1 / k)), so
+    # keep the nearly real ones and let the residual after polishing decide.
+    x = x[(x.real > 0) & (np.abs(x.imag) <= 1e-3 * np.abs(x))].real
+    polyval, derivative = np.polynomial.polynomial.polyval, np.polynomial.polynomial.polyder(coeffs)
+
+    def is_zero(x):  # NPV within rounding noise of 0, relative to the size of its terms
+        return np.abs(polyval(x, coeffs)) <= 1e-10 * polyval(x, np.abs(coeffs))
+
+    roots: list[float] = []
+    # Long series at rates near -100 % overflow; such candidates fail is_zero and drop out.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(30):  # Newton, keeping only steps that shrink |NPV|
             stepped = x - polyval(x, coeffs) / polyval(x, derivative)
-        better = np.isfinite(stepped) & (stepped > 0)
-        better &= np.abs(polyval(stepped, coeffs)) < np.abs(polyval(x, coeffs))
-        x = np.where(better, stepped, x)
-    scale = np.abs(coeffs) @ (x ** np.arange(coeffs.size)[:, np.newaxis])
-    x = x[np.abs(polyval(x, coeffs)) <= 1e-9 * scale]
-    rates = np.sort(1.0 / x - 1.0)
-    distinct = np.ones(rates.size, dtype=bool)
-    distinct[1:] = np.diff(rates) > 1e-6 * (1.0 + np.abs(rates[1:]))
-    return [float(r) for r in rates[distinct]]
+            better = np.isfinite(stepped) & (stepped > 0)
+            better &= np.abs(polyval(stepped, coeffs)) < np.abs(polyval(x, coeffs))
+            if not better.any():
+                break
+            x = np.where(better, stepped, x)
+        # One multiple root leaves several nearby candidates with NPV ~ 0 all the way between
+        # them: keep one per such cluster, the one with the smallest residual.
+        for candidate in np.sort(x[is_zero(x)]):
+            if roots and is_zero(0.5 * (candidate + roots[-1])):
+                if abs(polyval(candidate, coeffs)) < abs(polyval(roots[-1], coeffs)):
+                    roots[-1] = candidate
+            else:
+                roots.append(candidate)
+    return sorted(float(1.0 / root - 1.0) for root in roots)
 
 
-def mirr(values: ArrayLike, finance_rate: ArrayLike, reinvest_rate: ArrayLike) -> NDArray[np.float64]:
+def mirr(
+    values: ArrayLike, finance_rate: ArrayLike, reinvest_rate: ArrayLike
+) -> NDArray[np.float64]:
     """Modified internal rate of return, as defined by Excel and numpy-financial.
 
     With n years, positives compounded to the last year at `reinvest_rate` and negatives
@@ -307,7 +321,7 @@ def real_rate_from_nominal(nominal: ArrayLike, inflation: ArrayLike) -> NDArray[
 
     Examples
     --------
-    >>> round(float(real_rate_from_nominal(0.0609, 0.02)), 6)
+    >>> round(float(real_rate_from_nominal(0.0608, 0.02)), 6)
     0.04
     """
     return ((1.0 + np.asarray(nominal, dtype=float)) / (1.0 + np.asarray(inflation)) - 1.0)[()]
@@ -325,131 +339,160 @@ def nominal_rate(real: ArrayLike, inflation: ArrayLike) -> NDArray[np.float64]:
 
 
 # --- IRR internals ---------------------------------------------------------------------------
-# All work on 2-D (rows, years) arrays and the variable u = ln(1 + r), so that x = exp(-u) is
-# the per-year discount factor and NPV(u) = sum_t flows[t] * x**t is a polynomial in x.
+# Series are held years-first, (years, series), so that each step over the years is one fast
+# vector operation across series. The unknown is u = ln(1 + r): x = exp(-u) is the discount
+# factor of one year and NPV(u) = sum_t flows[t] * x**t is a polynomial in x.
+
+_BLOCK_ROWS = 8192
 
 
-_BLOCK_ROWS = 16_384
+def _solve_irr(flows, guesses, rate, n_roots):
+    """Fill `rate` and `n_roots` for the rows of `flows` (series, years).
 
-
-def _irr_of_rows(flows, guesses):
-    """IRR and root count of each row of a 2-D block (rows, years)."""
-    n_rows, n_years = flows.shape
-    rate = np.full(n_rows, np.nan)
-    n_roots = np.zeros(n_rows, dtype=np.int64)
-    changes = _count_sign_changes(np.ascontiguousarray(flows.T))
-    changes[~np.isfinite(flows).all(axis=1)] = 0
+    Series go through in blocks, years first, small enough to stay in cache (3-4 times faster
+    than whole arrays). Each block is copied into one reused buffer, and the solvers avoid
+    large temporaries: on the 2-core development VM, fresh multi-megabyte arrays cost more in
+    page faults than the arithmetic done on them.
+    """
+    n_series, n_years = flows.shape
     limit = min(30.0, 600.0 / (n_years - 1))
-    single = np.flatnonzero(changes == 1)
-    if single.size:
-        rate[single], n_roots[single] = _single_root(flows[single], guesses[single], limit)
-    several = np.flatnonzero(changes >= 2)
+    buffer = np.empty((n_years, min(n_series, _BLOCK_ROWS)))
+    several = []
+    for first in range(0, n_series, _BLOCK_ROWS):
+        block = flows[first : first + _BLOCK_ROWS]
+        by_year = buffer[:, : block.shape[0]]
+        np.copyto(by_year, block.T)
+        changes = _count_sign_changes(by_year)
+        changes[~np.isfinite(by_year).all(axis=0)] = 0
+        single = changes == 1
+        if single.any():
+            found = _single_roots(by_year, single, limit)
+            rate[first : first + block.shape[0]][single] = found[single]
+        several.append(np.flatnonzero(changes >= 2) + first)
+    several = np.concatenate(several)
+    n_roots[~np.isnan(rate)] = 1  # each rate found so far is the only root of its series
     if several.size:
-        rate[several], n_roots[several] = _nearest_root(flows[several], guesses[several], limit)
-    return rate, n_roots
+        rate[several], n_roots[several] = _nearest_roots(
+            np.ascontiguousarray(flows[several].T), guesses[several], limit
+        )
 
 
-def _count_sign_changes(by_year: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Sign changes in each column of (years, rows), zeros skipped (Descartes' bound)."""
+def _count_sign_changes(by_year):
+    """Sign changes in each series, zeros skipped (Descartes' bound on the number of roots)."""
+    positive, negative = by_year > 0, by_year < 0
+    if (positive | negative).all():  # no zeros (the usual case): compare neighbours
+        return np.count_nonzero(positive[1:] != positive[:-1], axis=0)
+    signs = positive.astype(np.int8) - negative
     changes = np.zeros(by_year.shape[1], dtype=np.int64)
-    carried = np.sign(by_year[0])  # sign of the last nonzero value so far
-    for year_values in by_year[1:]:
-        sign = np.sign(year_values)
+    carried = signs[0]  # sign of the last nonzero value so far
+    for sign in signs[1:]:
         changes += sign * carried < 0
         carried = np.where(sign != 0, sign, carried)
     return changes
 
 
-def _drop_leading_zeros(flows: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Shift each row left past its leading zeros (same roots, and no underflow to 0 at small x)."""
-    first = np.argmax(flows != 0, axis=1)
-    if not first.any():
-        return flows
-    columns = np.arange(flows.shape[1]) + first[:, np.newaxis]
-    shifted = np.take_along_axis(flows, np.minimum(columns, flows.shape[1] - 1), axis=1)
-    shifted[columns >= flows.shape[1]] = 0.0
+def _drop_leading_zeros(by_year):
+    """Shift each series back past its leading zeros: the roots stay, and NPV cannot underflow."""
+    if (by_year[0] != 0).all():
+        return by_year
+    n_years = by_year.shape[0]
+    years = np.arange(n_years)[:, np.newaxis] + np.argmax(by_year != 0, axis=0)
+    shifted = np.take_along_axis(by_year, np.minimum(years, n_years - 1), axis=0)
+    shifted[years >= n_years] = 0.0
     return shifted
 
 
-def _single_root(flows, guesses, limit):
-    """Rows with one sign change: their only root, by safeguarded Newton from the guess."""
-    flows = _drop_leading_zeros(flows)
-    flows = flows * -np.sign(flows[:, :1])  # outlays first
+def _single_roots(by_year, solve, limit):
+    """IRR of the series (columns) marked in `solve`, which have one sign change each.
+
+    Returns rates for every column; those not solved are meaningless, and NaN marks a root
+    beyond the search range.
+    """
+    by_year = _drop_leading_zeros(by_year)
+    orientation = -np.sign(by_year[0])  # 1 where the series opens with an outlay
+    n_years, n_series = by_year.shape
+    # Start from the IRR of two flows with the totals and mean timing of the outlays and of
+    # the inflows: often within a few points, so Newton needs 3-4 evaluations. Sums of
+    # inflows and outflows come from sums of amounts and of magnitudes.
+    weights = np.stack([np.ones(n_years), np.arange(n_years)])
+    (net, net_time), (gross, gross_time) = weights @ by_year, weights @ np.abs(by_year)
+    net, net_time = net * orientation, net_time * orientation
+    inflow, outflow = gross + net, gross - net  # both doubled, which cancels below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_lag = (gross_time + net_time) / inflow - (gross_time - net_time) / outflow
+        start = np.nan_to_num(np.log(inflow / outflow) / mean_lag)
     # With outlays before year m and inflows from m on, NPV * (1 + r)**m falls strictly as u
-    # rises (each term is monotone), so Newton on it has no flat spots.
-    first_inflow = np.argmax(flows > 0, axis=1)
-    n_rows = flows.shape[0]
-    start = np.log1p(np.where(guesses > -1.0, guesses, 0.0))
-    start = np.clip(np.nan_to_num(start), -0.9 * limit, 0.9 * limit)
+    # rises (each of its terms does), so Newton on it meets no flat spot.
+    first_inflow = np.where(
+        orientation > 0, np.argmax(by_year > 0, axis=0), np.argmax(by_year < 0, axis=0)
+    )
     u = _polish_roots(
-        flows,
+        by_year,
         shift=first_inflow,
-        lower=np.full(n_rows, -limit),
-        upper=np.full(n_rows, limit),
-        sign_at_lower=np.ones(n_rows),
-        start=start,
+        lower=np.full(n_series, -limit),
+        upper=np.full(n_series, limit),
+        sign_at_lower=orientation,
+        start=np.clip(start, -0.9 * limit, 0.9 * limit),
+        skip=~solve,
     )
     # Converging onto the edge of the search range means the root lies beyond it.
-    inside = np.abs(u) < limit * (1.0 - 1e-9)
-    return np.where(inside, np.expm1(u), np.nan), inside.astype(np.int64)
+    return np.where(np.abs(u) < limit * (1.0 - 1e-9), np.expm1(u), np.nan)
 
 
-def _scan_grid(limit: float) -> NDArray[np.float64]:
-    """Points in u, 0.005 apart near r = 0 and sinh-spaced wider out to +-limit."""
-    scale, z_step = 0.25, 0.02
+def _scan_grid(limit):
+    """About 290 points in u, sinh-spaced: 0.008 apart at r = 0, 0.011 at 22 %, 0.03 at 100 %."""
+    scale, z_step = 0.2, 0.04
     z_max = np.arcsinh(limit / scale)
     z = np.linspace(-z_max, z_max, 2 * int(np.ceil(z_max / z_step)) + 1)
     return scale * np.sinh(z)
 
 
-def _nearest_root(flows, guesses, limit, chunk_rows=2048):
-    """Rows with several sign changes: bracket every root on a grid, polish, keep the nearest."""
-    flows = _drop_leading_zeros(flows)
+def _nearest_roots(by_year, guesses, limit, chunk=1024):
+    """Series with several sign changes: bracket each root on a grid, polish, keep the nearest."""
+    by_year = _drop_leading_zeros(by_year)
     grid = _scan_grid(limit)
-    powers = np.exp(-np.outer(np.arange(flows.shape[1]), grid))  # x_k ** t, (years, grid)
-    bracket_rows, bracket_cells, bracket_npv = [], [], []
-    exact_rows, exact_points = [], []
-    for first in range(0, flows.shape[0], chunk_rows):
-        npv = flows[first : first + chunk_rows] @ powers
+    powers = np.exp(-np.outer(grid, np.arange(by_year.shape[0])))  # x_k ** t, (grid, years)
+    found = []  # (series, lower grid index, npv at lower, npv at upper) of each bracket
+    exact = []  # (series, grid index) where a grid point is itself a root
+    for first in range(0, by_year.shape[1], chunk):
+        npv = powers @ by_year[:, first : first + chunk]  # (grid, series)
         negative, positive = npv < 0, npv > 0
-        change = negative[:, :-1] & positive[:, 1:]
-        change |= positive[:, :-1] & negative[:, 1:]
-        # np.nonzero on 2-D is slow in numpy 2; flatnonzero + divmod is not.
-        rows, cells = np.divmod(np.flatnonzero(change), change.shape[1])
-        bracket_rows.append(rows + first)
-        bracket_cells.append(cells)
-        bracket_npv.append(np.stack([npv[rows, cells], npv[rows, cells + 1]]))
-        rows, points = np.divmod(np.flatnonzero(~(negative | positive)), npv.shape[1])
-        exact_rows.append(rows + first)  # a grid point that is itself a root
-        exact_points.append(points)
-    rows = np.concatenate(bracket_rows)
-    cells = np.concatenate(bracket_cells)
-    npv_lower, npv_upper = np.concatenate(bracket_npv, axis=1)
+        change = negative[:-1] & positive[1:]
+        change |= positive[:-1] & negative[1:]
+        # np.nonzero on 2-D is slow in numpy 2; flatnonzero and divmod are not.
+        cells, series = np.divmod(np.flatnonzero(change), npv.shape[1])
+        found.append((series + first, cells, npv[cells, series], npv[cells + 1, series]))
+        points, series = np.divmod(np.flatnonzero(npv == 0), npv.shape[1])
+        exact.append((series + first, points))
+    series, cells, npv_lower, npv_upper = (
+        np.concatenate(parts) for parts in zip(*found, strict=True)
+    )
     lower, upper = grid[cells], grid[cells + 1]
     start = lower - npv_lower * (upper - lower) / (npv_upper - npv_lower)  # regula falsi
     polished = _polish_roots(
-        flows[rows],
-        shift=np.zeros(rows.size, dtype=np.int64),
+        by_year[:, series],
+        shift=np.zeros(series.size),
         lower=lower,
         upper=upper,
         sign_at_lower=np.sign(npv_lower),
         start=np.clip(start, lower, upper),
     )
-    root_rows = np.concatenate([rows, *exact_rows])
-    root_rates = np.expm1(np.concatenate([polished, grid[np.concatenate(exact_points)]]))
+    exact_series, exact_points = (np.concatenate(parts) for parts in zip(*exact, strict=True))
+    root_series = np.concatenate([series, exact_series])
+    root_rates = np.expm1(np.concatenate([polished, grid[exact_points]]))
 
-    n_rows = flows.shape[0]
-    n_roots = np.bincount(root_rows, minlength=n_rows)
-    distance = np.abs(root_rates - guesses[root_rows])
-    order = np.lexsort((root_rates, distance, root_rows))
-    chosen_rows, first_of_row = np.unique(root_rows[order], return_index=True)
-    rate = np.full(n_rows, np.nan)
-    rate[chosen_rows] = root_rates[order[first_of_row]]
+    n_series = by_year.shape[1]
+    n_roots = np.bincount(root_series, minlength=n_series)
+    distance = np.abs(root_rates - guesses[root_series])
+    order = np.lexsort((root_rates, distance, root_series))  # nearest first, then the lower
+    chosen, first_of_each = np.unique(root_series[order], return_index=True)
+    rate = np.full(n_series, np.nan)
+    rate[chosen] = root_rates[order[first_of_each]]
     return rate, n_roots
 
 
 def _npv_and_slope(coeffs, u, shift):
-    """NPV at u and d/du of NPV * exp(shift * u), divided by exp(shift * u) (Horner in x)."""
+    """NPV at u, and d/du of NPV * exp(shift * u) divided by exp(shift * u) (Horner in x)."""
     x = np.exp(-u)
     npv = coeffs[-1].copy()
     d_npv_dx = np.zeros_like(npv)
@@ -461,26 +504,42 @@ def _npv_and_slope(coeffs, u, shift):
     return npv, shift * npv - x * d_npv_dx
 
 
-def _polish_roots(flows, shift, lower, upper, sign_at_lower, start, max_iter=200):
-    """One root per row inside [lower, upper], where NPV has sign `sign_at_lower` at `lower`.
+def _polish_roots(coeffs, shift, lower, upper, sign_at_lower, start, skip=None, max_iter=200):
+    """One root per series inside [lower, upper], where NPV has sign `sign_at_lower` at `lower`.
 
     Vectorised ``rtsafe`` (Numerical Recipes): a Newton step in u on NPV * exp(shift * u),
     replaced by bisection when it would leave the bracket or is not at least halving the step
-    before last. Stops when the step is below 1e-13 * (1 + |u|), so the root is accurate to
-    about 1e-13 relative, i.e. to full double precision after the last (quadratic) step.
+    before last. A series stops when its step is below 1e-14 * (1 + |u|), or when two Newton
+    steps in a row show the error left after the last (step**3 / previous step**2 under
+    quadratic convergence) is below 1e-16 * (1 + |u|): full precision, one evaluation sooner.
+    Series marked in `skip` are left at `start`.
     """
     root = np.asarray(start, dtype=float).copy()
-    active = np.arange(root.size)  # rows still iterating, and their state below
-    coeffs = np.ascontiguousarray(flows.T)  # years first: each Horner step reads one contiguous row
+    active = np.arange(root.size)  # series still iterating; the arrays below hold their state
     shift = np.asarray(shift, dtype=float)
+    sign_at_lower = np.asarray(sign_at_lower, dtype=float)
     lower = np.asarray(lower, dtype=float).copy()
     upper = np.asarray(upper, dtype=float).copy()
-    sign_at_lower = np.asarray(sign_at_lower, dtype=float)
     u = root.copy()
     step = upper - lower
     step_before = step.copy()
+    newton_before = np.zeros(root.size, dtype=bool)
+    finished = np.zeros(root.size, dtype=bool) if skip is None else skip.copy()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for _ in range(max_iter):
+            if finished.all():
+                break
+            # Drop finished series once they are half the work; until then they iterate on
+            # harmlessly, since their root is already recorded.
+            if 2 * np.count_nonzero(finished) >= finished.size:
+                keep = ~finished
+                active, coeffs, shift, sign_at_lower = (
+                    array[..., keep] for array in (active, coeffs, shift, sign_at_lower)
+                )
+                u, lower, upper, step, step_before, newton_before, finished = (
+                    array[keep]
+                    for array in (u, lower, upper, step, step_before, newton_before, finished)
+                )
             npv, slope = _npv_and_slope(coeffs, u, shift)
             on_lower_side = np.sign(npv) == sign_at_lower
             lower = np.where(on_lower_side, u, lower)
@@ -493,17 +552,15 @@ def _polish_roots(flows, shift, lower, upper, sign_at_lower, start, max_iter=200
             step = np.where(bisect, 0.5 * (upper - lower), newton_step)
             exact = npv == 0  # landed on the root: stay there
             u = np.where(exact, u, np.where(bisect, lower + 0.5 * (upper - lower), newton_u))
-            done = exact | (np.abs(step) <= 1e-13 * (1.0 + np.abs(u)))
-            if done.any():
-                root[active[done]] = u[done]
-                keep = ~done
-                active, coeffs, shift, sign_at_lower = (
-                    active[keep], coeffs[:, keep], shift[keep], sign_at_lower[keep]
-                )
-                u, lower, upper, step, step_before = (
-                    u[keep], lower[keep], upper[keep], step[keep], step_before[keep]
-                )
-                if not active.size:
-                    break
-        root[active] = u  # not converged after max_iter: the bracket is tiny by then anyway
+            size = np.abs(step)
+            tolerance = 1e-14 * (1.0 + np.abs(u))
+            done = exact | (size <= tolerance)
+            predicted_error = size * size * size / (step_before * step_before)
+            done |= ~bisect & newton_before & (predicted_error <= 0.01 * tolerance)
+            newton_before = ~bisect
+            newly_done = done & ~finished
+            root[active[newly_done]] = u[newly_done]
+            finished |= done
+        else:
+            root[active[~finished]] = u[~finished]  # max_iter reached: the bracket is tiny
     return root
