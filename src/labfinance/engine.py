@@ -84,6 +84,7 @@ class _Case:
         self.Y = s.years
         self.nominal = s.prices == "nominal"
         self.inflation = params.get("inflation", s.inflation)
+        self._inflation_growth: dict[int, Any] = {}
 
     def full(self, value: Any, n: int | None = None) -> np.ndarray:
         """``value`` as a 2-D ``(1 or draws, n)`` array.
@@ -95,8 +96,15 @@ class _Case:
         return arr.reshape(1, -1) if arr.ndim == 1 else arr
 
     def price(self, path: str, escalation: float, n: int | None = None) -> Any:
+        """The item's price factor: its own escalation, times inflation in nominal prices."""
+        n = self.Y if n is None else n
         esc = self.P.get(f"{path}.escalation", escalation)
-        return price_factor(esc, self.inflation, self.nominal, self.Y if n is None else n)
+        own = price_factor(esc, 0.0, False, n)
+        if not self.nominal:
+            return own
+        if n not in self._inflation_growth:  # the same for every item: computed once per length
+            self._inflation_growth[n] = price_factor(0.0, self.inflation, True, n)
+        return own * self._inflation_growth[n]
 
     def base_amounts(self, path: str, item: Timed) -> Any:
         """Amounts per year in prices of the start year, before price factors."""
@@ -389,11 +397,14 @@ def _year_or_nan(index: np.ndarray, start_year: int) -> np.ndarray:
 
 
 def evaluate(scenario: Scenario, params: Parameters | None = None,
-             awarded: Mapping[str, np.ndarray] | None = None, *, detail: bool = True) -> Results:
+             awarded: Mapping[str, np.ndarray] | None = None, *, detail: bool = True,
+             rates: bool = True) -> Results:
     """Evaluate a scenario for every draw of ``params`` (one draw: the base case).
 
     ``awarded`` maps a non-committed source id to a ``(draws,)`` boolean array of the draws that
     award it (Monte Carlo); by default every source with a probability above 0 takes part.
+    ``detail=False`` skips the stakeholders and workings; ``rates=False`` skips the IRRs and
+    MIRR (NaN), which sensitivity searches do not need.
     """
     s = scenario
     P = params or Parameters()
@@ -469,16 +480,17 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
 
     financial = _zero_small(everything.revenue + residual_row - cost_row)
     m["financial_npv"] = _present_value(financial, financial_df)
-    firr = fm.irr(financial, financial_rate)
+    no_rate = fm.IrrResult(np.full(D, np.nan), np.zeros(D, dtype=int))
+    firr = fm.irr(financial, financial_rate) if rates else no_rate
     m["financial_irr"] = fm.real_rate_from_nominal(firr.rate, inflation)
-    m["financial_mirr"] = fm.real_rate_from_nominal(
-        fm.mirr(financial, financial_rate, financial_rate), inflation)
+    m["financial_mirr"] = (fm.real_rate_from_nominal(
+        fm.mirr(financial, financial_rate, financial_rate), inflation) if rates else no_rate.rate)
     m["funding_gap_rate"] = _funding_gap_rate(costs, everything.revenue, residual_row,
                                               financial_df)
 
     economic = _zero_small(benefit_row + residual_row - cost_row)
     m["economic_npv"] = _present_value(economic, social_df)
-    eirr = fm.irr(economic, social_rate)
+    eirr = fm.irr(economic, social_rate) if rates else no_rate
     m["economic_irr"] = fm.real_rate_from_nominal(eirr.rate, inflation)
     pv_costs = _present_value(cost_row, social_df)
     pv_gains = _present_value(benefit_row + residual_row, social_df)

@@ -1,0 +1,251 @@
+"""Monte Carlo (montecarlo.py) and its distributions (distributions.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy import stats
+
+from helpers import scenario_file
+from labfinance.analysis import analyse
+from labfinance.cli import main
+from labfinance.distributions import Normal, Pert, Triangular, Uniform, uncertain_parameters
+from labfinance.engine import METRICS
+from labfinance.loader import load
+from labfinance.montecarlo import BLOCK, simulate, uniforms
+
+approx = pytest.approx
+
+# Three years at 5 %: ENPV = quantity × 100 × (1 + 1/1.05 + 1/1.05²) - 1,000, linear in quantity.
+ANNUITY = 1 + 1 / 1.05 + 1 / 1.05**2
+LINEAR = """
+    costs:
+      - {{id: kit, category: capex, amount: 1000, year: 2026}}
+    funding:
+      - {{id: city, type: contribution, stakeholder: city, amount: 1000, year: 2026}}
+    benefits:
+      - {{id: thefts, beneficiary: city, quantity: 10, unit_value: 100}}
+    uncertainty:
+      benefits.thefts.quantity: {dist}
+    """
+
+
+def _linear(tmp_path, dist: str):
+    loaded = load(scenario_file(tmp_path, LINEAR.format(dist=dist), years=3, rate=0.05))
+    params, notes = uncertain_parameters(loaded.scenario, {})
+    return loaded, params
+
+
+# ----------------------------------------------------------------------------- distributions
+
+
+@pytest.mark.parametrize("low, mode, high", [(0, 0.5, 1), (1, 2, 5), (10, 10, 20), (3, 9, 9)])
+def test_triangular_percentiles_are_the_closed_form(low, mode, high):
+    q = np.array([0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1])
+    ref = stats.triang((mode - low) / (high - low), loc=low, scale=high - low).ppf(q)
+    assert Triangular(low, mode, high).ppf(q) == approx(ref, rel=1e-13, abs=1e-13)
+
+
+@pytest.mark.parametrize("low, mode, high", [(0, 0.5, 1), (3000, 4000, 5100), (150, 400, 600),
+                                             (0, 0, 1), (0, 1, 1), (0.3, 0.4, 0.5)])
+def test_pert_percentiles_are_those_of_its_beta(low, mode, high):
+    # PERT with lambda = 4: beta(1 + 4 (m - a)/(b - a), 1 + 4 (b - m)/(b - a)) on [a, b]
+    a = 1 + 4 * (mode - low) / (high - low)
+    b = 1 + 4 * (high - mode) / (high - low)
+    q = np.concatenate([np.linspace(0, 1, 1001), [1e-12, 1e-6, 1 - 1e-6]])
+    ref = stats.beta(a, b, loc=low, scale=high - low).ppf(q)
+    assert Pert(low, mode, high).ppf(q) == approx(ref, rel=1e-11, abs=1e-11 * (high - low))
+    assert Pert(low, mode, high).mean == approx((low + 4 * mode + high) / 6)
+
+
+def test_normal_percentiles_come_from_the_truncated_distribution():
+    q = np.array([0.001, 0.1, 0.5, 0.9, 0.999])
+    assert Normal(10, 2).ppf(q) == approx(stats.norm(10, 2).ppf(q))
+    for low, high in ((6, 12), (11, None), (None, 9), (14, 20)):  # (14, 20): deep in the tail
+        a = -np.inf if low is None else (low - 10) / 2
+        b = np.inf if high is None else (high - 10) / 2
+        ref = stats.truncnorm(a, b, loc=10, scale=2)
+        d = Normal(10, 2, low, high)
+        assert d.ppf(q) == approx(ref.ppf(q), rel=1e-12)
+        assert d.mean == approx(ref.mean(), rel=1e-12)
+
+
+def test_scalar_in_gives_scalar_out():
+    for d in (Uniform(0, 1), Triangular(0, 1, 2), Pert(0, 1, 2), Normal(0, 1)):
+        assert isinstance(d.ppf(0.3), float)
+        assert d.ppf([0.3]).shape == (1,)
+
+
+@pytest.mark.parametrize("dist, ref", [
+    ("{dist: triangular, low: 4, mode: 10, high: 20}", stats.triang(6 / 16, loc=4, scale=16)),
+    ("{dist: pert, low: 4, mode: 10, high: 20}", stats.beta(1 + 24 / 16, 1 + 40 / 16, loc=4,
+                                                             scale=16)),
+])
+def test_monte_carlo_percentiles_of_one_input_match_its_quantiles(tmp_path, dist, ref):
+    loaded, params = _linear(tmp_path, dist)
+    n = 20_000
+    mc = simulate(loaded.scenario, params, draws=n, seed=7).json()["metrics"]["economic_npv"]
+    for p in (5, 10, 50, 90, 95):
+        x = ref.ppf(p / 100)
+        # the sample quantile's standard error is sqrt(p (1 - p) / n) / density(x)
+        se = math.sqrt(p / 100 * (1 - p / 100) / n) / ref.pdf(x) * 100 * ANNUITY
+        assert mc[f"p{p}"] == approx(x * 100 * ANNUITY - 1000, abs=4 * se)
+
+
+# ----------------------------------------------------------------------------- Monte Carlo
+
+
+def test_mean_of_a_linear_model_is_within_three_standard_errors(tmp_path):
+    loaded, params = _linear(tmp_path, "{dist: pert, low: 5, mode: 10, high: 20}")
+    mc = simulate(loaded.scenario, params, draws=20_000, seed=11).json()["metrics"]["economic_npv"]
+    # E[ENPV] = E[quantity] × 100 × annuity - 1,000 with E[quantity] = (5 + 4 × 10 + 20)/6 for
+    # PERT; its standard error is the sample sd / sqrt(draws)
+    expected = (5 + 40 + 20) / 6 * 100 * ANNUITY - 1000
+    assert abs(mc["mean"] - expected) < 3 * mc["sd"] / math.sqrt(20_000)
+    # and the sd is that of the PERT (beta variance on [5, 20]) times the slope
+    a, b = 1 + 4 * 5 / 15, 1 + 4 * 10 / 15
+    sd = 15 * math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1))) * 100 * ANNUITY
+    assert mc["sd"] == approx(sd, rel=0.03)
+
+
+def test_prospective_source_is_awarded_with_its_probability(tmp_path):
+    path = scenario_file(tmp_path, """
+        costs:
+          - {id: kit, amount: 1000, year: 2026}
+        funding:
+          - {id: hope, type: contribution, stakeholder: city, status: prospective,
+             probability: 0.3, amount: 1000, year: 2026}
+        """, years=2)
+    loaded = load(path)
+    n = 10_000
+    mc = simulate(loaded.scenario, [], draws=n, seed=3).json()
+    # a shortfall happens exactly where the source is not awarded: P = 0.7, binomial sd
+    tolerance = 4 * math.sqrt(0.3 * 0.7 / n)
+    assert mc["prob_shortfall"] == approx(0.7, abs=tolerance)
+    assert mc["metrics"]["total_funding"]["mean"] == approx(300, abs=1000 * tolerance)
+    # the cash runs out in the first year or never; the list runs over the years
+    assert mc["prob_cash_out_by_year"] == [mc["prob_shortfall"]] * 2
+
+
+def test_a_source_with_probability_zero_is_never_awarded_and_committed_always(tmp_path):
+    loaded = load(scenario_file(tmp_path, """
+        costs:
+          - {id: kit, amount: 1000, year: 2026}
+        funding:
+          - {id: never, type: contribution, stakeholder: city, status: prospective,
+             probability: 0, amount: 500, year: 2026}
+          - {id: sure, type: contribution, stakeholder: city, amount: 400, year: 2026}
+        """, years=1))
+    mc = simulate(loaded.scenario, [], draws=500, seed=1)
+    assert np.all(mc.samples["total_funding"] == 400)
+
+
+def test_json_shape_and_null_statistics(tmp_path):
+    loaded, params = _linear(tmp_path, "{dist: uniform, low: 5, high: 15}")
+    doc = simulate(loaded.scenario, params, draws=1000, seed=5).json()
+    assert list(doc) == ["draws", "seed", "metrics", "prob_shortfall", "prob_bcr_below_1",
+                         "prob_cash_out_by_year", "notes"]
+    assert (doc["draws"], doc["seed"], len(doc["prob_cash_out_by_year"])) == (1000, 5, 3)
+    assert list(doc["metrics"]) == list(METRICS)
+    stats_keys = ["mean", "sd", "p5", "p10", "p50", "p90", "p95", "prob_below_zero", "share_null"]
+    assert all(list(v) == stats_keys for v in doc["metrics"].values())
+    # no cash ever runs short: the first shortfall year is null in every draw
+    assert doc["metrics"]["first_shortfall_year"] == dict.fromkeys(stats_keys[:-1]) | {
+        "share_null": 1.0}
+    # ENPV = q × 100 × 2.859 - 1000 < 0 for q < 3.5: never with q in 5..15
+    assert doc["metrics"]["economic_npv"]["prob_below_zero"] == 0
+    assert doc["prob_bcr_below_1"] == 0
+
+
+def test_chunked_draws_equal_draws_at_once(tmp_path):
+    loaded = load(scenario_file(tmp_path, """
+        costs:
+          - {id: kit, category: capex, amount: 1000, year: 2026, life: 2}
+        funding:
+          - {id: hope, type: contribution, stakeholder: city, status: expected, probability: 0.6,
+             amount: 300}
+        benefits:
+          - {id: thefts, beneficiary: city, quantity: 10, unit_value: 100, deadweight: 0.2}
+        uncertainty:
+          benefits.thefts.quantity: {dist: pert, low: 2, mode: 10, high: 12}
+          benefits.thefts.deadweight: {dist: uniform, low: 0, high: 0.5}
+          costs.kit.amount: {dist: normal, mean: 1000, sd: 100, low: 700}
+        """))
+    params, _ = uncertain_parameters(loaded.scenario, {})
+    n = 3 * BLOCK + 123
+    whole = simulate(loaded.scenario, params, draws=n, seed=42, chunk=10**6)
+    for chunk in (BLOCK, 2 * BLOCK, 3 * BLOCK + 7):
+        parts = simulate(loaded.scenario, params, draws=n, seed=42, chunk=chunk)
+        for name in METRICS:
+            # the draws are the same numbers; the engine's IRR iterations may end one unit in
+            # the last place apart when a series sits elsewhere in a batch (BLAS blocking)
+            np.testing.assert_allclose(parts.samples[name], whole.samples[name], rtol=1e-13,
+                                       atol=0, equal_nan=True, err_msg=f"{name}, chunk {chunk}")
+        money = ("economic_npv", "funding_shortfall", "total_cost", "total_funding")
+        for name in money:
+            np.testing.assert_array_equal(parts.samples[name], whole.samples[name])
+    # the stream of a draw does not depend on where a slice starts
+    u = uniforms(42, 0, 2 * BLOCK + 10, 4)
+    np.testing.assert_array_equal(uniforms(42, BLOCK - 5, 20, 4), u[:, BLOCK - 5:BLOCK + 15])
+
+
+def test_same_seed_same_json_different_seed_different_json(tmp_path):
+    path = scenario_file(tmp_path, LINEAR.format(dist="{dist: triangular, low: 5, mode: 10, "
+                                                      "high: 20}"), years=3, rate=0.05)
+
+    def run(*extra: str) -> dict:
+        result = CliRunner().invoke(main, ["run", str(path), "--json", "-", "--draws", "2000",
+                                           *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    first, again = run("--seed", "123"), run("--seed", "123")
+    assert first == again
+    assert first["monte_carlo"]["seed"] == 123 and first["monte_carlo"]["draws"] == 2000
+    other = run("--seed", "124")
+    assert other["monte_carlo"]["metrics"] != first["monte_carlo"]["metrics"]
+    assert other["metrics"] == first["metrics"]  # the base case does not depend on the seed
+    default = run()
+    assert default["monte_carlo"]["seed"] == 20261127
+
+
+def test_draws_zero_skips_monte_carlo_and_a_certain_case_has_no_risk_sections(tmp_path):
+    path = scenario_file(tmp_path, LINEAR.format(dist="{dist: uniform, low: 5, high: 15}"),
+                         years=3, rate=0.05)
+    result = CliRunner().invoke(main, ["run", str(path), "--json", "-", "--draws", "0"])
+    doc = json.loads(result.stdout)
+    assert "monte_carlo" not in doc and "sensitivity" in doc
+    certain = scenario_file(tmp_path, """
+        costs:
+          - {id: kit, amount: 1000, year: 2026}
+        """, name="certain.yaml")
+    doc = json.loads(CliRunner().invoke(main, ["run", str(certain), "--json", "-"]).stdout)
+    assert "monte_carlo" not in doc and "sensitivity" not in doc
+
+
+def test_parameter_fixed_by_set_is_held_with_a_note(tmp_path):
+    path = scenario_file(tmp_path, LINEAR.format(dist="{dist: uniform, low: 5, high: 15}"),
+                         years=3, rate=0.05)
+    loaded = load(path)
+    from labfinance.loader import with_overrides
+
+    scenario = with_overrides(loaded, None, [("benefits.thefts.quantity", 12)])
+    a = analyse(loaded, scenario, overrides={"benefits.thefts.quantity": 12}, draws=500, seed=1)
+    assert a.monte_carlo is not None
+    assert a.monte_carlo["notes"] == {
+        "benefits.thefts.quantity": "held at 12 by --set; its uncertainty range is not used"}
+    npv = a.samples["economic_npv"]
+    assert npv.shape == (500,) and np.all(npv == approx(12 * 100 * ANNUITY - 1000))
+    assert a.monte_carlo["metrics"]["economic_npv"]["sd"] == approx(0, abs=1e-9)
+    assert set(a.samples) == set(METRICS)
+
+
+def test_negative_seed_is_bad_input(tmp_path):
+    path = scenario_file(tmp_path, LINEAR.format(dist="{dist: uniform, low: 5, high: 15}"))
+    result = CliRunner().invoke(main, ["run", str(path), "--json", "-", "--seed", "-1"])
+    assert result.exit_code == 2
+    assert "--seed: must be 0 or more" in result.stderr
