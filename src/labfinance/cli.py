@@ -113,6 +113,15 @@ def new(name: str, template: str, force: bool) -> None:
                f"`labfinance validate {target}`")
 
 
+def _progress(total: int) -> Any:
+    """A Monte Carlo progress bar on standard error, for long runs at a terminal only."""
+    from contextlib import nullcontext
+
+    if total < 200_000 or not sys.stderr.isatty():
+        return nullcontext()
+    return click.progressbar(length=total, label="Monte Carlo", file=sys.stderr)
+
+
 def _outputs(file: str, output: str | None, json_path: str | None) -> str | None:
     if output is None and json_path is None:
         return Path(file).stem + ".xlsx"
@@ -150,7 +159,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
             check_writable(target, force)
 
     analysis = analyse(loaded, scenario, variant=variant, overrides=dict(overrides), draws=draws,
-                       seed=seed, extra_metrics=extra_metrics)
+                       seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
     echo_summary = (lambda line: click.echo(line, err=True)) if json_path == "-" else click.echo
     for line in summary_lines(results) + analysis.summary_lines():
@@ -170,3 +179,34 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
         else:
             write_text(json_path, text, force)
             echo_summary(f"json: {json_path}")
+
+
+@main.command()
+@click.argument("cases", nargs=-1, required=True, metavar="FILE[#VARIANT]...")
+@click.option("-o", "--output", "output", metavar="OUT.xlsx", help="Write a workbook here.")
+@click.option("--json", "json_path", metavar="PATH|-",
+              help="Write the comparison as JSON ('-': stdout).")
+@click.option("--force", is_flag=True, help="Replace existing output files.")
+@guarded
+def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
+            force: bool) -> None:
+    """Compare scenarios or variants side by side (FILE alone: its base case and all variants)."""
+    from labfinance.compare import compare_json, load_cases, table_lines, write_workbook
+
+    evaluated = load_cases(cases)
+    for target in (output, json_path if json_path not in (None, "-") else None):
+        if target is not None:
+            check_writable(target, force)
+    echo_table = (lambda line: click.echo(line, err=True)) if json_path == "-" else click.echo
+    for line in table_lines(evaluated):
+        echo_table(line)
+    if output is not None:
+        write_atomically(output, lambda temp: write_workbook(evaluated, temp), force)
+        echo_table(f"workbook: {output}")
+    if json_path is not None:
+        text = json.dumps(compare_json(evaluated), indent=2, allow_nan=False) + "\n"
+        if json_path == "-":
+            click.echo(text, nl=False)
+        else:
+            write_text(json_path, text, force)
+            echo_table(f"json: {json_path}")
