@@ -10,10 +10,12 @@ the file is.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from typing import Any
 
 ID_LISTS = ("costs", "funding", "benefits", "criteria")
+_ID = re.compile(r"^[a-z0-9_-]+$")
 
 
 class PathError(ValueError):
@@ -23,24 +25,29 @@ class PathError(ValueError):
 def display_path(loc: Sequence[Any], raw: Any) -> str:
     """Turn a location in the raw document into the dotted path a user writes.
 
-    List items of ``costs``/``funding``/``benefits``/``criteria`` are named by their id where they
-    have one, otherwise by ``[index]``.
+    Items of ``costs``/``funding``/``benefits``/``criteria`` are named by their id where they have
+    a valid one, otherwise by ``[index]``; items of other lists by position, as in parameter paths.
 
     >>> display_path(("funding", 0, "rate"), {"funding": [{"id": "erdf"}]})
     'funding.erdf.rate'
     >>> display_path(("costs", 2), {"costs": []})
     'costs[2]'
+    >>> display_path(("benefits", 0, "ramp_up", 1), {"benefits": [{"id": "b", "ramp_up": [1, 2]}]})
+    'benefits.b.ramp_up.1'
     """
     parts: list[str] = []
     node = raw
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list):
+    for depth, key in enumerate(loc):
+        if isinstance(key, int) and not isinstance(key, bool) and isinstance(node, list):
             item = node[key] if 0 <= key < len(node) else None
             item_id = item.get("id") if isinstance(item, dict) else None
-            if parts and parts[-1] in ID_LISTS and isinstance(item_id, str) and item_id:
-                parts.append(item_id)
+            if depth == 1 and parts[-1] in ID_LISTS:
+                if isinstance(item_id, str) and _ID.match(item_id):
+                    parts.append(item_id)
+                else:
+                    parts[-1] = f"{parts[-1]}[{key}]"
             else:
-                parts[-1:] = [f"{parts[-1] if parts else ''}[{key}]"]
+                parts.append(str(key))
             node = item
             continue
         parts.append(str(key))
@@ -102,7 +109,8 @@ def locate(raw: Any, path: str, *, create: bool = False) -> tuple[Any, Any, tupl
             elif not last and node[key] is None and create:
                 node[key] = {}
         else:
-            raise PathError(f"{where} is a single value ({node!r}), so '{path}' runs through it")
+            raise PathError(f"{where} is a single value ({node!r}), so there is no '{path}'; "
+                            f"set {where} itself")
         loc.append(key)
         if last:
             return node, key, tuple(loc)

@@ -6,9 +6,12 @@ items by index) so that the loader can name its line.
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from labfinance import paths
 from labfinance.scenario import (
     CATEGORIES,
     Benefit,
@@ -20,18 +23,25 @@ from labfinance.scenario import (
     OutcomePayment,
     Scenario,
     Timed,
-    Triangular,
-    Uniform,
 )
 
 Problem = tuple[tuple[Any, ...], str]
+LineOf = Callable[[Sequence[Any]], int]
+
+# keys that name something other than a real-valued parameter, for uncertainty messages
+_NOT_PARAMETERS = {
+    "year": "a year", "from": "a year", "to": "a year", "start_year": "a year",
+    "years": "a count", "life": "a count", "term": "a count", "every": "a count", "lag": "a count",
+}
 
 
-def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True) -> list[Problem]:
+def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
+          line_of: LineOf | None = None) -> list[Problem]:
     """Every whole-file problem of ``scenario``; ``file_rules`` adds the checks made on the file
-    only (uncertainty ranges hold the file's own values, not those of an override)."""
+    only (uncertainty ranges hold the file's own values, not those of an override). ``line_of``
+    (location -> line) lets a message point at another line, such as the first of two ids."""
     problems: list[Problem] = []
-    problems += _unique_ids(scenario)
+    problems += _unique_ids(scenario, line_of)
     problems += _horizon(scenario)
     problems += _references(scenario)
     problems += _grant_rates(scenario)
@@ -40,18 +50,21 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True) -
         problems.append((("variants", "base"), "'base' is the name of the file's own case; "
                          "give the variant another name"))
     if file_rules and not problems:
-        problems += _uncertainty(scenario)
+        problems += _uncertainty(scenario, raw)
     return problems
 
 
-def _unique_ids(s: Scenario) -> list[Problem]:
+def _unique_ids(s: Scenario, line_of: LineOf | None) -> list[Problem]:
     problems: list[Problem] = []
     for section in ("costs", "funding", "benefits", "criteria"):
         seen: dict[str, int] = {}
         for i, item in enumerate(getattr(s, section)):
             if item.id in seen:
+                first = seen[item.id]
+                where = (f"line {line_of((section, first, 'id'))}" if line_of is not None
+                         else f"item {first + 1}")
                 problems.append(((section, i, "id"), f"id '{item.id}' is used twice in {section} "
-                                 f"(also item {seen[item.id] + 1})"))
+                                 f"(the first is {where}); ids must be unique in their list"))
             seen.setdefault(item.id, i)
     cost_ids = {c.id for c in s.costs}
     for i, c in enumerate(s.costs):
@@ -109,15 +122,16 @@ def _references(s: Scenario) -> list[Problem]:
 
     def stakeholder(loc: tuple[Any, ...], sid: str | None) -> None:
         if sid is not None and sid not in stakeholders:
-            problems.append((loc, f"no stakeholder '{sid}' (known: {', '.join(sorted(stakeholders))})"))
+            known = ", ".join(sorted(stakeholders))
+            problems.append((loc, f"no stakeholder '{sid}' (known: {known})"))
 
     for i, f in enumerate(s.funding):
         stakeholder(("funding", i, "stakeholder"), f.stakeholder)
         if isinstance(f, Grant) and f.eligible is not None:
             for j, name in enumerate(f.eligible):
                 if name not in cost_ids and name not in CATEGORIES:
-                    problems.append((("funding", i, "eligible", j), f"'{name}' is neither a cost id "
-                                     "nor a category (capex, opex, staff, compliance, other)"))
+                    problems.append((("funding", i, "eligible", j), f"'{name}' is neither a cost "
+                                     "id nor a category (capex, opex, staff, compliance, other)"))
         if isinstance(f, InKind) and f.covers is not None and f.covers not in cost_ids:
             problems.append((("funding", i, "covers"), f"no cost with id '{f.covers}'"))
         if isinstance(f, OutcomePayment):
@@ -150,8 +164,8 @@ def _grant_rates(s: Scenario) -> list[Problem]:
               if isinstance(f, Grant) and f.rate is not None and f.award_probability > 0]
     for c in s.costs:
         for year in s.calendar_years:
-            covering = [(i, g) for i, g in grants
-                        if grant_covers(g, c) and grant_window(g, s)[0] <= year <= grant_window(g, s)[1]]
+            covering = [(i, g) for i, g in grants if grant_covers(g, c)
+                        and grant_window(g, s)[0] <= year <= grant_window(g, s)[1]]
             total = sum(g.rate or 0.0 for _, g in covering)
             if total > 1 + 1e-9:
                 names = " + ".join(f"{g.id} {g.rate:g}" for _, g in covering)
@@ -176,7 +190,7 @@ def _in_kind_shares(s: Scenario) -> list[Problem]:
     return problems
 
 
-def _uncertainty(s: Scenario) -> list[Problem]:
+def _uncertainty(s: Scenario, raw: dict[str, Any]) -> list[Problem]:
     from labfinance.parameters import numeric_parameters
 
     known = numeric_parameters(s)
@@ -184,29 +198,39 @@ def _uncertainty(s: Scenario) -> list[Problem]:
     for path, dist in s.uncertainty.items():
         loc = ("uncertainty", path)
         if path not in known:
-            problems.append((loc, _unknown_parameter(path, known)))
+            problems.append((loc, _unknown_parameter(path, known, raw)))
             continue
         base = known[path]
-        if isinstance(dist, Triangular | Uniform):  # Pert is a three-point range too
-            low, high = dist.low, dist.high
-        elif isinstance(dist, Normal):
+        if isinstance(dist, Normal):
             low = dist.low if dist.low is not None else float("-inf")
             high = dist.high if dist.high is not None else float("inf")
-        else:
-            low, high = dist.low, dist.high  # type: ignore[union-attr]
+        else:  # triangular, PERT and uniform all have a low and a high
+            low, high = dist.low, dist.high
         if not low <= base <= high:
             problems.append((loc, f"the scenario's own value {base:g} lies outside the range "
-                             f"{low:g}..{high:g}"))
+                             f"{low:g}..{high:g}; the file's value is the base case and must lie "
+                             "inside it"))
     return problems
 
 
-def _unknown_parameter(path: str, known: dict[str, float]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(path, list(known), n=1, cutoff=0.7)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return ("is not a real-valued parameter of this scenario (a money amount, share or rate; not a "
-            f"year, count, id or probability){hint}")
+def _unknown_parameter(path: str, known: dict[str, float], raw: dict[str, Any]) -> str:
+    """Why ``path`` is no real-valued parameter: an unknown id or key, or a year, count, ..."""
+    try:
+        value = paths.get(raw, path)
+    except paths.PathError as exc:
+        close = difflib.get_close_matches(path, list(known), n=1, cutoff=0.7)
+        return f"{exc}" + (f" (did you mean '{close[0]}'?)" if close else "")
+    last = path.rsplit(".", 1)[-1]
+    if last == "probability":
+        return ("names a probability, not a real-valued parameter; Monte Carlo already awards "
+                "each non-committed source with its probability")
+    if last in _NOT_PARAMETERS:
+        what = _NOT_PARAMETERS[last]
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        what = "text or a switch"
+    else:
+        what = "a number the scenario does not use"
+    return f"names {what}, not a real-valued parameter (a money amount, quantity, share or rate)"
 
 
 def benefit_first_year(b: Benefit, s: Scenario) -> int:

@@ -29,6 +29,15 @@ STAKEHOLDER_KINDS = (
 FUNDING_TYPES = ("contribution", "revenue", "grant", "in_kind", "loan", "outcome_payment")
 
 
+class KeyProblem(ValueError):
+    """A problem of one item that one of its keys shows best: the loader reports it at that key's
+    path and line (``costs.cameras.life``) rather than at the item."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
+
+
 def _finite(value: float) -> float:
     if not math.isfinite(value):
         raise ValueError(f"must be a finite number (got {value})")
@@ -57,6 +66,13 @@ def _non_negative(value: float) -> float:
     return value
 
 
+def _not_negative(value: float) -> float:
+    _finite(value)
+    if value < 0:
+        raise ValueError(f"must not be negative (got {value:g})")
+    return value
+
+
 def _positive_int(value: int) -> int:
     if value < 1:
         raise ValueError(f"must be a whole number of at least 1 (got {value})")
@@ -70,9 +86,12 @@ def _non_negative_int(value: int) -> int:
 
 
 Number = Annotated[float, AfterValidator(_finite)]
-Share = Annotated[float, AfterValidator(_share), Field(json_schema_extra={"minimum": 0, "maximum": 1})]
+Share = Annotated[float, AfterValidator(_share),
+                  Field(json_schema_extra={"minimum": 0, "maximum": 1})]
 Rate = Annotated[float, AfterValidator(_rate), Field(json_schema_extra={"exclusiveMinimum": -1})]
 Money = Annotated[float, AfterValidator(_non_negative), Field(json_schema_extra={"minimum": 0})]
+NonNegative = Annotated[float, AfterValidator(_not_negative),
+                        Field(json_schema_extra={"minimum": 0})]
 Count = Annotated[int, AfterValidator(_positive_int), Field(json_schema_extra={"minimum": 1})]
 Lag = Annotated[int, AfterValidator(_non_negative_int), Field(json_schema_extra={"minimum": 0})]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")]
@@ -117,55 +136,65 @@ class Timed(Model):
             return "one-off"
         return "recurring"
 
-    def _check_amount_form(self, *, extra_amount_keys: tuple[str, ...] = ()) -> None:
-        has_amount = self.amount is not None or any(
-            getattr(self, k) is not None for k in extra_amount_keys
-        )
-        has_recurring_keys = self.from_ is not None or self.to is not None or self.every is not None
-        forms = []
-        if self.schedule is not None:
-            forms.append("schedule")
-        if self.year is not None:
-            forms.append("one-off (amount and year)")
-        if has_amount and self.year is None:
-            forms.append("recurring (amount per year)")
-        if len(forms) == 0:
-            raise ValueError("says no amount: give `amount` and `year` (one-off), `amount` per year "
-                             "(recurring, with optional `from`/`to`/`every`) or a `schedule`")
-        if self.schedule is not None and (has_amount or self.year is not None or has_recurring_keys):
-            raise ValueError("gives a `schedule` and another amount form; keep exactly one")
-        if self.year is not None and not has_amount:
-            raise ValueError("gives a `year` without an `amount`")
-        if self.year is not None and has_recurring_keys:
-            raise ValueError("gives a one-off `year` together with `from`/`to`/`every`; keep exactly "
-                             "one amount form")
-        if self.from_ is not None and self.to is not None and self.to < self.from_:
-            raise ValueError(f"has `to` ({self.to}) before `from` ({self.from_})")
+    def _check_amount_form(self) -> None:
+        recurring_keys = [k for k, v in (("from", self.from_), ("to", self.to),
+                                         ("every", self.every)) if v is not None]
+        if self.schedule is None and self.amount is None and self.year is None:
+            raise ValueError("has no amount: give `amount` and `year` (one-off), `amount` per "
+                             "year (recurring, with optional `from`/`to`/`every`) or a `schedule`")
+        if self.schedule is not None and (self.amount is not None or self.year is not None
+                                          or recurring_keys):
+            others = [k for k, v in (("amount", self.amount), ("year", self.year)) if v is not None]
+            raise KeyProblem("schedule", f"comes with {_keys(others + recurring_keys)}; keep "
+                                         "exactly one amount form")
+        if self.year is not None and self.amount is None:
+            raise KeyProblem("year", "has no `amount` beside it; a one-off needs both")
+        if self.year is not None and recurring_keys:
+            raise KeyProblem(recurring_keys[0], "cannot go with a one-off `year`; keep exactly one "
+                                                "amount form")
+        _check_window(self.from_, self.to)
+
+
+def _keys(keys: list[str]) -> str:
+    quoted = [f"`{k}`" for k in keys]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def _check_window(first: int | None, last: int | None) -> None:
+    if first is not None and last is not None and last < first:
+        raise KeyProblem("to", f"{last} is before `from` ({first})")
 
 
 class Cost(Item, Timed):
     category: Category = "other"
-    fte: Money | None = None
+    fte: NonNegative | None = None
     cost_per_fte: Money | None = None
     life: Count | None = None
     residual_value: bool | None = None
-    contingency: Annotated[Money, Field(json_schema_extra={"minimum": 0})] | None = None
+    contingency: NonNegative | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Cost:
-        staff_keys = (self.fte is not None, self.cost_per_fte is not None)
-        if any(staff_keys):
-            if not all(staff_keys):
-                raise ValueError("gives only one of `fte` and `cost_per_fte`; staff costs need both")
-            if self.amount is not None or self.year is not None or self.schedule is not None:
-                raise ValueError("gives `fte`/`cost_per_fte` together with another amount form; "
-                                 "keep exactly one")
+        if self.fte is not None or self.cost_per_fte is not None:
+            if self.fte is None:
+                raise KeyProblem("cost_per_fte", "needs `fte` beside it (staff cost = fte × "
+                                                 "cost_per_fte)")
+            if self.cost_per_fte is None:
+                raise KeyProblem("fte", "needs `cost_per_fte` beside it (staff cost = fte × "
+                                        "cost_per_fte)")
+            others = [k for k, v in (("amount", self.amount), ("year", self.year),
+                                     ("schedule", self.schedule)) if v is not None]
+            if others:
+                raise KeyProblem("fte", f"comes with {_keys(others)}; keep exactly one amount "
+                                        "form")
+            _check_window(self.from_, self.to)
         else:
             self._check_amount_form()
         if self.life is not None and self.category != "capex":
-            raise ValueError("gives a `life`, which only capex items have")
+            raise KeyProblem("life", f"applies to capex only (this cost is {self.category})")
         if self.residual_value is not None and self.life is None:
-            raise ValueError("gives `residual_value` without a `life`")
+            raise KeyProblem("residual_value", "needs a `life`: only assets with a life have a "
+                                               "residual value")
         return self
 
     @property
@@ -193,8 +222,8 @@ class Payment(Model):
     @model_validator(mode="after")
     def _check(self) -> Payment:
         if self.advance + self.retention > 1 + 1e-12:
-            raise ValueError(f"has advance + retention = {self.advance + self.retention:g}, "
-                             "which may not exceed 1")
+            raise ValueError(f"advance + retention is {self.advance + self.retention:g}; it may "
+                             "not exceed 1")
         return self
 
 
@@ -209,10 +238,12 @@ class Source(Item):
     def _check_status(self) -> Source:
         if self.status == "committed":
             if self.probability is not None and self.probability != 1:
-                raise ValueError(f"is committed, so its `probability` must be 1 (got "
-                                 f"{self.probability:g}); use status expected or prospective")
+                raise KeyProblem("probability", f"must be 1 for a committed source (got "
+                                                f"{self.probability:g}); set `status: expected` "
+                                                "or `status: prospective`")
         elif self.probability is None:
-            raise ValueError(f"is {self.status}, so it needs a `probability` (0..1)")
+            raise KeyProblem("status", f"is {self.status}, so the source needs a `probability` "
+                                       "(0..1)")
         return self
 
     @property
@@ -229,9 +260,9 @@ class Contribution(Source, Timed):
 
     @model_validator(mode="after")
     def _check(self) -> Contribution:
-        self._check_amount_form()
         if self.stakeholder is None:
-            raise ValueError("needs a `stakeholder` (who pays)")
+            raise KeyProblem("stakeholder", "is required: who pays")
+        self._check_amount_form()
         return self
 
 
@@ -240,9 +271,9 @@ class Revenue(Source, Timed):
 
     @model_validator(mode="after")
     def _check(self) -> Revenue:
-        self._check_amount_form()
         if self.stakeholder is None:
-            raise ValueError("needs a `stakeholder` (who pays)")
+            raise KeyProblem("stakeholder", "is required: who pays")
+        self._check_amount_form()
         return self
 
 
@@ -260,23 +291,27 @@ class Grant(Source, Timed):
     @model_validator(mode="after")
     def _check(self) -> Grant:
         if self.rate is None:
-            if self.eligible is not None or self.cap is not None:
-                raise ValueError("gives `eligible` or `cap` without a `rate`; a rate-based grant "
-                                 "needs `rate`, an amount-form grant takes neither")
+            for key in ("eligible", "cap"):
+                if getattr(self, key) is not None:
+                    raise KeyProblem(key, "applies to a rate-based grant only; give a `rate`, or "
+                                          f"drop `{key}` for a grant of a fixed amount")
             if self.payment.advance or self.payment.retention:
-                raise ValueError("is an amount-form grant; `payment.advance` and "
-                                 "`payment.retention` apply only to rate-based grants")
+                raise KeyProblem("payment", "`advance` and `retention` apply to rate-based "
+                                            "grants only; a fixed amount is paid as its amount "
+                                            "form says")
             self._check_amount_form()
         else:
-            if self.amount is not None or self.year is not None or self.schedule is not None:
-                raise ValueError("gives both a `rate` and an amount; keep one of the two forms")
+            others = [k for k, v in (("amount", self.amount), ("year", self.year),
+                                     ("schedule", self.schedule)) if v is not None]
+            if others:
+                raise KeyProblem("rate", f"comes with {_keys(others)}; a grant is rate-based or "
+                                         "has an amount, not both")
             if self.every is not None:
-                raise ValueError("is rate-based; its `from`/`to` are the eligibility window and "
-                                 "take no `every`")
+                raise KeyProblem("every", "does not apply to a rate-based grant, whose "
+                                          "`from`/`to` are the years of eligible costs")
             if self.escalation:
-                raise ValueError("is rate-based; `escalation` applies only to amount-form grants")
-            if self.from_ is not None and self.to is not None and self.to < self.from_:
-                raise ValueError(f"has `to` ({self.to}) before `from` ({self.from_})")
+                raise KeyProblem("escalation", "applies to a grant of a fixed amount only")
+            _check_window(self.from_, self.to)
         return self
 
 
@@ -289,18 +324,23 @@ class InKind(Source, Timed):
     @model_validator(mode="after")
     def _check(self) -> InKind:
         if self.stakeholder is None:
-            raise ValueError("needs a `stakeholder` (who gives it)")
+            raise KeyProblem("stakeholder", "is required: who gives it")
         if self.covers is not None:
-            if (self.amount is not None or self.year is not None or self.schedule is not None
-                    or self.from_ is not None or self.to is not None or self.every is not None):
-                raise ValueError("gives both `covers` and an amount form; keep one of the two")
+            others = [k for k, v in (("amount", self.amount), ("year", self.year),
+                                     ("schedule", self.schedule), ("from", self.from_),
+                                     ("to", self.to), ("every", self.every)) if v is not None]
+            if others:
+                raise KeyProblem("covers", f"comes with {_keys(others)}; an in-kind source "
+                                           "covers a cost or has an amount, not both")
             if self.category is not None:
-                raise ValueError("covers a cost, so it takes that cost's category; drop `category`")
+                raise KeyProblem("category", "does not apply: the source takes the category of "
+                                             "the cost it covers")
             if self.escalation:
-                raise ValueError("covers a cost, so it takes that cost's price; drop `escalation`")
+                raise KeyProblem("escalation", "does not apply: the source takes the price of "
+                                               "the cost it covers")
         else:
             if self.share is not None:
-                raise ValueError("gives a `share` without `covers`")
+                raise KeyProblem("share", "needs `covers`: the share is of a covered cost")
             self._check_amount_form()
         return self
 
@@ -328,7 +368,7 @@ class OutcomePayment(Source):
     @model_validator(mode="after")
     def _check(self) -> OutcomePayment:
         if self.stakeholder is None:
-            raise ValueError("needs a `stakeholder` (who pays for the outcomes)")
+            raise KeyProblem("stakeholder", "is required: who pays for the outcomes")
         return self
 
 
@@ -339,7 +379,7 @@ Funding = Annotated[
 
 class Benefit(Item, Timed):
     beneficiary: Id
-    quantity: Money | None = None
+    quantity: NonNegative | None = None
     unit_value: Money | None = None
     ramp_up: list[Share] = []
     deadweight: Share = 0.0
@@ -351,11 +391,18 @@ class Benefit(Item, Timed):
     @model_validator(mode="after")
     def _check(self) -> Benefit:
         if self.quantity is not None or self.unit_value is not None:
-            if self.quantity is None or self.unit_value is None:
-                raise ValueError("gives only one of `quantity` and `unit_value`; a value in units "
-                                 "needs both")
-            if self.amount is not None or self.year is not None or self.schedule is not None:
-                raise ValueError("gives `quantity` × `unit_value` and an amount; keep one form")
+            if self.quantity is None:
+                raise KeyProblem("unit_value", "needs `quantity` beside it (value = quantity × "
+                                               "unit_value)")
+            if self.unit_value is None:
+                raise KeyProblem("quantity", "needs `unit_value` beside it (value = quantity × "
+                                             "unit_value)")
+            others = [k for k, v in (("amount", self.amount), ("year", self.year),
+                                     ("schedule", self.schedule)) if v is not None]
+            if others:
+                raise KeyProblem("quantity", f"comes with {_keys(others)}; a benefit is quantity "
+                                             "× unit_value or an amount, not both")
+            _check_window(self.from_, self.to)
         else:
             self._check_amount_form()
         return self
@@ -382,7 +429,7 @@ class Triangular(_ThreePoint):
 
 
 class Pert(_ThreePoint):
-    """PERT with lambda = 4: a beta distribution on [low, high] with mean (low + 4 mode + high)/6."""
+    """PERT with lambda = 4: a beta distribution on [low, high], mean (low + 4 mode + high)/6."""
 
     dist: Literal["pert"]
 
@@ -402,14 +449,14 @@ class Uniform(Model):
 class Normal(Model):
     dist: Literal["normal"]
     mean: Number
-    sd: Annotated[float, AfterValidator(_non_negative)]
+    sd: NonNegative
     low: Number | None = None
     high: Number | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Normal:
         if self.sd <= 0:
-            raise ValueError("needs a standard deviation `sd` above 0")
+            raise KeyProblem("sd", f"must be above 0 (got {self.sd:g})")
         if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError(f"needs low < high (got {self.low:g}, {self.high:g})")
         return self
@@ -444,7 +491,7 @@ class Scenario(Model):
     inflation: Rate = 0.0
     discount_rate: Rate
     social_discount_rate: Rate | None = None
-    contingency: Money | dict[Category, Money] = 0.0
+    contingency: NonNegative | dict[Category, NonNegative] = 0.0
     stakeholders: dict[Id, Stakeholder]
     costs: list[Cost]
     funding: list[Funding] = []
@@ -463,7 +510,8 @@ class Scenario(Model):
 
     @property
     def effective_social_discount_rate(self) -> float:
-        return self.discount_rate if self.social_discount_rate is None else self.social_discount_rate
+        social = self.social_discount_rate
+        return self.discount_rate if social is None else social
 
     def category_contingency(self, category: str) -> float:
         if isinstance(self.contingency, dict):
