@@ -108,7 +108,7 @@ def new(name: str, template: str, force: bool) -> None:
 
     target = Path(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
     text = starter(_templates(), template, Path(name).stem)
-    write_text(target, text, force)
+    write_text(target, text, force, elsewhere="or choose another NAME")
     click.echo(f"{target}: written from template '{template}'; check it with "
                f"`labfinance validate {target}`")
 
@@ -120,6 +120,25 @@ def _progress(total: int) -> Any:
     if total < 200_000 or not sys.stderr.isatty():
         return nullcontext()
     return click.progressbar(length=total, label="Monte Carlo", file=sys.stderr)
+
+
+def _load_with_sets(file: str, sets: tuple[str, ...]) -> tuple[Any, list[tuple[str, Any]]]:
+    """Load the scenario and parse every ``--set``, reporting the problems of both at once."""
+    messages: list[str] = []
+    loaded = None
+    try:
+        loaded = load(file)
+    except ScenarioError as exc:
+        messages += exc.messages
+    overrides = []
+    for option in sets:
+        try:
+            overrides.append(parse_set(option))
+        except ScenarioError as exc:
+            messages += exc.messages
+    if messages or loaded is None:
+        raise ScenarioError(messages)
+    return loaded, overrides
 
 
 def _outputs(file: str, output: str | None, json_path: str | None) -> str | None:
@@ -150,8 +169,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     from labfinance.analysis import analyse
     from labfinance.report import results_json, summary_lines
 
-    overrides = [parse_set(option) for option in sets]
-    loaded = load(file)
+    loaded, overrides = _load_with_sets(file, sets)
     scenario = with_overrides(loaded, variant, overrides)
     workbook = _outputs(file, output, json_path)
     for target in (workbook, json_path if json_path not in (None, "-") else None):

@@ -406,6 +406,13 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
     ``detail=False`` skips the stakeholders and workings; ``rates=False`` skips the IRRs and
     MIRR (NaN), which sensitivity searches do not need.
     """
+    # amounts near the float limit overflow to inf; they then read as null, not as a warning
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _evaluate(scenario, params, awarded, detail, rates)
+
+
+def _evaluate(scenario: Scenario, params: Parameters | None,
+              awarded: Mapping[str, np.ndarray] | None, detail: bool, rates: bool) -> Results:
     s = scenario
     P = params or Parameters()
     c = _Case(s, P)

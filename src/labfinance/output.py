@@ -12,23 +12,25 @@ class OutputError(Exception):
     """An output that may not or cannot be written (exit status 2)."""
 
 
-def check_writable(path: str | Path, force: bool) -> None:
+def check_writable(path: str | Path, force: bool, *, elsewhere: str = "or -o to write elsewhere"
+                   ) -> None:
     """Refuse an existing output without ``force`` before any work is done."""
     p = Path(path)
     if p.is_dir():
         raise OutputError(f"{p}: is a folder; name an output file")
     if p.exists() and not force:
         raise OutputError(f"{p}: already exists and may hold a reader's edits; it is kept. Use "
-                          "--force to replace it, or -o to write elsewhere")
+                          f"--force to replace it, {elsewhere}")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{p}: cannot be written: the folder {parent} does not exist")
 
 
-def write_atomically(path: str | Path, write: Callable[[Path], None], force: bool) -> None:
+def write_atomically(path: str | Path, write: Callable[[Path], None], force: bool,
+                     **hint: str) -> None:
     """Write through ``write(temporary_path)`` and rename into place; no partial file is left."""
     p = Path(path)
-    check_writable(p, force)
+    check_writable(p, force, **hint)
     parent = p.parent if str(p.parent) else Path(".")
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=parent)
@@ -46,5 +48,5 @@ def write_atomically(path: str | Path, write: Callable[[Path], None], force: boo
             os.unlink(temp)
 
 
-def write_text(path: str | Path, text: str, force: bool) -> None:
-    write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"), force)
+def write_text(path: str | Path, text: str, force: bool, **hint: str) -> None:
+    write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"), force, **hint)
