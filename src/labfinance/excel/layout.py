@@ -1,0 +1,57 @@
+"""The column layout shared by every timeline sheet (FAST 2.01: one purpose per column).
+
+    A label | B unit | C value (constants) | D total | E pre-model (blank) | F.. one column per year
+
+The years after the horizon, where grant instalments and outcome payments may still fall due,
+follow the horizon in the same columns on every sheet, under a grey "after horizon" header. Column
+E stays blank so that a corkscrew (``=E12 + F11``) is one formula from the first year on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LABEL_COL, UNIT_COL, VALUE_COL, TOTAL_COL, PRE_COL, FIRST_YEAR_COL = range(6)
+
+TITLE_ROW, SUBTITLE_ROW, BAND_ROW, YEAR_ROW, T_ROW = range(5)
+FIRST_ROW = 6  # first body row (0-based); row 5 stays blank under the headers
+
+LABEL_WIDTH = 60  # the minimum; widened to the longest line-item name
+UNIT_WIDTH = 12
+VALUE_WIDTH = 16
+TOTAL_WIDTH = 17
+PRE_WIDTH = 2
+YEAR_WIDTH = 14
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The horizon's years and the extra columns after it."""
+
+    start_year: int
+    horizon: int
+    after: int = 0
+
+    @property
+    def columns(self) -> int:
+        return self.horizon + self.after
+
+    @property
+    def last_year(self) -> int:
+        return self.start_year + self.horizon - 1
+
+    def col(self, t: int) -> int:
+        return FIRST_YEAR_COL + t
+
+    def year(self, t: int) -> int:
+        return self.start_year + t
+
+    def span(self, which: str) -> range:
+        """Year indices of ``horizon``, ``all`` (horizon and after) or ``after``."""
+        if which == "horizon":
+            return range(self.horizon)
+        if which == "all":
+            return range(self.columns)
+        if which == "after":
+            return range(self.horizon, self.columns)
+        raise ValueError(which)
