@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -77,23 +78,40 @@ def results_json(results: Results, *, path: str, sha256: str, variant: str | Non
     return doc
 
 
+def fixed(value: float, decimals: int, thousands: bool = False) -> str:
+    """A number rounded half away from zero, as spreadsheets' TEXT() does (Python's format rounds
+    half to even: 1.25 -> '1.2' where a spreadsheet shows '1.3').
+
+    >>> fixed(1.25, 1), fixed(-2.5, 0), fixed(12345.5, 0, thousands=True)
+    ('1.3', '-3', '12,346')
+    """
+    step = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
+    return f"{rounded:,}" if thousands else f"{rounded}"
+
+
+# The verdict's money in a spreadsheet formula: the same steps as money() below.
+MONEY_FORMULA = ('"{cur} "&IF(ABS({x})>=1E9,TEXT({x}/1E9,"0.0")&"bn",IF(ABS({x})>=1E6,'
+                 'TEXT({x}/1E6,"0.0")&"m",IF(ABS({x})>=1E4,TEXT({x}/1E3,"0")&"k",'
+                 'TEXT({x},"#,##0"))))')
+
+
 def money(value: float, currency: str) -> str:
     """Money for a sentence: EUR 1.2m, EUR 350k, EUR 950.
 
     >>> money(1_234_567, "EUR"), money(-350_400, "EUR"), money(950, "EUR")
     ('EUR 1.2m', 'EUR -350k', 'EUR 950')
     """
-    sign = "-" if value < 0 else ""
     v = abs(value)
     if v >= 1e9:
-        text = f"{v / 1e9:.1f}bn"
+        text = fixed(value / 1e9, 1) + "bn"
     elif v >= 1e6:
-        text = f"{v / 1e6:.1f}m"
+        text = fixed(value / 1e6, 1) + "m"
     elif v >= 1e4:
-        text = f"{v / 1e3:.0f}k"
+        text = fixed(value / 1e3, 0) + "k"
     else:
-        text = f"{v:,.0f}"
-    return f"{currency} {sign}{text}"
+        text = fixed(value, 0, thousands=True)
+    return f"{currency} {text}"
 
 
 def verdict(results: Results, draw: int = 0) -> str:
@@ -119,9 +137,30 @@ def verdict(results: Results, draw: int = 0) -> str:
                      "uncovered")
     societal = f"societal NPV {money(m['economic_npv'], cur)}"
     if not math.isnan(m["bcr"]):
-        societal += f", BCR {m['bcr']:.1f}"
+        societal += f", BCR {fixed(m['bcr'], 1)}"
     parts.append(societal)
     return "; ".join(parts) + "."
+
+
+def verdict_formula(results: Results, cell: Any) -> str:
+    """The verdict as a spreadsheet formula over the metric cells: ``cell(name)`` gives the
+    reference of a metric. It follows :func:`verdict` step by step, so a reader who changes an
+    input sees the sentence change too."""
+    s = results.scenario
+
+    def money_of(x: str) -> str:
+        return MONEY_FORMULA.format(cur=s.currency, x=x)
+
+    year, short = cell("first_shortfall_year"), cell("funding_shortfall")
+    secured, bcr = cell("secured_funding_shortfall"), cell("bcr")
+    head = (f'IF({year}>{s.start_year},"Funded until "&({year}-1),"Not funded from the start")'
+            f'&IF({short}>0,"; shortfall of "&{money_of(short)}&" from "&{year},'
+            f'"; bridge finance of "&{money_of(cell("peak_cash_need"))}&" needed from "&{year}'
+            f'&" until money due later arrives")')
+    return (f'=IF(ISNUMBER({year}),{head},"Funded throughout {s.start_year}-{s.last_year}")'
+            f'&IF({secured}>{short}+0.005,"; committed sources alone leave "&{money_of(secured)}'
+            f'&" uncovered","")&"; societal NPV "&{money_of(cell("economic_npv"))}'
+            f'&IF(ISNUMBER({bcr}),", BCR "&TEXT({bcr},"0.0"),"")&"."')
 
 
 def summary_lines(results: Results) -> list[str]:

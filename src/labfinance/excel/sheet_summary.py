@@ -10,7 +10,7 @@ from labfinance.excel import charts
 from labfinance.excel.book import Book, value_or_na
 from labfinance.excel.cells import Cell
 from labfinance.excel.sheet_analyses import kind_of
-from labfinance.report import verdict
+from labfinance.report import verdict, verdict_formula
 from labfinance.scenario import Loan
 
 NAME = "Summary"
@@ -56,7 +56,10 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
                     f"{s.prices} prices, {cur}; {case}{'; --set ' + sets if sets else ''}. "
                     f"labfinance {__version__}.", st.subtitle)
     ws.merge_range(2, 0, 2, LAST_COL, "", st.verdict)
-    ws.write_string(2, 0, verdict(book.results), st.verdict)
+    # live: the sentence follows the metric cells when a reader changes an input
+    ws.write_formula(2, 0, verdict_formula(book.results,
+                                           lambda m: book.cells[f"metric.{m}"].ref(NAME)),
+                     st.verdict, verdict(book.results))
     ws.set_row(2, 34)
 
     row = 4
