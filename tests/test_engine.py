@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from helpers import metric, row, run
 
 approx = pytest.approx
@@ -296,7 +297,8 @@ def test_benefit_deductions_chain_and_ramp_up_and_drop_off(tmp_path):
         """, years=4)
     keep = 0.8 * 0.9 * 0.75  # multiplicative: 0.54, not 1 - 0.2 - 0.1 - 0.25 = 0.45
     # k = 0 in 2027: ramp 0.5; 2028: (1 - 0.1)^1; 2029: 0.9^2
-    assert row(r, "benefits") == approx([0, 1000 * keep * 0.5, 1000 * keep * 0.9, 1000 * keep * 0.81])
+    assert row(r, "benefits") == approx(
+        [0, 1000 * keep * 0.5, 1000 * keep * 0.9, 1000 * keep * 0.81])
     assert r.detail["benefit.b.net_quantity"][0].tolist() == approx(
         [0, 100 * keep * 0.5, 100 * keep * 0.9, 100 * keep * 0.81])
 

@@ -150,14 +150,16 @@ def _outputs(file: str, output: str | None, json_path: str | None) -> str | None
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("-o", "--output", "output", metavar="OUT.xlsx", help="Write the workbook here.")
-@click.option("--json", "json_path", metavar="PATH|-", help="Write the results as JSON ('-': stdout).")
+@click.option("--json", "json_path", metavar="PATH|-",
+              help="Write the results as JSON ('-': stdout).")
 @click.option("--draws", type=click.IntRange(min=0), default=DEFAULT_DRAWS, show_default=True,
               help="Monte Carlo draws (0 skips Monte Carlo).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
               help="Seed of the Monte Carlo draws.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
               help="Override one parameter (repeatable), e.g. --set discount_rate=0.03.")
-@click.option("--variant", metavar="NAME", help="Evaluate a named variant instead of the base case.")
+@click.option("--variant", metavar="NAME",
+              help="Evaluate a named variant instead of the base case.")
 @click.option("--metric", "extra_metrics", multiple=True, metavar="NAME",
               help="Add a metric to the tornado (repeatable).")
 @click.option("--force", is_flag=True, help="Replace existing output files.")

@@ -24,9 +24,7 @@ from labfinance import metrics as fm
 from labfinance.parameters import Parameters
 from labfinance.rules import benefit_first_year, grant_covers, grant_window
 from labfinance.scenario import (
-    Benefit,
     Contribution,
-    Cost,
     Grant,
     InKind,
     Loan,
@@ -149,8 +147,8 @@ def _costs(c: _Case) -> list[_CostLine]:
         pf = c.price(path, item.escalation)
         repurchase_mask = np.zeros(c.Y)
         if item.fte is not None:
-            base = (P.get(f"{path}.fte", item.fte) * P.get(f"{path}.cost_per_fte", item.cost_per_fte)
-                    * recurring_mask(s, item))
+            fte = P.get(f"{path}.fte", item.fte)
+            base = fte * P.get(f"{path}.cost_per_fte", item.cost_per_fte) * recurring_mask(s, item)
         elif item.year is not None and item.life is not None:
             purchases = np.zeros(c.Y)
             purchases[item.year - s.start_year::item.life] = 1.0
@@ -217,7 +215,8 @@ def _benefits(c: _Case) -> list[_BenefitLine]:
         else:
             net_quantity = None
             value = c.full(c.base_amounts(path, b) * effect * pf)
-        lines.append(_BenefitLine(b.id, b.beneficiary, b.cash_releasing, value, net_quantity, effect))
+        lines.append(_BenefitLine(b.id, b.beneficiary, b.cash_releasing, value, net_quantity,
+                                  effect))
     return lines
 
 
@@ -241,7 +240,7 @@ class _Funding:
 def _funding(c: _Case, costs: list[_CostLine], benefits: list[_BenefitLine],
              taking_part: Mapping[str, Any]) -> _Funding:
     """``taking_part[source id]`` is 1.0/0.0 or a ``(draws, 1)`` column of them."""
-    s, P, D, Y = c.s, c.P, c.D, c.Y
+    s, P, Y = c.s, c.P, c.Y
     zeros = np.zeros((1, Y))
     rows = dict.fromkeys(("funding", "revenue", "loan_in", "debt_service"), zeros)
     receivable: Any = np.zeros(1)
@@ -502,7 +501,8 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     pv_costs = _present_value(cost_row, social_df)
     pv_gains = _present_value(benefit_row + residual_row, social_df)
     with np.errstate(divide="ignore", invalid="ignore"):
-        m["bcr"] = np.where(pv_costs > ZERO, pv_gains / np.where(pv_costs > ZERO, pv_costs, 1), np.nan)
+        m["bcr"] = np.where(pv_costs > ZERO, pv_gains / np.where(pv_costs > ZERO, pv_costs, 1),
+                            np.nan)
     yearly_net = benefit_row - cost_row
     m["payback_year"] = _year_or_nan(
         fm.payback_year_index(np.cumsum(yearly_net, axis=-1), ZERO), s.start_year)
@@ -518,7 +518,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     if detail:
         results.stakeholders = _stakeholders(s, everything, benefits, social_df, m)
     if detail:
-        _explain(results, financial, economic, firr, eirr, financial_rate, social_rate)
+        _explain(results, financial, economic, firr, eirr)
         results.detail = {
             **everything.detail,
             **{f"benefit.{b.id}.net_quantity": b.net_quantity for b in benefits
@@ -598,8 +598,8 @@ def _stakeholders(s: Scenario, f: _Funding, benefits: list[_BenefitLine], social
     return out
 
 
-def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any, eirr: Any,
-             financial_rate: np.ndarray, social_rate: np.ndarray) -> None:
+def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any, eirr: Any
+             ) -> None:
     """Reasons for undefined metrics and warnings, for the first draw (the base case)."""
     m, notes, warnings = r.metrics, r.notes, r.warnings
     cur = r.scenario.currency
@@ -607,8 +607,8 @@ def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any,
     def first(name: str) -> float:
         return float(m[name][0])
 
-    for name, flows, result, rate in (("financial_irr", financial, firr, financial_rate),
-                                      ("economic_irr", economic, eirr, social_rate)):
+    for name, flows, result in (("financial_irr", financial, firr),
+                                ("economic_irr", economic, eirr)):
         row = flows[0]
         if np.isnan(first(name)):
             notes[name] = ("the cash flows never change sign, so no rate makes their NPV zero"
@@ -624,7 +624,8 @@ def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any,
         notes["financial_mirr"] = ("the financial cash flows need both a negative and a positive "
                                    "year for a MIRR")
     if np.isnan(first("funding_gap_rate")):
-        notes["funding_gap_rate"] = "the scenario has no capex, so there is no investment cost (DIC)"
+        notes["funding_gap_rate"] = ("the scenario has no capex, so there is no investment cost "
+                                     "(DIC)")
     if np.isnan(first("bcr")):
         notes["bcr"] = "the scenario has no costs, so benefits cannot be divided by them"
     if np.isnan(first("first_shortfall_year")):

@@ -49,4 +49,7 @@ def write_atomically(path: str | Path, write: Callable[[Path], None], force: boo
 
 
 def write_text(path: str | Path, text: str, force: bool, **hint: str) -> None:
-    write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"), force, **hint)
+    def write(temp: Path) -> None:
+        temp.write_text(text, encoding="utf-8")
+
+    write_atomically(path, write, force, **hint)

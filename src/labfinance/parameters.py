@@ -25,7 +25,8 @@ class Parameters:
     that broadcasts against ``(draws, years)`` arrays.
     """
 
-    def __init__(self, draws: int = 1, values: Mapping[str, Any] | None = None, record: bool = False):
+    def __init__(self, draws: int = 1, values: Mapping[str, Any] | None = None,
+                 record: bool = False):
         self.draws = draws
         self.values: dict[str, Any] = {}
         for path, value in (values or {}).items():

@@ -38,7 +38,7 @@ def price_factor(escalation: Any, inflation: Any, nominal: bool, n_years: int) -
     >>> price_factor(0.02, 0.0, False, 3).round(4).tolist()
     [1.0, 1.02, 1.0404]
     """
-    t = np.arange(n_years)
+    t = np.arange(n_years, dtype=float)
     growth = (1 + np.asarray(escalation, dtype=float)) ** t
     if nominal:
         growth = growth * (1 + np.asarray(inflation, dtype=float)) ** t
