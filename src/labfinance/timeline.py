@@ -12,6 +12,8 @@ import numpy as np
 
 from labfinance.scenario import Scenario, Timed
 
+ZERO = 0.005  # money within half a cent of zero counts as zero (shortfalls, balances, payback)
+
 
 def recurring_mask(scenario: Scenario, item: Timed, n_years: int | None = None) -> np.ndarray:
     """1.0 in the years a recurring amount falls: from `from` to `to`, every `every` years."""

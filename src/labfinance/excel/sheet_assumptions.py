@@ -25,7 +25,7 @@ from labfinance.scenario import (
 )
 
 NAME = "Assumptions"
-COLUMNS = (("Input", 46), ("Unit", 13), ("Value", 16), ("Year", 8), ("Parameter path", 40),
+COLUMNS = (("Input", 46), ("Unit", 20), ("Value", 16), ("Year", 8), ("Parameter path", 40),
            ("Kind", 9), ("Live", 9), ("Source / note", 90))
 VALUE_COL, YEAR_COL, PATH_COL, KIND_COL, LIVE_COL, NOTE_COL, ANALYSED_COL = 2, 3, 4, 5, 6, 7, 8
 NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "rate": "percent",
