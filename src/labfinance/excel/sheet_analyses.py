@@ -40,6 +40,9 @@ def put(ws: Worksheet, st: Styles, row: int, col: int, value: Any, kind: str = "
     elif value is None or (isinstance(value, float) and not math.isfinite(value)):
         ws.write_string(row, col, NA, st.cell("text", "value"))
     else:
+        if kind == "parameter":  # money, a count or a share: as many decimals as its size needs
+            size = abs(float(value))
+            kind = "money" if size >= 100 else "quantity" if size >= 1 else "fine"
         ws.write_number(row, col, float(value), st.cell(kind, "value"))
 
 
@@ -87,7 +90,7 @@ def sensitivity(book: Book) -> dict[str, Any] | None:
         ws.write_string(row, 0, bar["parameter"], st.label)
         ws.write_string(row, 1, metric, st.label)
         for col, key in enumerate(("low", "high", "base"), start=2):
-            put(ws, st, row, col, bar[key], "general")
+            put(ws, st, row, col, bar[key], "parameter")
         for col, key in enumerate(("at_low", "at_high", "swing"), start=5):
             put(ws, st, row, col, bar[key], kind_of(metric))
         for col, key in ((8, "at_low"), (9, "at_high")):
@@ -99,13 +102,16 @@ def sensitivity(book: Book) -> dict[str, Any] | None:
     ws.write_string(row, 0, "Switching values: the value of a parameter at which the metric "
                     "reaches its target", st.band)
     row += 1
-    header(ws, st, row, ["Parameter", "Metric", "Target", "Base", "Switching value"])
+    header(ws, st, row, ["Parameter", "Metric", "Target", "Base", "Switching value",
+                         "Reason"])
     row += 1
     for item in sens.get("switching_values", []):
         ws.write_string(row, 0, item["parameter"], st.label)
         ws.write_string(row, 1, item["metric"], st.label)
         for col, key in ((2, "target"), (3, "base"), (4, "value")):
-            put(ws, st, row, col, item[key], "general")
+            put(ws, st, row, col, item[key], "parameter")
+        if item.get("reason"):
+            ws.write_string(row, 5, item["reason"], st.label)  # no wrap: runs on to the right
         row += 1
     row += 2
     placed = None

@@ -43,6 +43,7 @@ def number_formats(currency: str) -> dict[str, str]:
         "flag": "0",
         "text": "@",
         "general": "General",
+        "fine": "0.0000",
     }
 
 
