@@ -137,7 +137,7 @@ def verdict(results: Results, draw: int = 0) -> str:
                      "uncovered")
     societal = f"societal NPV {money(m['economic_npv'], cur)}"
     if not math.isnan(m["bcr"]):
-        societal += f", BCR {fixed(m['bcr'], 1)}"
+        societal += f", BCR {fixed(m['bcr'], 2)}"  # two decimals: 0.98 must not read as 1.0
     parts.append(societal)
     return "; ".join(parts) + "."
 
@@ -160,7 +160,7 @@ def verdict_formula(results: Results, cell: Any) -> str:
     return (f'=IF(ISNUMBER({year}),{head},"Funded throughout {s.start_year}-{s.last_year}")'
             f'&IF({secured}>{short}+0.005,"; committed sources alone leave "&{money_of(secured)}'
             f'&" uncovered","")&"; societal NPV "&{money_of(cell("economic_npv"))}'
-            f'&IF(ISNUMBER({bcr}),", BCR "&TEXT({bcr},"0.0"),"")&"."')
+            f'&IF(ISNUMBER({bcr}),", BCR "&TEXT({bcr},"0.00"),"")&"."')
 
 
 def summary_lines(results: Results) -> list[str]:
