@@ -4,18 +4,26 @@ By default LibreOffice keeps the results stored in an xlsx file and computes onl
 without one, so a check against it would prove nothing. A fresh profile whose
 ``registrymodifications.xcu`` sets OOXMLRecalcMode to 0 ("always") makes it recalculate everything
 on load (shared/reference/excel-recalculation.md).
+
+Also the comparison shared by the workbook tests: every formula cell's cached value (the
+engine's) against its recalculated value.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
+
+REL, ABS = 1e-9, 1e-6  # the parity the spec asks: relative 1e-9, absolute 1e-6 near zero
 
 FORCE_RECALC = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" \
@@ -76,3 +84,43 @@ def recalculate(paths: Iterable[Path | str], out_dir: Path | str | None = None,
                            f"{done.stdout}\n{done.stderr}")
     shutil.rmtree(profile, ignore_errors=True)
     return results
+
+
+def close(expected: Any, actual: Any) -> bool:
+    """Equal as the spec asks: relative 1e-9, absolute 1e-6 near zero; text exactly."""
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected == actual
+    if isinstance(expected, int | float) and isinstance(actual, int | float):
+        return math.isclose(expected, actual, rel_tol=REL, abs_tol=ABS)
+    return expected == actual
+
+
+def formula_cells(path: Path) -> list[tuple[str, str, str]]:
+    """(sheet, coordinate, formula) of every formula cell of a written workbook."""
+    book = openpyxl.load_workbook(path)
+    return [(ws.title, cell.coordinate, cell.value) for ws in book.worksheets
+            for row in ws.iter_rows() for cell in row if cell.data_type == "f"]
+
+
+def compare_formula_cells(written: Path, recalculated: Path) -> tuple[int, list[str], float]:
+    """Every formula cell: cached value (the engine's) against LibreOffice's recalculation."""
+    cached = openpyxl.load_workbook(written, data_only=True)
+    fresh = openpyxl.load_workbook(recalculated, data_only=True)
+    failures, worst = [], 0.0
+    cells = formula_cells(written)
+    for sheet, coord, formula in cells:
+        a, b = cached[sheet][coord].value, fresh[sheet][coord].value
+        if not close(a, b):
+            failures.append(f"{sheet}!{coord} {formula}: written {a!r}, recalculated {b!r}")
+        elif isinstance(a, float) and isinstance(b, int | float) and abs(a) > ABS:
+            worst = max(worst, abs(a - b) / abs(a))
+    return len(cells), failures, worst
+
+
+def named_cells(path: Path) -> dict[str, tuple[str, str]]:
+    book = openpyxl.load_workbook(path)
+    out = {}
+    for name, definition in book.defined_names.items():
+        for sheet, coord in definition.destinations:
+            out[name] = (sheet, coord.replace("$", ""))
+    return out

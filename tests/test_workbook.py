@@ -22,9 +22,15 @@ from labfinance.analysis import Analysis, analyse
 from labfinance.engine import METRICS, evaluate
 from labfinance.excel import write_workbook
 from labfinance.loader import load, with_overrides
-from recalc import recalculate, require_soffice
+from recalc import (
+    close,
+    compare_formula_cells,
+    formula_cells,
+    named_cells,
+    recalculate,
+    require_soffice,
+)
 
-REL, ABS = 1e-9, 1e-6
 TRICKY = """\
 labfinance: 1
 name: "=HYPERLINK(\\"http://example.org\\",\\"click\\") tricky lab"
@@ -82,46 +88,6 @@ def analysis_of(path: Path | str, variant: str | None = None, draws: int = 0,
     scenario = with_overrides(loaded, variant, sets or [])
     return analyse(loaded, scenario, variant=variant, overrides=dict(sets or []), draws=draws,
                    seed=7)
-
-
-def close(expected: Any, actual: Any) -> bool:
-    """Equal as the spec asks: relative 1e-9, absolute 1e-6 near zero; text exactly."""
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return expected == actual
-    if isinstance(expected, int | float) and isinstance(actual, int | float):
-        return math.isclose(expected, actual, rel_tol=REL, abs_tol=ABS)
-    return expected == actual
-
-
-def formula_cells(path: Path) -> list[tuple[str, str, str]]:
-    """(sheet, coordinate, formula) of every formula cell of a written workbook."""
-    book = openpyxl.load_workbook(path)
-    return [(ws.title, cell.coordinate, cell.value) for ws in book.worksheets
-            for row in ws.iter_rows() for cell in row if cell.data_type == "f"]
-
-
-def compare_formula_cells(written: Path, recalculated: Path) -> tuple[int, list[str], float]:
-    """Every formula cell: cached value (the engine's) against LibreOffice's recalculation."""
-    cached = openpyxl.load_workbook(written, data_only=True)
-    fresh = openpyxl.load_workbook(recalculated, data_only=True)
-    failures, worst = [], 0.0
-    cells = formula_cells(written)
-    for sheet, coord, formula in cells:
-        a, b = cached[sheet][coord].value, fresh[sheet][coord].value
-        if not close(a, b):
-            failures.append(f"{sheet}!{coord} {formula}: written {a!r}, recalculated {b!r}")
-        elif isinstance(a, float) and isinstance(b, int | float) and abs(a) > ABS:
-            worst = max(worst, abs(a - b) / abs(a))
-    return len(cells), failures, worst
-
-
-def named_cells(path: Path) -> dict[str, tuple[str, str]]:
-    book = openpyxl.load_workbook(path)
-    out = {}
-    for name, definition in book.defined_names.items():
-        for sheet, coord in definition.destinations:
-            out[name] = (sheet, coord.replace("$", ""))
-    return out
 
 
 def metric_value(value: Any) -> float:

@@ -46,18 +46,23 @@ def _style(chart: Chart, title: str, y_title: str, num_format: str) -> Chart:
 
 
 def costs_vs_funding(book: Book, sources: list[tuple[str, Row]], costs: Row) -> Chart:
-    """Funding stacked by source (columns) against costs (a line), by year."""
+    """Funding stacked by source (columns) against costs (a line), by year. Without a source
+    other than loans the chart is the costs line alone (a chart without series is invalid)."""
     wb = book.workbook
-    chart = wb.add_chart({"type": "column", "subtype": "stacked"})
-    for i, (name, row) in enumerate(sources):
-        chart.add_series({"name": safe(name), "categories": _years(row), "values": _range(row),
-                          "fill": {"color": PALETTE[i % len(PALETTE)]}, "gap": 60})
     line = wb.add_chart({"type": "line"})
     line.add_series({"name": "Costs", "categories": _years(costs), "values": _range(costs),
                      "line": {"color": "#C00000", "width": 2.25},
                      "marker": {"type": "diamond", "size": 5,
                                 "fill": {"color": "#C00000"}, "border": {"color": "#C00000"}}})
-    chart.combine(line)
+    if sources:
+        chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+        for i, (name, row) in enumerate(sources):
+            chart.add_series({"name": safe(name), "categories": _years(row),
+                              "values": _range(row),
+                              "fill": {"color": PALETTE[i % len(PALETTE)]}, "gap": 60})
+        chart.combine(line)
+    else:
+        chart = line
     chart.set_x_axis({"num_font": {"size": 8}})
     _style(chart, "Costs and funding by year (funding stacked by source)",
            book.scenario.currency, "#,##0")

@@ -310,15 +310,19 @@ class CashFlowSheet:
             self.metric(name, label, "%/yr", None, NA, "percent")
             return
         # LibreOffice's IRR iterates from its guess and gives up after 20 steps, so a root far
-        # from the discount rate needs a second start: the engine's root, rounded.
+        # from the discount rate needs a second start: the engine's root, not rounded, since
+        # near -100 % the NPV is so steep that a start 0.5 points off (-98 % for -98.46 %) fails.
         inflation = self.book.scenario.inflation if self.nominal else 0.0
-        start = round((1 + value) * (1 + inflation) - 1, 2)
+        start = (1 + value) * (1 + inflation) - 1
         guess = self.sh.fixed(f"second search start for {name}", "%/yr", start,
                               kind="percent", note="used where IRR from the discount rate "
                               "does not converge (structural)")
+        # The search from the discount rate may also land on a root below -100 %, which is no
+        # IRR (the flows' polynomial in 1/(1 + r) has a negative root): then the second start.
         flows_range = flows.range(NAME)
-        formula = (f"IFERROR(IRR({flows_range},{rate.ref(NAME)}),"
-                   f"IRR({flows_range},{guess.ref(NAME)}))")
+        first = f"IRR({flows_range},{rate.ref(NAME)})"
+        second = f"IRR({flows_range},{guess.ref(NAME)})"
+        formula = f"IFERROR(IF({first}>-1,{first},{second}),{second})"
         cell = self.metric(name, label, "%/yr", "=" + self.real(formula), value, "percent")
         self.book.cells[f"irr_formula.{name}"] = cell
         self.book.rows[f"irr_flows.{name}"] = flows

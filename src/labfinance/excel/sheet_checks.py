@@ -10,7 +10,7 @@ import numpy as np
 
 from labfinance.excel.book import Book
 from labfinance.excel.cells import At, Cell, Row, TimelineSheet
-from labfinance.excel.layout import TOTAL_COL, VALUE_COL
+from labfinance.excel.layout import T_ROW, TOTAL_COL, VALUE_COL
 from labfinance.scenario import Grant
 
 NAME = "Checks"
@@ -108,7 +108,10 @@ class ChecksSheet:
             npv = first_cell
             if book.timeline.horizon > 1:
                 npv += f"+NPV({rate},{flows.range(NAME, skip_first=True)})"
-            scale = f"SUMPRODUCT(ABS({flows.range(NAME)}))"
+            # the scale is the flows discounted at the IRR: near -100 % the discount factors
+            # reach 1e19 and rounding alone leaves an NPV far above the undiscounted flows
+            t = Row(flows.sheet, T_ROW, flows.timeline).range(NAME)
+            scale = f"SUMPRODUCT(ABS({flows.range(NAME)})*(1+{rate})^(-{t}))"
             self.single(f"NPV at the {name.replace('_', ' ')} is 0",
                         f"=IF(ABS({npv})>1E-6*{scale},1,0)")
 
