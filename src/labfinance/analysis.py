@@ -19,7 +19,7 @@ from labfinance.distributions import uncertain_parameters
 from labfinance.engine import METRICS, Results, evaluate
 from labfinance.loader import Loaded, ScenarioError, with_overrides
 from labfinance.montecarlo import needs_risk_analysis, simulate
-from labfinance.parameters import numeric_parameters
+from labfinance.parameters import Parameters
 from labfinance.report import metrics_json, money
 from labfinance.scenario import Scenario
 from labfinance.sensitivity import sensitivity as run_sensitivity
@@ -114,7 +114,8 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
                              for m in unknown])
     if seed < 0:
         raise ScenarioError([f"--seed: must be 0 or more (got {seed})"])
-    results = evaluate(scenario)
+    case_parameters = Parameters(record=True)  # numeric_parameters(scenario), read on the way
+    results = evaluate(scenario, case_parameters)
     variants = {"base": evaluate(loaded.scenario)} if variant not in (None, "base") else {}
     for name in loaded.scenario.variants:
         if name != variant:
@@ -123,7 +124,8 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
     if not needs_risk_analysis(scenario):
         return analysis
 
-    base_values = numeric_parameters(scenario)
+    assert case_parameters.recorded is not None
+    base_values = dict(case_parameters.recorded)
     parameters, notes = uncertain_parameters(
         scenario, fixed_parameters(loaded, variant, overrides), base_values)
     extra = tuple(m for m in extra_metrics if m not in ("economic_npv", "funding_shortfall"))

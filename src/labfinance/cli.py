@@ -141,6 +141,28 @@ def _load_with_sets(file: str, sets: tuple[str, ...]) -> tuple[Any, list[tuple[s
     return loaded, overrides
 
 
+def _check_outputs(workbook: str | None, json_path: str | None, force: bool) -> None:
+    """Refuse existing outputs before any work is done (``--json -`` is standard output)."""
+    for target in (workbook, None if json_path == "-" else json_path):
+        if target is not None:
+            check_writable(target, force)
+
+
+def _terminal(json_path: str | None) -> Callable[[str], None]:
+    """Where terminal lines go: standard error when the JSON takes standard output."""
+    return (lambda line: click.echo(line, err=True)) if json_path == "-" else click.echo
+
+
+def _write_json(doc: dict[str, Any], json_path: str, force: bool,
+                echo: Callable[[str], None]) -> None:
+    text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+    if json_path == "-":
+        click.echo(text, nl=False)
+    else:
+        write_text(json_path, text, force)
+        echo(f"json: {json_path}")
+
+
 def _outputs(file: str, output: str | None, json_path: str | None) -> str | None:
     if output is None and json_path is None:
         return Path(file).stem + ".xlsx"
@@ -174,14 +196,12 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     loaded, overrides = _load_with_sets(file, sets)
     scenario = with_overrides(loaded, variant, overrides)
     workbook = _outputs(file, output, json_path)
-    for target in (workbook, json_path if json_path not in (None, "-") else None):
-        if target is not None:
-            check_writable(target, force)
+    _check_outputs(workbook, json_path, force)
 
     analysis = analyse(loaded, scenario, variant=variant, overrides=dict(overrides), draws=draws,
                        seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
-    echo_summary = (lambda line: click.echo(line, err=True)) if json_path == "-" else click.echo
+    echo_summary = _terminal(json_path)
     for line in summary_lines(results) + analysis.summary_lines():
         echo_summary(line)
 
@@ -193,12 +213,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     if json_path is not None:
         doc = results_json(results, path=loaded.path, sha256=loaded.document.sha256,
                            variant=variant, overrides=dict(overrides), extra=analysis.json())
-        text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
-        if json_path == "-":
-            click.echo(text, nl=False)
-        else:
-            write_text(json_path, text, force)
-            echo_summary(f"json: {json_path}")
+        _write_json(doc, json_path, force, echo_summary)
 
 
 @main.command()
@@ -214,19 +229,12 @@ def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
     from labfinance.compare import compare_json, load_cases, table_lines, write_workbook
 
     evaluated = load_cases(cases)
-    for target in (output, json_path if json_path not in (None, "-") else None):
-        if target is not None:
-            check_writable(target, force)
-    echo_table = (lambda line: click.echo(line, err=True)) if json_path == "-" else click.echo
+    _check_outputs(output, json_path, force)
+    echo_table = _terminal(json_path)
     for line in table_lines(evaluated):
         echo_table(line)
     if output is not None:
         write_atomically(output, lambda temp: write_workbook(evaluated, temp), force)
         echo_table(f"workbook: {output}")
     if json_path is not None:
-        text = json.dumps(compare_json(evaluated), indent=2, allow_nan=False) + "\n"
-        if json_path == "-":
-            click.echo(text, nl=False)
-        else:
-            write_text(json_path, text, force)
-            echo_table(f"json: {json_path}")
+        _write_json(compare_json(evaluated), json_path, force, echo_table)

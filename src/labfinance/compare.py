@@ -117,9 +117,10 @@ def table_lines(cases: Sequence[Case]) -> list[str]:
     one_file = len({c.path for c in cases}) == 1
     header = ["metric", *(c.variant if one_file else c.label for c in cases)]
     rows = [header]
+    metrics = [metrics_json(c.results) for c in cases]
     for name, kind in TABLE_METRICS:
-        rows.append([name, *(_shown(metrics_json(c.results)[name], kind,
-                                    c.loaded.scenario.currency) for c in cases)])
+        rows.append([name, *(_shown(m[name], kind, c.loaded.scenario.currency)
+                             for c, m in zip(cases, metrics, strict=True))])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = []
     for n, row in enumerate(rows):
@@ -167,14 +168,15 @@ def write_workbook(cases: Sequence[Case], path: str | Path) -> None:
             for i, text in enumerate(texts):
                 sheet.write_string(top + i, col, text, bold if i == 0 else wrap)
         first = top + len(labels) + 1
+        metrics = [metrics_json(case.results) for case in cases]
         for i, name in enumerate(METRICS):
             kind = ("year" if name in YEAR_METRICS else "rate" if name in _RATES
                     else "ratio" if name == "bcr" else "money")
             sheet.write_string(first + i, 0, name)
             sheet.write_string(first + i, 1, {"money": "currency", "year": "year", "rate": "%",
                                               "ratio": "ratio"}[kind])
-            for j, case in enumerate(cases):
-                value = metrics_json(case.results)[name]
+            for j, values in enumerate(metrics):
+                value = values[name]
                 if value is None:
                     sheet.write_string(first + i, 2 + j, "n/a")
                 else:

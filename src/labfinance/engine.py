@@ -65,8 +65,7 @@ class Results:
 def _rate_and_factors(rate: Any, D: int, Y: int) -> tuple[np.ndarray, np.ndarray]:
     """A case rate as a ``(draws,)`` array, and its discount factors ``(1 or draws, years)``."""
     column = np.asarray(rate, dtype=float).reshape(-1)
-    factors = (1 + column)[:, None] ** -np.arange(Y, dtype=float)
-    return np.broadcast_to(column, (D,)), factors
+    return np.broadcast_to(column, (D,)), fm.discount_factors(column, Y)
 
 
 def _present_value(values: np.ndarray, factors: np.ndarray) -> np.ndarray:
@@ -156,11 +155,12 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
         "cash_releasing_benefits": cash_releasing_row, "residual_value": residual_row,
     }
 
+    discount = P.get("discount_rate", s.discount_rate)
     financial_rate, financial_df = _rate_and_factors(
-        case_rate(P.get("discount_rate", s.discount_rate), c.inflation, c.nominal), D, Y)
-    social = (P.get("social_discount_rate", P.get("discount_rate", s.discount_rate))
-              if s.social_discount_rate is None
-              else P.get("social_discount_rate", s.social_discount_rate))
+        case_rate(discount, c.inflation, c.nominal), D, Y)
+    # where the file gives no social rate it follows the discount rate, moved or not
+    social = P.get("social_discount_rate",
+                   discount if s.social_discount_rate is None else s.social_discount_rate)
     social_rate, social_df = _rate_and_factors(case_rate(social, c.inflation, c.nominal), D, Y)
     inflation = np.broadcast_to(c.inflation if c.nominal else 0.0, (D, 1))[:, 0]
 
@@ -211,7 +211,6 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                       m, {}, warnings, notes)
     if detail:
         results.stakeholders = _stakeholders(s, everything, benefits, social_df, m)
-    if detail:
         _explain(results, financial, economic, firr, eirr)
         results.detail = {
             **everything.detail,

@@ -118,12 +118,7 @@ def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, np.
     window = ((np.arange(c.Y) >= t0) & (np.arange(c.Y) <= t1)).astype(float)
     eligible: Any = np.zeros((1, c.Y))
     for line in costs:
-        cost_model = next((x for x in s.costs if x.id == line.id), None)
-        if cost_model is not None:
-            counts = grant_covers(g, cost_model)
-        else:  # an in-kind amount's implied cost line
-            counts = g.eligible is None or line.id in g.eligible or line.category in g.eligible
-        if counts:
+        if grant_covers(g, line):
             eligible = eligible + line.cost - covered[line.id]
     eligible = eligible * window
     rate = P.get(f"{path}.rate", g.rate)

@@ -30,7 +30,7 @@ class Case:
         self.inflation = params.get("inflation", s.inflation)
         self._inflation_growth: dict[int, Any] = {}
 
-    def full(self, value: Any, n: int | None = None) -> np.ndarray:
+    def full(self, value: Any) -> np.ndarray:
         """``value`` as a 2-D ``(1 or draws, n)`` array.
 
         A series that is the same in every draw stays one row, so that sums of many lines cost

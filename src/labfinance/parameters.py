@@ -38,13 +38,11 @@ class Parameters:
                     raise ValueError(f"values for {path} have shape {arr.shape}, not ({draws},)")
                 self.values[path] = arr.reshape(draws, 1)
         self.recorded: dict[str, float] | None = {} if record else None
-        self.read: set[str] = set()
 
     def get(self, path: str, base: Any) -> Any:
         """The value of ``path``; ``base`` is the scenario's own (effective) value."""
         if self.recorded is not None and isinstance(base, (int, float)):
             self.recorded.setdefault(path, float(base))
-        self.read.add(path)
         return self.values.get(path, base)
 
 
@@ -56,6 +54,6 @@ def numeric_parameters(scenario: Scenario) -> dict[str, float]:
     from labfinance.engine import evaluate
 
     params = Parameters(record=True)
-    evaluate(scenario, params)
+    evaluate(scenario, params, detail=False, rates=False)  # every parameter is read before these
     assert params.recorded is not None
     return dict(params.recorded)

@@ -81,7 +81,7 @@ def locate(raw: Any, path: str, *, create: bool = False) -> tuple[Any, Any, tupl
         where = ".".join(tokens[:depth]) or "the scenario"
         key: Any
         if isinstance(node, list):
-            if depth >= 1 and tokens[depth - 1] in ID_LISTS and depth == 1:
+            if depth == 1 and tokens[0] in ID_LISTS:
                 key = _list_item(node, token, where)
             else:
                 try:

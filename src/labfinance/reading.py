@@ -84,9 +84,6 @@ class Document:
     def problem(self, loc: Sequence[Any], text: str) -> Problem:
         return Problem(self.line_of(loc), paths.display_path(loc, self.raw), text)
 
-    def message(self, loc: Sequence[Any], text: str) -> str:
-        return self.problem(loc, text).located(self.path)
-
     def with_raw(self, raw: Any) -> Document:
         return Document(self.path, raw, self.lines, self.sha256, self.text)
 

@@ -15,7 +15,7 @@ YEAR_METRICS = ("first_shortfall_year", "payback_year", "discounted_payback_year
 
 
 def number(value: Any) -> float | int | None:
-    """A JSON number: NaN and infinities become ``None``; year metrics whole numbers."""
+    """A JSON number: NaN and infinities become ``None``."""
     x = float(value)
     if not math.isfinite(x):
         return None

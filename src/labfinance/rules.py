@@ -9,13 +9,12 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from labfinance import paths
 from labfinance.scenario import (
     CATEGORIES,
     Benefit,
-    Cost,
     Grant,
     InKind,
     Loan,
@@ -78,22 +77,19 @@ def _unique_ids(s: Scenario, line_of: LineOf | None) -> list[Problem]:
     return problems
 
 
-def _year_problems(loc: tuple[Any, ...], item: Timed, first: int, last: int) -> list[Problem]:
-    problems: list[Problem] = []
+def _year_problems(loc: tuple[Any, ...], years: Sequence[tuple[Any, int | None]], first: int,
+                   last: int) -> list[Problem]:
+    """``years`` pairs a key under ``loc`` with the year it gives (None where it gives none)."""
+    return [(loc + (key,), f"year {year} is outside the horizon {first}-{last}")
+            for key, year in years if year is not None and not first <= year <= last]
 
-    def outside(key: str, year: int) -> None:
-        problems.append((loc + (key,), f"year {year} is outside the horizon {first}-{last}"))
 
-    for key in ("year", "to"):
-        value = getattr(item, key)
-        if value is not None and not first <= value <= last:
-            outside(key, value)
-    if item.from_ is not None and not first <= item.from_ <= last:
-        outside("from", item.from_)
-    for year in (item.schedule or {}):
-        if not first <= year <= last:
-            problems.append((loc + ("schedule", year), f"year {year} is outside the horizon "
-                             f"{first}-{last}"))
+def _timed_year_problems(loc: tuple[Any, ...], item: Timed, first: int,
+                         last: int) -> list[Problem]:
+    problems = _year_problems(loc, [("year", item.year), ("to", item.to), ("from", item.from_)],
+                              first, last)
+    problems += _year_problems(loc + ("schedule",), [(year, year) for year in item.schedule or {}],
+                               first, last)
     return problems
 
 
@@ -101,16 +97,14 @@ def _horizon(s: Scenario) -> list[Problem]:
     first, last = s.start_year, s.last_year
     problems: list[Problem] = []
     for i, c in enumerate(s.costs):
-        problems += _year_problems(("costs", i), c, first, last)
+        problems += _timed_year_problems(("costs", i), c, first, last)
     for i, f in enumerate(s.funding):
         if isinstance(f, Loan):
-            if not first <= f.year <= last:
-                problems.append((("funding", i, "year"), f"year {f.year} is outside the horizon "
-                                 f"{first}-{last}"))
+            problems += _year_problems(("funding", i), [("year", f.year)], first, last)
         elif isinstance(f, Timed):
-            problems += _year_problems(("funding", i), f, first, last)
+            problems += _timed_year_problems(("funding", i), f, first, last)
     for i, b in enumerate(s.benefits):
-        problems += _year_problems(("benefits", i), b, first, last)
+        problems += _timed_year_problems(("benefits", i), b, first, last)
     return problems
 
 
@@ -148,7 +142,17 @@ def _references(s: Scenario) -> list[Problem]:
     return problems
 
 
-def grant_covers(grant: Grant, cost: Cost) -> bool:
+class CostLike(Protocol):
+    """A cost of the file or a cost line of the engine (an in-kind amount's implied cost too)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def category(self) -> str: ...
+
+
+def grant_covers(grant: Grant, cost: CostLike) -> bool:
     """Whether a rate-based grant's eligibility names this cost (by id or category)."""
     return grant.eligible is None or cost.id in grant.eligible or cost.category in grant.eligible
 
@@ -162,10 +166,11 @@ def _grant_rates(s: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     grants = [(i, f) for i, f in enumerate(s.funding)
               if isinstance(f, Grant) and f.rate is not None and f.award_probability > 0]
+    windows = {i: grant_window(g, s) for i, g in grants}
     for c in s.costs:
         for year in s.calendar_years:
             covering = [(i, g) for i, g in grants if grant_covers(g, c)
-                        and grant_window(g, s)[0] <= year <= grant_window(g, s)[1]]
+                        and windows[i][0] <= year <= windows[i][1]]
             total = sum(g.rate or 0.0 for _, g in covering)
             if total > 1 + 1e-9:
                 names = " + ".join(f"{g.id} {g.rate:g}" for _, g in covering)

@@ -128,25 +128,19 @@ class Timed(Model):
     schedule: dict[int, Money] | None = None
     escalation: Rate = 0.0
 
-    def amount_form(self) -> str:
-        """'one-off', 'recurring' or 'schedule' (the form was checked on validation)."""
-        if self.schedule is not None:
-            return "schedule"
-        if self.year is not None:
-            return "one-off"
-        return "recurring"
+    def _given(self, *keys: str) -> list[str]:
+        """Which of ``keys`` (as written in the file) the item gives."""
+        return [k for k in keys if getattr(self, "from_" if k == "from" else k) is not None]
 
     def _check_amount_form(self) -> None:
-        recurring_keys = [k for k, v in (("from", self.from_), ("to", self.to),
-                                         ("every", self.every)) if v is not None]
+        recurring_keys = self._given("from", "to", "every")
         if self.schedule is None and self.amount is None and self.year is None:
             raise ValueError("has no amount: give `amount` and `year` (one-off), `amount` per "
                              "year (recurring, with optional `from`/`to`/`every`) or a `schedule`")
-        if self.schedule is not None and (self.amount is not None or self.year is not None
-                                          or recurring_keys):
-            others = [k for k, v in (("amount", self.amount), ("year", self.year)) if v is not None]
-            raise KeyProblem("schedule", f"comes with {_keys(others + recurring_keys)}; keep "
-                                         "exactly one amount form")
+        others = self._given("amount", "year") + recurring_keys
+        if self.schedule is not None and others:
+            raise KeyProblem("schedule", f"comes with {_keys(others)}; keep exactly one amount "
+                                         "form")
         if self.year is not None and self.amount is None:
             raise KeyProblem("year", "has no `amount` beside it; a one-off needs both")
         if self.year is not None and recurring_keys:
@@ -182,8 +176,7 @@ class Cost(Item, Timed):
             if self.cost_per_fte is None:
                 raise KeyProblem("fte", "needs `cost_per_fte` beside it (staff cost = fte × "
                                         "cost_per_fte)")
-            others = [k for k, v in (("amount", self.amount), ("year", self.year),
-                                     ("schedule", self.schedule)) if v is not None]
+            others = self._given("amount", "year", "schedule")
             if others:
                 raise KeyProblem("fte", f"comes with {_keys(others)}; keep exactly one amount "
                                         "form")
@@ -200,9 +193,6 @@ class Cost(Item, Timed):
     @property
     def has_residual_value(self) -> bool:
         return self.life is not None and self.residual_value is not False
-
-    def amount_form(self) -> str:
-        return "staff" if self.fte is not None else super().amount_form()
 
 
 class Stakeholder(Model):
@@ -255,26 +245,23 @@ class Source(Item):
         return self.status == "committed"
 
 
-class Contribution(Source, Timed):
+class _Paid(Source, Timed):
+    # what a contribution and revenue check alike: a stakeholder pays an amount
+
+    @model_validator(mode="after")
+    def _check(self) -> _Paid:
+        if self.stakeholder is None:
+            raise KeyProblem("stakeholder", "is required: who pays")
+        self._check_amount_form()
+        return self
+
+
+class Contribution(_Paid):
     type: Literal["contribution"]
 
-    @model_validator(mode="after")
-    def _check(self) -> Contribution:
-        if self.stakeholder is None:
-            raise KeyProblem("stakeholder", "is required: who pays")
-        self._check_amount_form()
-        return self
 
-
-class Revenue(Source, Timed):
+class Revenue(_Paid):
     type: Literal["revenue"]
-
-    @model_validator(mode="after")
-    def _check(self) -> Revenue:
-        if self.stakeholder is None:
-            raise KeyProblem("stakeholder", "is required: who pays")
-        self._check_amount_form()
-        return self
 
 
 class Grant(Source, Timed):
@@ -283,10 +270,6 @@ class Grant(Source, Timed):
     eligible: list[Id] | None = None
     cap: Money | None = None
     payment: Payment = Payment()
-
-    @property
-    def rate_based(self) -> bool:
-        return self.rate is not None
 
     @model_validator(mode="after")
     def _check(self) -> Grant:
@@ -301,8 +284,7 @@ class Grant(Source, Timed):
                                             "form says")
             self._check_amount_form()
         else:
-            others = [k for k, v in (("amount", self.amount), ("year", self.year),
-                                     ("schedule", self.schedule)) if v is not None]
+            others = self._given("amount", "year", "schedule")
             if others:
                 raise KeyProblem("rate", f"comes with {_keys(others)}; a grant is rate-based or "
                                          "has an amount, not both")
@@ -326,9 +308,7 @@ class InKind(Source, Timed):
         if self.stakeholder is None:
             raise KeyProblem("stakeholder", "is required: who gives it")
         if self.covers is not None:
-            others = [k for k, v in (("amount", self.amount), ("year", self.year),
-                                     ("schedule", self.schedule), ("from", self.from_),
-                                     ("to", self.to), ("every", self.every)) if v is not None]
+            others = self._given("amount", "year", "schedule", "from", "to", "every")
             if others:
                 raise KeyProblem("covers", f"comes with {_keys(others)}; an in-kind source "
                                            "covers a cost or has an amount, not both")
@@ -397,8 +377,7 @@ class Benefit(Item, Timed):
             if self.unit_value is None:
                 raise KeyProblem("quantity", "needs `unit_value` beside it (value = quantity × "
                                              "unit_value)")
-            others = [k for k, v in (("amount", self.amount), ("year", self.year),
-                                     ("schedule", self.schedule)) if v is not None]
+            others = self._given("amount", "year", "schedule")
             if others:
                 raise KeyProblem("quantity", f"comes with {_keys(others)}; a benefit is quantity "
                                              "× unit_value or an amount, not both")
@@ -406,9 +385,6 @@ class Benefit(Item, Timed):
         else:
             self._check_amount_form()
         return self
-
-    def amount_form(self) -> str:
-        return "quantity" if self.quantity is not None else super().amount_form()
 
 
 class _ThreePoint(Model):
@@ -517,9 +493,3 @@ class Scenario(Model):
         if isinstance(self.contingency, dict):
             return self.contingency.get(category, 0.0)  # type: ignore[call-overload]
         return self.contingency
-
-    def cost(self, cost_id: str) -> Cost:
-        return next(c for c in self.costs if c.id == cost_id)
-
-    def benefit(self, benefit_id: str) -> Benefit:
-        return next(b for b in self.benefits if b.id == benefit_id)

@@ -47,6 +47,7 @@ import numpy as np
 from labfinance.distributions import Distribution, Uncertain
 from labfinance.engine import METRICS, ZERO, Results, evaluate
 from labfinance.parameters import Parameters
+from labfinance.report import number
 from labfinance.scenario import Loan, Scenario
 
 __all__ = [
@@ -76,11 +77,6 @@ CONTINGENCY_MIN_HIGH = 2.0  # HM Treasury's optimism-bias upper bound for equipm
 AMOUNT_FACTOR = 10.0
 
 
-def _number(x: Any) -> float | None:
-    value = float(x)
-    return value if math.isfinite(value) else None
-
-
 # ----------------------------------------------------------------------------- stacking cases
 
 
@@ -101,7 +97,7 @@ def _followers(scenario: Scenario, paths: Sequence[str],
     odd = {path: base_values.get(path, 0.0) * 1.000123 + 0.000987 * (i + 1)
            for i, path in enumerate(paths)}
     probe = Parameters(1, odd, record=True)
-    evaluate(scenario, probe, detail=False)
+    evaluate(scenario, probe, detail=False, rates=False)
     assert probe.recorded is not None
     return {path: [other for other in paths
                    if other != path and probe.recorded.get(other) == odd[path]]
@@ -160,7 +156,7 @@ def tornado(scenario: Scenario, parameters: Sequence[Uncertain],
         values = results.metrics[metric]
         rows: list[dict[str, Any]] = []
         for i, p in enumerate(parameters):
-            at_low, at_high = _number(values[2 * i]), _number(values[2 * i + 1])
+            at_low, at_high = number(values[2 * i]), number(values[2 * i + 1])
             swing = abs(at_high - at_low) if at_low is not None and at_high is not None else None
             rows.append({"parameter": p.path, "low": float(ends[2 * i]),
                          "high": float(ends[2 * i + 1]), "base": p.base, "metric": metric,

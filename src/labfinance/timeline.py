@@ -10,26 +10,25 @@ from typing import Any
 
 import numpy as np
 
+from labfinance.metrics import nominal_rate
 from labfinance.scenario import Scenario, Timed
 
 ZERO = 0.005  # money within half a cent of zero counts as zero (shortfalls, balances, payback)
 
 
-def recurring_mask(scenario: Scenario, item: Timed, n_years: int | None = None) -> np.ndarray:
+def recurring_mask(scenario: Scenario, item: Timed) -> np.ndarray:
     """1.0 in the years a recurring amount falls: from `from` to `to`, every `every` years."""
-    n = scenario.years if n_years is None else n_years
-    t = np.arange(n)
+    t = np.arange(scenario.years)
     first = (item.from_ if item.from_ is not None else scenario.start_year) - scenario.start_year
     last = (item.to if item.to is not None else scenario.last_year) - scenario.start_year
     every = item.every or 1
     return ((t >= first) & (t <= last) & ((t - first) % every == 0)).astype(float)
 
 
-def year_mask(scenario: Scenario, year: int, n_years: int | None = None) -> np.ndarray:
-    n = scenario.years if n_years is None else n_years
-    mask = np.zeros(n)
+def year_mask(scenario: Scenario, year: int) -> np.ndarray:
+    mask = np.zeros(scenario.years)
     t = year - scenario.start_year
-    if 0 <= t < n:
+    if 0 <= t < scenario.years:
         mask[t] = 1.0
     return mask
 
@@ -49,4 +48,4 @@ def price_factor(escalation: Any, inflation: Any, nominal: bool, n_years: int) -
 
 def case_rate(rate: Any, inflation: Any, nominal: bool) -> Any:
     """The rate that discounts the case's cash flows: real, or made nominal in nominal prices."""
-    return (1 + rate) * (1 + inflation) - 1 if nominal else rate
+    return nominal_rate(rate, inflation) if nominal else rate
