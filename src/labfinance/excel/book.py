@@ -15,9 +15,10 @@ from labfinance.excel.cells import Cell, Row
 from labfinance.excel.layout import Timeline
 from labfinance.excel.styles import Styles
 from labfinance.scenario import Grant, OutcomePayment, Scenario
+from labfinance.timeline import ZERO
 
 NA = "n/a"
-ZERO = 0.005  # money within half a cent of zero counts as zero (scenario-format.md)
+TOL = f"{ZERO}"  # the engine's zero tolerance, as formulas write it
 
 
 def series(values: Any, n: int | None = None) -> np.ndarray:
@@ -75,10 +76,6 @@ class Book:
     @property
     def years(self) -> np.ndarray:
         return self.timeline.start_year + np.arange(self.timeline.horizon)
-
-    @property
-    def all_years(self) -> np.ndarray:
-        return self.timeline.start_year + np.arange(self.timeline.columns)
 
     def metric(self, name: str) -> float:
         return scalar(self.results.metrics[name])

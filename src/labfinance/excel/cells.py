@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from labfinance.excel import layout as L
 
@@ -41,6 +43,14 @@ def cached(value: Any) -> float | str:
     if not math.isfinite(x):
         raise ValueError(f"a formula's cached value must be finite (got {x})")
     return 0.0 if x == 0 else x
+
+
+def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Format) -> None:
+    """A value, not a formula: text as text (a leading '=' stays text), anything else a number."""
+    if isinstance(value, str):
+        ws.write_string(row, col, value, fmt)
+    else:
+        ws.write_number(row, col, float(value), fmt)
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,15 @@ class At:
 Formula = Callable[[At], str]
 
 
+def present_value(row: Row, rate: str, here: str) -> str:
+    """PV over the horizon with the first year undiscounted: ``first + NPV(rate, rest)``
+    (Excel's NPV discounts its first value). ``rate`` is a reference or an expression."""
+    first = row.cell(0).ref(here)
+    if row.timeline.horizon == 1:
+        return first
+    return f"{first}+NPV({rate},{row.range(here, skip_first=True)})"
+
+
 def times(*parts: Row | Cell) -> Formula:
     """``= a * b * ...``: rows in the column being written, cells absolute."""
     def formula(x: At) -> str:
@@ -160,6 +179,11 @@ class TimelineSheet:
         self._headers(subtitle)
 
     # ------------------------------------------------------------------ frame
+    @property
+    def last_col(self) -> int:
+        """The last column laid out and printed: the last year, and at least 11 year columns."""
+        return self.tl.col(max(self.tl.columns, 11) - 1)
+
     def _headers(self, subtitle: str) -> None:
         ws, st, tl = self.ws, self.st, self.tl
         ws.set_column(L.LABEL_COL, L.LABEL_COL, self.book.label_width)
@@ -167,8 +191,7 @@ class TimelineSheet:
         ws.set_column(L.VALUE_COL, L.VALUE_COL, L.VALUE_WIDTH)
         ws.set_column(L.TOTAL_COL, L.TOTAL_COL, L.TOTAL_WIDTH)
         ws.set_column(L.PRE_COL, L.PRE_COL, L.PRE_WIDTH)
-        last = tl.col(max(tl.columns, 11) - 1)
-        ws.set_column(L.FIRST_YEAR_COL, last, L.YEAR_WIDTH)
+        ws.set_column(L.FIRST_YEAR_COL, self.last_col, L.YEAR_WIDTH)
         ws.write_string(L.TITLE_ROW, 0, self.name, st.title)
         ws.write_string(L.SUBTITLE_ROW, 0, subtitle, st.subtitle)
         for col, text in ((L.LABEL_COL, "Line item"), (L.UNIT_COL, "Unit"),
@@ -185,20 +208,13 @@ class TimelineSheet:
                 ws.write_string(L.BAND_ROW, tl.col(t), "after horizon", st.subtitle)
         ws.write_string(L.BAND_ROW, tl.col(0), "horizon", st.subtitle)
         ws.freeze_panes(L.FIRST_ROW - 1, L.FIRST_YEAR_COL)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        L.print_landscape(ws)
         ws.repeat_rows(L.YEAR_ROW, L.T_ROW)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
     def finish(self) -> None:
         """Print every used row and column (the after-horizon years included)."""
-        last = self.tl.col(max(self.tl.columns, 11) - 1)
-        self.ws.print_area(0, 0, max(self.r, L.FIRST_ROW), last)
-
-    def next_row(self) -> Row:
-        """The row the next call writes (for a corkscrew that refers to itself)."""
-        return Row(self.name, self.r, self.tl)
+        self.ws.print_area(0, 0, max(self.r, L.FIRST_ROW), self.last_col)
 
     def skip(self, n: int = 1) -> None:
         self.r += n
@@ -215,12 +231,6 @@ class TimelineSheet:
         self.ws.write_string(self.r, L.LABEL_COL, label, self.st.label_bold)
         if unit:
             self.ws.write_string(self.r, L.UNIT_COL, unit, self.st.unit)
-        if note:
-            self.ws.write_string(self.r, L.VALUE_COL, note, self.st.subtitle)
-        self.r += 1
-
-    def text(self, label: str, note: str = "") -> None:
-        self.ws.write_string(self.r, L.LABEL_COL, label, self.st.subtitle)
         if note:
             self.ws.write_string(self.r, L.VALUE_COL, note, self.st.subtitle)
         self.r += 1
@@ -258,6 +268,19 @@ class TimelineSheet:
         self.r += 1
         return row
 
+    def corkscrew(self, label: str, unit: str, formula: Callable[[At, str], str],
+                  values: Sequence[float] | np.ndarray, **options: Any) -> Row:
+        """A row that reads its own previous column: ``formula(x, previous)`` (the blank
+        pre-model column E before the first year). ``options`` as for :meth:`series`."""
+        me = Row(self.name, self.r, self.tl)
+        return self.series(label, unit, lambda x: formula(x, x.prev(me)), values, **options)
+
+    def cumulative(self, label: str, unit: str, flow: Row, values: Sequence[float] | np.ndarray,
+                   **options: Any) -> Row:
+        """The running total of ``flow``: last year's total plus this year's flow."""
+        return self.corkscrew(label, unit, lambda x, previous: f"={previous}+{x(flow)}", values,
+                              **options)
+
     def constant(self, label: str, unit: str, formula: str, value: Any, *, kind: str = "money",
                  role: str = "calc", note: str = "") -> Cell:
         """One formula in the value column."""
@@ -275,10 +298,7 @@ class TimelineSheet:
         """A structural value (not a formula) in the value column, styled as not live."""
         self._label(label, unit, False)
         fmt = self.st.cell(kind if not isinstance(value, str) else "text", "structural")
-        if isinstance(value, str):
-            self.ws.write_string(self.r, L.VALUE_COL, value, fmt)
-        else:
-            self.ws.write_number(self.r, L.VALUE_COL, float(value), fmt)
+        write_value(self.ws, self.r, L.VALUE_COL, value, fmt)
         if note:
             self.ws.write_string(self.r, L.TOTAL_COL, note, self.st.subtitle)
         cell = Cell(self.name, self.r, L.VALUE_COL)

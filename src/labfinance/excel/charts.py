@@ -15,7 +15,6 @@ from labfinance.excel.layout import YEAR_ROW
 
 PALETTE = ("#1F3864", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#BF9000", "#FFD966",
            "#7030A0", "#C55A11", "#F4B183", "#7F7F7F", "#D9D9D9")
-SIZE = {"x_scale": 1.0, "y_scale": 1.0}
 WIDTH, HEIGHT = 520, 290
 
 
@@ -27,6 +26,11 @@ def safe(text: str) -> str:
 def _range(row: Row, span: str = "horizon") -> list[Any]:
     ts = row.timeline.span(span)
     return [row.sheet, row.row, row.timeline.col(ts[0]), row.row, row.timeline.col(ts[-1])]
+
+
+def _column(sheet: str, first: int, last: int, col: int) -> list[Any]:
+    """Rows ``first``..``last`` of one column of ``sheet``."""
+    return [sheet, first, col, last, col]
 
 
 def _years(row: Row) -> list[Any]:
@@ -89,10 +93,9 @@ def stakeholders(book: Book, sheet: str, first: int, last: int, label_col: int,
     chart = book.workbook.add_chart({"type": "bar"})
     colours = ("#2E75B6", "#548235", "#BF9000")
     for (name, col), colour in zip(series, colours, strict=False):
-        chart.add_series({"name": name, "categories": [sheet, first, label_col, last, label_col],
-                          "values": [sheet, first, col, last, col],
+        chart.add_series({"name": name, "categories": _column(sheet, first, last, label_col),
+                          "values": _column(sheet, first, last, col),
                           "fill": {"color": colour}, "gap": 40})
-    chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
     _style(chart, "Who pays, who benefits (PV, social rate)", "", "#,##0")
     chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
                       "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
@@ -106,8 +109,8 @@ def tornado(book: Book, sheet: str, first: int, last: int, label_col: int, low_c
     chart = book.workbook.add_chart({"type": "bar"})
     for name, col, colour in (("Parameter at its low value", low_col, "#C55A11"),
                               ("Parameter at its high value", high_col, "#2E75B6")):
-        chart.add_series({"name": name, "categories": [sheet, first, label_col, last, label_col],
-                          "values": [sheet, first, col, last, col], "fill": {"color": colour},
+        chart.add_series({"name": name, "categories": _column(sheet, first, last, label_col),
+                          "values": _column(sheet, first, last, col), "fill": {"color": colour},
                           "overlap": 100, "gap": 40})
     _style(chart, f"Tornado: change in {metric.replace('_', ' ')}", "", "#,##0")
     chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
@@ -119,9 +122,9 @@ def tornado(book: Book, sheet: str, first: int, last: int, label_col: int, low_c
 def histogram(book: Book, sheet: str, first: int, last: int, label_col: int, value_col: int,
               metric: str) -> Chart:
     chart = book.workbook.add_chart({"type": "column"})
-    chart.add_series({"name": "Share of draws", "categories": [sheet, first, label_col, last,
-                                                                label_col],
-                      "values": [sheet, first, value_col, last, value_col],
+    chart.add_series({"name": "Share of draws",
+                      "categories": _column(sheet, first, last, label_col),
+                      "values": _column(sheet, first, last, value_col),
                       "fill": {"color": "#2E75B6"}, "gap": 5})
     _style(chart, f"Distribution of {metric.replace('_', ' ')}", "share of draws", "0%")
     chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 7, "rotation": -45}})
@@ -133,8 +136,8 @@ def cumulative_distribution(book: Book, sheet: str, first: int, last: int, x_col
                             y_col: int, metric: str) -> Chart:
     chart = book.workbook.add_chart({"type": "scatter", "subtype": "straight"})
     chart.add_series({"name": "P(value at most x)",
-                      "categories": [sheet, first, x_col, last, x_col],
-                      "values": [sheet, first, y_col, last, y_col],
+                      "categories": _column(sheet, first, last, x_col),
+                      "values": _column(sheet, first, last, y_col),
                       "line": {"color": "#1F3864", "width": 2}})
     _style(chart, f"Cumulative distribution of {metric.replace('_', ' ')}", "probability", "0%")
     chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
@@ -148,8 +151,8 @@ def cash_out(book: Book, sheet: str, first: int, last: int, year_col: int,
              value_col: int) -> Chart:
     chart = book.workbook.add_chart({"type": "column"})
     chart.add_series({"name": "P(cumulative cash below 0)",
-                      "categories": [sheet, first, year_col, last, year_col],
-                      "values": [sheet, first, value_col, last, value_col],
+                      "categories": _column(sheet, first, last, year_col),
+                      "values": _column(sheet, first, last, value_col),
                       "fill": {"color": "#C55A11"}, "gap": 40})
     _style(chart, "Probability of running out of cash, by year", "probability", "0%")
     chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": {"size": 8}})

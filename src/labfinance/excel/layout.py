@@ -11,17 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlsxwriter.worksheet import Worksheet
+
 LABEL_COL, UNIT_COL, VALUE_COL, TOTAL_COL, PRE_COL, FIRST_YEAR_COL = range(6)
 
 TITLE_ROW, SUBTITLE_ROW, BAND_ROW, YEAR_ROW, T_ROW = range(5)
 FIRST_ROW = 6  # first body row (0-based); row 5 stays blank under the headers
 
-LABEL_WIDTH = 60  # the minimum; widened to the longest line-item name
 UNIT_WIDTH = 12
 VALUE_WIDTH = 16
 TOTAL_WIDTH = 17
 PRE_WIDTH = 2
 YEAR_WIDTH = 14
+
+
+def print_landscape(ws: Worksheet, pages_tall: int = 0) -> None:
+    """Print on A4 landscape, one page wide and ``pages_tall`` pages tall (0: as many as needed)."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, pages_tall)
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from labfinance.excel import sheet_assumptions as assumptions
 from labfinance.excel.book import Book
 from labfinance.excel.cells import At, Cell, Row, TimelineSheet, times
 from labfinance.scenario import Timed
-from labfinance.timeline import price_factor, recurring_mask
+from labfinance.timeline import price_factor, recurring_mask, year_mask
 
 
 def _inputs(book: Book, prefix: str) -> dict[str, Cell]:
@@ -43,7 +44,7 @@ def flag(sheet: TimelineSheet, prefix: str, item: Timed, *, life: int | None = N
     if item.year is not None:
         year = cells["year"]
         return sheet.series(label, "flag", lambda x: f"=({x.year}={x.c(year)})*1",
-                            (years == item.year).astype(float), kind="flag")
+                            year_mask(book.scenario, item.year), kind="flag")
     first, last, every = cells["from"], cells["to"], cells["every"]
 
     def recurring(x: At) -> str:
@@ -60,8 +61,8 @@ def base(sheet: TimelineSheet, prefix: str, item: Timed, timing: Row | None, *,
     cur = book.scenario.currency
     if item.schedule is not None:
         first, last = book.schedules[f"{prefix}.schedule"]
-        years = f"Assumptions!$D${first + 1}:$D${last + 1}"
-        amounts = f"Assumptions!$C${first + 1}:$C${last + 1}"
+        years = assumptions.column_range(assumptions.YEAR_COL, first, last)
+        amounts = assumptions.column_range(assumptions.VALUE_COL, first, last)
         values = np.zeros(book.timeline.horizon)
         for year, amount in item.schedule.items():
             values[year - book.timeline.start_year] += amount
@@ -109,11 +110,3 @@ def shifted(sheet: TimelineSheet, label: str, unit: str, source: Row, lag: Cell,
         return f"={factor}*{pick}" if factor else f"={pick}"
 
     return sheet.series(label, unit, formula, values, kind=kind, span="all")
-
-
-def shift(values: Any, lag: int, n: int) -> np.ndarray:
-    """A horizon series moved ``lag`` years later on ``n`` columns."""
-    v = np.asarray(values, dtype=float)
-    out = np.zeros(n)
-    out[lag:lag + v.size] = v[: max(0, n - lag)]
-    return out

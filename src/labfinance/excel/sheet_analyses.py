@@ -8,19 +8,18 @@ import math
 from typing import Any
 
 import numpy as np
+from xlsxwriter.chart import Chart
 from xlsxwriter.worksheet import Worksheet
 
 from labfinance import __version__
 from labfinance.engine import METRICS
 from labfinance.excel import charts
 from labfinance.excel.book import NA, Book, scalar
+from labfinance.excel.layout import print_landscape
 from labfinance.excel.styles import Styles
+from labfinance.report import YEAR_METRICS
 
-MONEY_METRICS = {"total_cost", "total_funding", "receivable_after_horizon", "debt_outstanding",
-                 "funding_shortfall", "secured_funding_shortfall", "peak_cash_need",
-                 "financial_npv", "economic_npv"}
 RATE_METRICS = {"financial_irr", "financial_mirr", "funding_gap_rate", "economic_irr"}
-YEAR_METRICS = {"first_shortfall_year", "payback_year", "discounted_payback_year"}
 
 
 def kind_of(metric: str) -> str:
@@ -52,9 +51,7 @@ def frame(book: Book, name: str, note: str, widths: list[int]) -> Worksheet:
     ws.write_string(1, 0, note, st.subtitle)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    print_landscape(ws)
     return ws
 
 
@@ -116,12 +113,17 @@ def sensitivity(book: Book) -> dict[str, Any] | None:
     row += 2
     placed = None
     for metric, rows in blocks.items():
-        chart = charts.tornado(book, "Sensitivity", rows[0], rows[-1], 0, 8, 9, metric)
-        ws.insert_chart(row, 0, chart)
+        ws.insert_chart(row, 0, tornado_chart(book, rows[0], rows[-1], metric))
         row += 16
         if placed is None:
             placed = {"first": rows[0], "last": rows[-1], "metric": metric}
     return placed
+
+
+def tornado_chart(book: Book, first: int, last: int, metric: str) -> Chart:
+    """The tornado of ``metric`` over the Sensitivity rows ``first``..``last`` (parameter names in
+    column A, the changes at low and high in columns I and J)."""
+    return charts.tornado(book, "Sensitivity", first, last, 0, 8, 9, metric)
 
 
 def risk(book: Book) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from labfinance.excel.book import Book
-from labfinance.excel.cells import Cell
+from labfinance.excel.cells import Cell, col_name, write_value
+from labfinance.excel.layout import print_landscape
 from labfinance.rules import grant_window
 from labfinance.scenario import (
     CATEGORIES,
@@ -31,6 +32,12 @@ VALUE_COL, YEAR_COL, PATH_COL, KIND_COL, LIVE_COL, NOTE_COL, ANALYSED_COL = 2, 3
 NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "rate": "percent",
                 "fraction": "percent", "year": "year", "count": "int", "text": "text"}
 FIRST_ROW = 4
+
+
+def column_range(col: int, first: int, last: int) -> str:
+    """Rows ``first``..``last`` (0-based) of an Assumptions column, absolute, for other sheets."""
+    letter = col_name(col)
+    return f"{NAME}!${letter}${first + 1}:${letter}${last + 1}"
 
 
 class AssumptionsSheet:
@@ -73,10 +80,8 @@ class AssumptionsSheet:
         if formula is not None:
             ws.write_formula(self.r, VALUE_COL, formula, st.cell(NUMBER_KINDS[kind], "calc"),
                              float(value))
-        elif isinstance(value, str):
-            ws.write_string(self.r, VALUE_COL, value, fmt)
         else:
-            ws.write_number(self.r, VALUE_COL, float(value), fmt)
+            write_value(ws, self.r, VALUE_COL, value, fmt)
         if year is not None:
             ws.write_number(self.r, YEAR_COL, year, st.cell("year", "structural"))
         ws.write_string(self.r, PATH_COL, path, st.unit)
@@ -105,9 +110,7 @@ class AssumptionsSheet:
             ws.set_column(ANALYSED_COL, ANALYSED_COL, 16)
             ws.write_string(FIRST_ROW - 1, ANALYSED_COL, "As analysed (value)", st.header)
         ws.freeze_panes(FIRST_ROW, 1)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        print_landscape(ws)
         ws.repeat_rows(FIRST_ROW - 1)
         self.general()
         self.stakeholders()
@@ -304,10 +307,7 @@ class AssumptionsSheet:
             return
         fmt = self.st.cell("general", "value")
         for row, value in self.rows:
-            if isinstance(value, str):
-                self.ws.write_string(row, ANALYSED_COL, value, fmt)
-            else:
-                self.ws.write_number(row, ANALYSED_COL, float(value), fmt)
+            write_value(self.ws, row, ANALYSED_COL, value, fmt)
         self.book.analysed_inputs = (FIRST_ROW, self.r - 1)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from labfinance.excel import recipes
 from labfinance.excel.book import Book, series
-from labfinance.excel.cells import At, Row, TimelineSheet
+from labfinance.excel.cells import At, Row, TimelineSheet, times, total
 from labfinance.rules import benefit_first_year
 from labfinance.scenario import Benefit
 
@@ -64,26 +64,25 @@ def _benefit(sh: TimelineSheet, b: Benefit) -> Row:
     effect_values = series(r.detail[f"benefit.{b.id}.effect"])
     if ramp is not None:
         effect = sh.series("effect (ramp-up × kept share × drop-off)", "share",
-                           lambda x: f"={x(ramp)}*{x.c(keep)}*{x(dropping)}", effect_values,
-                           kind="factor")
+                           times(ramp, keep, dropping), effect_values, kind="factor")
     else:
-        effect = sh.series("effect (kept share × drop-off)", "share",
-                           lambda x: f"={x.c(keep)}*{x(dropping)}", effect_values, kind="factor")
+        effect = sh.series("effect (kept share × drop-off)", "share", times(keep, dropping),
+                           effect_values, kind="factor")
     if b.quantity is not None:
         assert timing is not None
         q, uv = inputs[f"{prefix}.quantity"], inputs[f"{prefix}.unit_value"]
-        gross = sh.series("gross quantity", "units", lambda x: f"={x.c(q)}*{x(timing)}",
+        gross = sh.series("gross quantity", "units", times(q, timing),
                           b.quantity * book.values_of(timing), kind="quantity")
-        net_q = sh.series("net quantity", "units", lambda x: f"={x(gross)}*{x(effect)}",
+        net_q = sh.series("net quantity", "units", times(gross, effect),
                           series(r.detail[f"benefit.{b.id}.net_quantity"]), kind="quantity")
         book.add_row(f"benefit.{b.id}.net_quantity", net_q, book.values_of(net_q))
         pf = recipes.price(sh, prefix, b.escalation)
-        value = sh.series(b.label, cur, lambda x: f"={x(net_q)}*{x.c(uv)}*{x(pf)}",
+        value = sh.series(b.label, cur, times(net_q, uv, pf),
                           series(r.lines["benefits"][b.id]), role="line", total=True)
     else:
         amount = recipes.base(sh, prefix, b, timing)
         pf = recipes.price(sh, prefix, b.escalation)
-        value = sh.series(b.label, cur, lambda x: f"={x(amount)}*{x(effect)}*{x(pf)}",
+        value = sh.series(b.label, cur, times(amount, effect, pf),
                           series(r.lines["benefits"][b.id]), role="line", total=True)
     sh.skip()
     return value
@@ -101,15 +100,11 @@ def build(book: Book) -> dict[str, Row]:
         rows[b.id] = _benefit(sh, b)
         book.add_row(f"benefit.{b.id}", rows[b.id], book.values_of(rows[b.id]))
 
-    def total(ids: list[str]):
-        return lambda x: "=" + "+".join(x(rows[i]) for i in ids) if ids else "=0"
-
     sh.band("Totals")
-    all_ids = [b.id for b in s.benefits]
-    releasing = [b.id for b in s.benefits if b.cash_releasing]
+    releasing = [rows[b.id] for b in s.benefits if b.cash_releasing]
     book.add_row("benefits.total", sh.series(
-        "Benefits (net, all beneficiaries)", cur, total(all_ids), series(r.ledger["benefits"]),
-        role="total", total=True), series(r.ledger["benefits"]))
+        "Benefits (net, all beneficiaries)", cur, total(list(rows.values())),
+        series(r.ledger["benefits"]), role="total", total=True), series(r.ledger["benefits"]))
     book.add_row("benefits.cash_releasing", sh.series(
         "Cash-releasing benefits", cur, total(releasing),
         series(r.ledger["cash_releasing_benefits"]), role="total", total=True),

@@ -11,15 +11,16 @@ from typing import Any
 
 import numpy as np
 
-from labfinance.excel.book import NA, Book, scalar, series, value_or_na
-from labfinance.excel.cells import Cell, Formula, Row, TimelineSheet
+from labfinance.excel.book import NA, TOL, Book, scalar, series, value_or_na
+from labfinance.excel.cells import Cell, Formula, Row, TimelineSheet, present_value, times
+from labfinance.metrics import discount_factors
+from labfinance.timeline import ZERO
 
 NAME = "Cash flow"
-TOL = "0.005"
 
 
 def zero_small(x: np.ndarray) -> np.ndarray:
-    return np.where(np.abs(x) < 0.005, 0.0, x)
+    return np.where(np.abs(x) < ZERO, 0.0, x)
 
 
 def _factor(rate: Cell) -> Formula:
@@ -39,7 +40,6 @@ class CashFlowSheet:
         self.sh = TimelineSheet(book, NAME, f"{self.cur}; costs positive, money in positive. "
                                 "Sources = uses each year; metrics at the bottom.")
         self.Y = book.timeline.horizon
-        self.t = np.arange(self.Y)
 
     def link(self, label: str, key: str, *, role: str = "link") -> Row:
         source = self.book.rows[key]
@@ -50,11 +50,7 @@ class CashFlowSheet:
         return row
 
     def pv(self, row: Row, rate: Cell) -> str:
-        """PV with the first year undiscounted: first + NPV(rate, rest)."""
-        first = row.cell(0).ref(NAME)
-        if self.Y == 1:
-            return first
-        return f"{first}+NPV({rate.ref(NAME)},{row.range(NAME, skip_first=True)})"
+        return present_value(row, rate.ref(NAME), NAME)
 
     def metric(self, name: str, label: str, unit: str, formula: str | None, value: Any,
                kind: str, note: str = "") -> Cell:
@@ -75,22 +71,21 @@ class CashFlowSheet:
         sh, book = self.sh, self.book
         inputs = book.inputs
         sh.band("Discount rates and factors")
-        cells = []
-        for label, key, path in (("financial", "financial_rate", "discount_rate"),
-                                 ("social", "social_rate", "social_discount_rate")):
+        cells, values = {}, {}
+        for label, path in (("financial", "discount_rate"), ("social", "social_discount_rate")):
             rate = inputs[path].ref(NAME)
             formula = (f"=(1+{rate})*(1+{inputs['inflation'].ref(NAME)})-1" if self.nominal
                        else f"={rate}")
-            cells.append(sh.constant(f"{label} discount rate of the case"
-                                     + (" (nominal)" if self.nominal else " (real)"), "%/yr",
-                                     formula, scalar(book.results.detail[key]), kind="percent"))
-        self.factors = {}
-        for label, cell in zip(("financial", "social"), cells, strict=True):
-            rate_value = scalar(book.results.detail[f"{label}_rate"])
-            self.factors[label] = sh.series(
-                f"discount factor, {label} (1 in the first year)", "factor", _factor(cell),
-                (1 + rate_value) ** -self.t.astype(float), kind="factor")
-        return cells[0], cells[1]
+            values[label] = scalar(book.results.detail[f"{label}_rate"])
+            cells[label] = sh.constant(f"{label} discount rate of the case"
+                                       + (" (nominal)" if self.nominal else " (real)"), "%/yr",
+                                       formula, values[label], kind="percent")
+        self.factors = {
+            label: sh.series(f"discount factor, {label} (1 in the first year)", "factor",
+                             _factor(cell), discount_factors(values[label], self.Y),
+                             kind="factor")
+            for label, cell in cells.items()}
+        return cells["financial"], cells["social"]
 
     def ledger(self) -> dict[str, Row]:
         sh, book = self.sh, self.book
@@ -108,10 +103,8 @@ class CashFlowSheet:
             lambda x: (f"={x(rows['funding'])}+{x(rows['revenue'])}+{x(rows['loan_in'])}"
                        f"-{x(rows['debt_service'])}-{x(rows['costs'])}"),
             series(r.ledger["net_cash"]), role="line", total=True)
-        me = sh.next_row()
-        rows["cumulative_cash"] = sh.series(
-            "cumulative cash (corkscrew)", self.cur,
-            lambda x: f"={x.prev(me)}+{x(rows['net_cash'])}",
+        rows["cumulative_cash"] = sh.cumulative(
+            "cumulative cash (corkscrew)", self.cur, rows["net_cash"],
             series(r.ledger["cumulative_cash"]), role="line")
         rows["benefits"] = self.link("benefits (net, all beneficiaries)", "benefits.total")
         rows["cash_releasing_benefits"] = self.link("cash-releasing benefits",
@@ -132,10 +125,8 @@ class CashFlowSheet:
             "net cash, committed only", self.cur,
             lambda x: (f"={x(rows['c.funding'])}+{x(rows['c.revenue'])}+{x(rows['c.loan_in'])}"
                        f"-{x(rows['c.debt_service'])}-{x(rows['costs'])}"), net, total=True)
-        me = sh.next_row()
-        rows["c.cumulative_cash"] = sh.series(
-            "cumulative cash, committed only", self.cur,
-            lambda x: f"={x.prev(me)}+{x(rows['c.net_cash'])}",
+        rows["c.cumulative_cash"] = sh.cumulative(
+            "cumulative cash, committed only", self.cur, rows["c.net_cash"],
             series(r.detail["secured.cumulative_cash"]))
         book.add_row("cf.c.net_cash", rows["c.net_cash"], net)
         book.add_row("cf.c.cumulative_cash", rows["c.cumulative_cash"],
@@ -164,17 +155,14 @@ class CashFlowSheet:
         out["net"] = sh.series("net benefit: benefits - costs (for payback)", self.cur,
                                lambda x: f"={x(rows['benefits'])}-{x(rows['costs'])}", net,
                                total=True)
-        me = sh.next_row()
-        out["cum_net"] = sh.series("cumulative net benefit", self.cur,
-                                   lambda x: f"={x.prev(me)}+{x(out['net'])}", np.cumsum(net))
+        out["cum_net"] = sh.cumulative("cumulative net benefit", self.cur, out["net"],
+                                       np.cumsum(net))
         disc = net * book.values_of(self.factors["social"])
         out["disc_net"] = sh.series("discounted net benefit (social rate)", self.cur,
-                                    lambda x: f"={x(out['net'])}*{x(self.factors['social'])}",
+                                    times(out["net"], self.factors["social"]),
                                     disc, total=True)
-        me = sh.next_row()
-        out["cum_disc"] = sh.series("cumulative discounted net benefit", self.cur,
-                                    lambda x: f"={x.prev(me)}+{x(out['disc_net'])}",
-                                    np.cumsum(disc))
+        out["cum_disc"] = sh.cumulative("cumulative discounted net benefit", self.cur,
+                                        out["disc_net"], np.cumsum(disc))
         sh.band("Year flags (the year where the condition holds, else 0)")
         years = book.years.astype(float)
         for key, source, label in (
@@ -182,7 +170,7 @@ class CashFlowSheet:
                 ("below_year", out["cum_net"], "cumulative net benefit below zero"),
                 ("below_disc_year", out["cum_disc"],
                  "cumulative discounted net benefit below zero")):
-            values = years * (book.values_of(source) < -0.005)
+            values = years * (book.values_of(source) < -ZERO)
             out[key] = sh.series(f"year if {label}", "year", _year_if_below(source), values,
                                  kind="year")
         return out
@@ -201,15 +189,15 @@ class CashFlowSheet:
             return row.cell(self.Y - 1).ref(here)
 
         sh.band("Funding-gap rate workings (EU method, Reg. 480/2014; contingency excluded)")
-        pvs = {}
-        for key, label in (("dic", "DIC: PV of investment cost"), ("rev", "PV of revenue"),
-                           ("other", "PV of other costs (repurchases included)"),
-                           ("res", "PV of residual value")):
-            source = self._pv_source(key, rows)
-            values = book.values_of(source) * book.values_of(self.factors["financial"])
-            pvs[key] = sh.constant(label, cur, "=" + self.pv(source, fin), float(np.sum(values)))
-        pv_v = {k: float(np.sum(book.values_of(self._pv_source(k, rows)) *
-                                book.values_of(self.factors["financial"]))) for k in pvs}
+        pvs, pv_v = {}, {}
+        for key, label, source in (
+                ("dic", "DIC: PV of investment cost", book.rows["costs.investment"]),
+                ("rev", "PV of revenue", rows["revenue"]),
+                ("other", "PV of other costs (repurchases included)", book.rows["costs.other"]),
+                ("res", "PV of residual value", rows["residual_value"])):
+            pv_v[key] = float(np.sum(book.values_of(source)
+                                     * book.values_of(self.factors["financial"])))
+            pvs[key] = sh.constant(label, cur, "=" + self.pv(source, fin), pv_v[key])
         dnr_value = pv_v["rev"] - pv_v["other"] + (pv_v["res"] if pv_v["rev"] > pv_v["other"]
                                                    else 0.0)
         ref = {k: c.ref(here) for k, c in pvs.items()}
@@ -287,10 +275,6 @@ class CashFlowSheet:
             self.metric(name, label, "year",
                         f'=IF({last(cum)}<-{TOL},"{NA}",IF(MAX({f_})=0,{s.start_year},'
                         f"MAX({f_})+1))", value_or_na(m(name)), "year")
-
-    def _pv_source(self, key: str, rows: dict[str, Row]) -> Row:
-        return {"dic": self.book.rows["costs.investment"], "rev": rows["revenue"],
-                "other": self.book.rows["costs.other"], "res": rows["residual_value"]}[key]
 
     def real(self, formula: str) -> str:
         """A nominal rate formula made real (Fisher) in nominal prices."""

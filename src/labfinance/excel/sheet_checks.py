@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from labfinance.excel.book import Book
-from labfinance.excel.cells import At, Cell, Row, TimelineSheet
-from labfinance.excel.layout import T_ROW, TOTAL_COL, VALUE_COL
+from labfinance.excel import sheet_assumptions as assumptions
+from labfinance.excel.book import TOL, Book
+from labfinance.excel.cells import At, Cell, Row, TimelineSheet, col_name, present_value
+from labfinance.excel.layout import FIRST_ROW, T_ROW, TOTAL_COL, VALUE_COL
 from labfinance.scenario import Grant
 
 NAME = "Checks"
-TOL = "0.005"
 
 
 class ChecksSheet:
@@ -84,9 +84,10 @@ class ChecksSheet:
             self.single(f"grant {g.id}: advance + retention at most 1", f"=IF({adv}+{ret}>1,1,0)")
 
         sh.band("Inputs")
-        first, last = 5, 5 + 2000  # the Assumptions rows, with room for rows a reader adds
-        kinds = f"Assumptions!$F${first}:$F${last}"
-        values = f"Assumptions!$C${first}:$C${last}"
+        # the Assumptions rows, with room for rows a reader adds
+        first, last = assumptions.FIRST_ROW, assumptions.FIRST_ROW + 2000
+        kinds = assumptions.column_range(assumptions.KIND_COL, first, last)
+        values = assumptions.column_range(assumptions.VALUE_COL, first, last)
         self.single("every share input within 0..1",
                     f'=COUNTIFS({kinds},"share",{values},"<0")'
                     f'+COUNTIFS({kinds},"share",{values},">1")')
@@ -104,10 +105,7 @@ class ChecksSheet:
             rate = cell.ref(NAME)
             if book.scenario.prices == "nominal":
                 rate = f"((1+{rate})*(1+{book.inputs['inflation'].ref(NAME)})-1)"
-            first_cell = flows.cell(0).ref(NAME)
-            npv = first_cell
-            if book.timeline.horizon > 1:
-                npv += f"+NPV({rate},{flows.range(NAME, skip_first=True)})"
+            npv = present_value(flows, rate, NAME)
             # the scale is the flows discounted at the IRR: near -100 % the discount factors
             # reach 1e19 and rounding alone leaves an NPV far above the undiscounted flows
             t = Row(flows.sheet, T_ROW, flows.timeline).range(NAME)
@@ -122,7 +120,8 @@ class ChecksSheet:
                             sh.st.cell("general", "key"), "OK")
         master = Cell(NAME, sh.r, VALUE_COL)
         sh.r += 1
-        status_range = f"$C${7}:$C${sh.r}"
+        status = col_name(VALUE_COL)
+        status_range = f"${status}${FIRST_ROW + 1}:${status}${sh.r}"
         sh.ws.conditional_format(status_range, {"type": "cell", "criteria": "==",
                                                 "value": '"OK"', "format": sh.st.ok})
         sh.ws.conditional_format(status_range, {"type": "cell", "criteria": "==",

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from labfinance.excel import recipes
-from labfinance.excel.book import Book, series
-from labfinance.excel.cells import At, Row, TimelineSheet
+from labfinance.excel.book import Book, scalar, series
+from labfinance.excel.cells import At, Row, TimelineSheet, times, total
 from labfinance.scenario import Cost, InKind
 
 NAME = "Costs"
@@ -54,7 +54,7 @@ def _cost(sh: TimelineSheet, c: Cost) -> Line:
         amount = recipes.base(sh, prefix, c, timing)
     pf = recipes.price(sh, prefix, c.escalation)
     before_values = series(r.detail[f"cost.{c.id}.before_contingency"])
-    before = sh.series("before contingency", cur, lambda x: f"={x(amount)}*{x(pf)}",
+    before = sh.series("before contingency", cur, times(amount, pf),
                        before_values)
     cont = _contingency(book, c)
     cost = sh.series(c.label, cur, lambda x: f"={x(before)}*(1+{x.c(cont)})",
@@ -74,7 +74,7 @@ def _cost(sh: TimelineSheet, c: Cost) -> Line:
                          lambda x: f"=MAX(0,{x.year}+{x.c(life)}-1-{x.c(last)})/{x.c(life)}",
                          remaining, kind="factor")
         residual = np.zeros(book.timeline.horizon)
-        residual[-1] = float(np.asarray(r.detail[f"cost.{c.id}.residual"]).reshape(-1)[0])
+        residual[-1] = scalar(r.detail[f"cost.{c.id}.residual"])
 
         def value(x: At) -> str:
             return (f"=({x.year}={x.c(last)})*SUMPRODUCT({amount.range(NAME)},"
@@ -105,10 +105,6 @@ def _implied(sh: TimelineSheet, f: InKind) -> Line:
     return Line(f.id, category, cost, cost)
 
 
-def _sum(rows: list[Row]):
-    return lambda x: "=" + "+".join(x(row) for row in rows) if rows else "=0"
-
-
 def build(book: Book) -> list[Line]:
     s, r = book.scenario, book.results
     cur = s.currency
@@ -123,11 +119,11 @@ def build(book: Book) -> list[Line]:
         lines += [_implied(sh, f) for f in implied]
 
     sh.band("Totals")
-    total = sh.series("Total costs", cur, _sum([ln.cost for ln in lines]),
+    costs = sh.series("Total costs", cur, total([ln.cost for ln in lines]),
                       series(r.ledger["costs"]), role="total", total=True)
-    book.add_row("costs.total", total, series(r.ledger["costs"]))
+    book.add_row("costs.total", costs, series(r.ledger["costs"]))
     residual_rows = [ln.residual for ln in lines if ln.residual is not None]
-    residual = sh.series("Residual value (not cash)", cur, _sum(residual_rows),
+    residual = sh.series("Residual value (not cash)", cur, total(residual_rows),
                          series(r.ledger["residual_value"]), role="total", total=True)
     book.add_row("costs.residual", residual, series(r.ledger["residual_value"]))
 
@@ -146,7 +142,7 @@ def build(book: Book) -> list[Line]:
                     investment, invest_values, total=True)
     before_values = sum((book.values_of(ln.before) for ln in lines),
                         np.zeros(book.timeline.horizon))
-    before = sh.series("All costs before contingency", cur, _sum([ln.before for ln in lines]),
+    before = sh.series("All costs before contingency", cur, total([ln.before for ln in lines]),
                        before_values, total=True)
     other = sh.series("Other costs before contingency (repurchases included)", cur,
                       lambda x: f"={x(before)}-{x(inv)}", before_values - invest_values,

@@ -9,20 +9,24 @@ horizon is in the grey "after horizon" columns: it is the receivable, not cash.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from labfinance.excel import recipes
-from labfinance.excel.book import Book, series
+from labfinance.excel.book import TOL, Book, series
 from labfinance.excel.cells import At, Cell, Row, TimelineSheet, less, times, total
 from labfinance.excel.sheet_costs import Line
+from labfinance.lineitems import shift
 from labfinance.rules import grant_covers, grant_window
 from labfinance.scenario import Contribution, Grant, InKind, Loan, OutcomePayment, Revenue
+from labfinance.timeline import ZERO
 
 NAME = "Funding"
 CASES = ("all", "committed")
 CASE_LABEL = {"all": "all sources", "committed": "committed only"}
+Gross = tuple[Sequence[Row | Cell], np.ndarray]  # the factors of a gross amount, and its values
 
 
 class FundingSheet:
@@ -58,14 +62,15 @@ class FundingSheet:
         self.take = {"all": take, "committed": take if f.committed else 0.0}
         return flags
 
-    def cash_rows(self, f: Any, gross: Row, gross_values: np.ndarray, flags: dict[str, Cell],
+    def cash_rows(self, f: Any, gross: Mapping[str, Gross], flags: dict[str, Cell],
                   engine_all: np.ndarray, *, span: str = "horizon", label: str = "cash") -> None:
-        """``gross`` × takes-part, for both cases; the all-sources values are the engine's."""
+        """Gross × takes-part, for both cases (``gross[case]``: the factors of the gross amount
+        and its values); the all-sources values are the engine's."""
         for case in CASES:
+            parts, gross_values = gross[case]
             values = engine_all if case == "all" else gross_values * self.take[case]
-            flag = flags[case]
             row = self.sh.series(f"{label}, {CASE_LABEL[case]}", self.cur,
-                                 times(gross, flag), values,
+                                 times(*parts, flags[case]), values,
                                  span=span, role="line" if case == "all" else "calc",
                                  total=True)
             self.cash[case][f.id] = row
@@ -84,22 +89,16 @@ class FundingSheet:
         flags = self.flags(f)
         covers = f.covers if f.covers is not None else f.id
         cost = self.costs[covers].cost
-        cost_values = book.values_of(cost)
+        gross: Gross
+        if f.covers is not None:
+            gross = ((cost, book.inputs[f"funding.{f.id}.share"]),
+                     book.values_of(cost) * f.cover_share)
+        else:
+            gross = ((cost,), book.values_of(cost))
+        self.cash_rows(f, dict.fromkeys(CASES, gross), flags, self.engine_line(f),
+                       label="value in kind")
         for case in CASES:
-            flag = flags[case]
-            if f.covers is not None:
-                formula = times(cost, book.inputs[f"funding.{f.id}.share"], flag)
-                values = cost_values * f.cover_share * self.take[case]
-            else:
-                formula = times(cost, flag)
-                values = cost_values * self.take[case]
-            if case == "all":
-                values = self.engine_line(f)
-            row = sh.series(f"value in kind, {CASE_LABEL[case]}", self.cur, formula, values,
-                            role="line" if case == "all" else "calc", total=True)
-            self.cash[case][f.id] = row
-            self.values[case][f.id] = values
-            self.covered[case].setdefault(covers, []).append(row)
+            self.covered[case].setdefault(covers, []).append(self.cash[case][f.id])
         sh.skip()
 
     def net_costs(self, grants: list[Grant]) -> None:
@@ -121,11 +120,7 @@ class FundingSheet:
                     values)
 
     def eligible(self, g: Grant, cost_id: str) -> bool:
-        model = next((c for c in self.book.scenario.costs if c.id == cost_id), None)
-        if model is not None:
-            return grant_covers(g, model)
-        line = self.costs[cost_id]
-        return g.eligible is None or cost_id in g.eligible or line.category in g.eligible
+        return grant_covers(g, self.costs[cost_id])
 
     # ------------------------------------------------------------------ grants
     def rate_grant(self, g: Grant) -> None:
@@ -141,23 +136,16 @@ class FundingSheet:
                            lambda x: f"=({x.year}>={x.c(cells['from'])})*({x.year}<="
                                      f"{x.c(cells['to'])})", window_values, kind="flag")
         ids = [cid for cid in self.costs if self.eligible(g, cid)]
-        differs = g.committed and any(
-            any(not f.committed for f in s.funding if isinstance(f, InKind)
-                and (f.covers or f.id) == cid) for cid in ids)
-        paid = {}
+        # the committed case has its own eligible cost where uncommitted in-kind covers part of it
+        uncommitted_in_kind = {f.covers or f.id for f in s.funding
+                               if isinstance(f, InKind) and not f.committed}
+        differs = g.committed and not uncommitted_in_kind.isdisjoint(ids)
+        paid: dict[str, Gross] = {}
         for case in (CASES if differs else ("all",)):
-            paid[case] = self.entitlement(g, case, ids, window, window_values)
+            row, values = self.entitlement(g, case, ids, window, window_values)
+            paid[case] = ((row,), values)
         paid.setdefault("committed", paid["all"])
-        engine_all = self.engine_paid(f"grant.{g.id}.paid")
-        for case in CASES:
-            row, gross_values = paid[case]
-            values = engine_all if case == "all" else gross_values * self.take[case]
-            flag = flags[case]
-            cash = sh.series(f"cash, {CASE_LABEL[case]}", self.cur,
-                             times(row, flag), values,
-                             span="all", role="line" if case == "all" else "calc", total=True)
-            self.cash[case][g.id] = cash
-            self.values[case][g.id] = values
+        self.cash_rows(g, paid, flags, self.engine_paid(f"grant.{g.id}.paid"), span="all")
         sh.skip()
 
     def entitlement(self, g: Grant, case: str, ids: list[str], window: Row,
@@ -182,14 +170,13 @@ class FundingSheet:
         cap_cell = book.inputs.get(f"{prefix}.cap")
         cap = g.cap if g.cap is not None else np.inf
         cum_values = np.minimum(np.cumsum(g.rate * eligible_values), cap)
-        me = sh.next_row()
 
-        def cumulative(x: At) -> str:
-            grown = f"{x.prev(me)}+{x.c(c['rate'])}*{x(eligible)}"
+        def cumulative(x: At, previous: str) -> str:
+            grown = f"{previous}+{x.c(c['rate'])}*{x(eligible)}"
             return f"=MIN({x.c(cap_cell)},{grown})" if cap_cell is not None else f"={grown}"
 
-        cum = sh.series(f"cumulative entitlement{' (capped)' if cap_cell else ''}{tag}", self.cur,
-                        cumulative, cum_values)
+        cum = sh.corkscrew(f"cumulative entitlement{' (capped)' if cap_cell else ''}{tag}",
+                           self.cur, cumulative, cum_values)
         ent_values = np.diff(cum_values, prepend=0.0)
         if case == "all":
             ent_values = series(r.detail[f"grant.{g.id}.entitlement"])
@@ -209,7 +196,7 @@ class FundingSheet:
                             lambda x: f"={x.c(c['payment.advance'])}*{x.c(total)}*({x.year}="
                                       f"{x.c(c['from'])})", adv_values, span="all")
         share = (f"(1-{c['payment.advance'].ref(NAME)}-{c['payment.retention'].ref(NAME)})")
-        interim_values = recipes.shift(ent_values * (1 - adv - ret), lag, self.N)
+        interim_values = shift(ent_values * (1 - adv - ret), lag, self.N)
         interim = recipes.shifted(sh, f"instalments (entitlement, lag years later){tag}", self.cur,
                                   ent, c["payment.lag"], share, interim_values)
         ret_values = np.zeros(self.N)
@@ -234,12 +221,12 @@ class FundingSheet:
         pf = recipes.price(sh, prefix, g.escalation)
         due_values = book.values_of(amount) * book.values_of(pf)
         due = sh.series("due (priced in the year it names)", self.cur,
-                        lambda x: f"={x(amount)}*{x(pf)}", due_values)
-        paid_values = recipes.shift(due_values, g.payment.lag, self.N)
+                        times(amount, pf), due_values)
+        paid_values = shift(due_values, g.payment.lag, self.N)
         paid = recipes.shifted(sh, "paid if awarded (lag years later)", self.cur, due,
                                book.inputs[f"{prefix}.payment.lag"], "", paid_values)
-        self.cash_rows(g, paid, paid_values, flags, self.engine_paid(f"grant.{g.id}.paid"),
-                       span="all")
+        self.cash_rows(g, dict.fromkeys(CASES, ((paid,), paid_values)), flags,
+                       self.engine_paid(f"grant.{g.id}.paid"), span="all")
         sh.skip()
 
     # ------------------------------------------------------------------ other sources
@@ -251,16 +238,8 @@ class FundingSheet:
         timing = recipes.flag(sh, prefix, f)
         amount = recipes.base(sh, prefix, f, timing)
         pf = recipes.price(sh, prefix, f.escalation)
-        gross_values = book.values_of(amount) * book.values_of(pf)
-        for case in CASES:
-            flag = flags[case]
-            values = (self.engine_line(f) if case == "all"
-                      else gross_values * self.take[case])
-            row = sh.series(f"cash, {CASE_LABEL[case]}", self.cur,
-                            times(amount, pf, flag), values,
-                            role="line" if case == "all" else "calc", total=True)
-            self.cash[case][f.id] = row
-            self.values[case][f.id] = values
+        gross = ((amount, pf), book.values_of(amount) * book.values_of(pf))
+        self.cash_rows(f, dict.fromkeys(CASES, gross), flags, self.engine_line(f))
         sh.skip()
 
     def loan(self, f: Loan) -> None:
@@ -289,14 +268,13 @@ class FundingSheet:
         for t in range(self.Y):
             previous = previous * (1 + f.rate) + in_values[t] - svc_values[t]
             balance_values[t] = previous
-        me = sh.next_row()
-        balance = sh.series("balance at the end of the year (corkscrew)", self.cur,
-                            lambda x: f"={x.prev(me)}*(1+{x.c(c['rate'])})+{x(loan_in)}"
-                                      f"-{x(service)}", balance_values)
+        balance = sh.corkscrew("balance at the end of the year (corkscrew)", self.cur,
+                               lambda x, previous: f"={previous}*(1+{x.c(c['rate'])})"
+                                                   f"+{x(loan_in)}-{x(service)}", balance_values)
         last = balance.cell(self.Y - 1).ref(NAME)
-        end = balance_values[-1] if abs(balance_values[-1]) >= 0.005 else 0.0
+        end = balance_values[-1] if abs(balance_values[-1]) >= ZERO else 0.0
         left = sh.constant("principal outstanding at the end of the horizon", self.cur,
-                           f"=IF(ABS({last})<0.005,0,{last})", end)
+                           f"=IF(ABS({last})<{TOL},0,{last})", end)
         for case in CASES:
             flag, take = flags[case], self.take[case]
             rows = {
@@ -320,29 +298,28 @@ class FundingSheet:
         flags = self.flags(f)
         pf = recipes.price(sh, prefix, f.escalation, span="all")
         net_q = book.rows[f"benefit.{f.benefit}.net_quantity"]
-        counted_values = recipes.shift(book.values_of(net_q), f.lag, self.N)
+        counted_values = shift(book.values_of(net_q), f.lag, self.N)
         counted = recipes.shifted(sh, "outcomes paid for (net quantity, lag years earlier)",
                                   "units", net_q, book.inputs[f"{prefix}.lag"], "",
                                   counted_values, kind="quantity")
         price = book.inputs[f"{prefix}.price"]
         due_values = f.price * book.values_of(pf) * counted_values
         due = sh.series("due: price × price factor × outcomes", self.cur,
-                        lambda x: f"={x.c(price)}*{x(pf)}*{x(counted)}", due_values, span="all")
+                        times(price, pf, counted), due_values, span="all")
         cap_cell = book.inputs.get(f"{prefix}.cap")
         cum_values = np.minimum(np.cumsum(due_values), f.cap if f.cap is not None else np.inf)
-        me = sh.next_row()
 
-        def cumulative(x: At) -> str:
-            grown = f"{x.prev(me)}+{x(due)}"
+        def cumulative(x: At, previous: str) -> str:
+            grown = f"{previous}+{x(due)}"
             return f"=MIN({x.c(cap_cell)},{grown})" if cap_cell is not None else f"={grown}"
 
-        cum = sh.series(f"cumulative due{' (capped)' if cap_cell else ''}", self.cur, cumulative,
-                        cum_values, span="all")
+        cum = sh.corkscrew(f"cumulative due{' (capped)' if cap_cell else ''}", self.cur,
+                           cumulative, cum_values, span="all")
         paid_values = np.diff(cum_values, prepend=0.0)
         paid = sh.series("paid if awarded", self.cur, lambda x: f"={x(cum)}-{x.prev(cum)}",
                          paid_values, span="all", total=True)
-        self.cash_rows(f, paid, paid_values, flags, self.engine_paid(f"outcome.{f.id}.paid"),
-                       span="all")
+        self.cash_rows(f, dict.fromkeys(CASES, ((paid,), paid_values)), flags,
+                       self.engine_paid(f"outcome.{f.id}.paid"), span="all")
         sh.skip()
 
     # ------------------------------------------------------------------ totals

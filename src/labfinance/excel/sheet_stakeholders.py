@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from labfinance.excel.book import NA, Book, scalar, value_or_na
-from labfinance.excel.cells import Cell, Row, TimelineSheet, col_name, total
+from labfinance.excel.book import NA, TOL, Book, scalar, value_or_na
+from labfinance.excel.cells import Cell, Row, TimelineSheet, col_name, present_value, total
 from labfinance.excel.layout import FIRST_YEAR_COL, LABEL_COL, UNIT_COL
 from labfinance.scenario import Loan
+from labfinance.timeline import ZERO
 
 NAME = "Stakeholders"
 TABLE = (("contributed", "Contributed (total)"), ("contributed_pv", "Contributed (PV)"),
@@ -35,17 +36,17 @@ def build(book: Book) -> None:
         sources = [f.id for f in s.funding if f.stakeholder == sid and not isinstance(f, Loan)]
         benefits = [b for b in s.benefits if b.beneficiary == sid]
         parts = {
-            "contributed": [book.rows[f"all.source.{i}"] for i in sources],
-            "benefits_received": [book.rows[f"benefit.{b.id}"] for b in benefits],
-            "cash_releasing_received": [book.rows[f"benefit.{b.id}"] for b in benefits
-                                        if b.cash_releasing],
+            "contributed": ("contributed (cash and in kind)",
+                            [book.rows[f"all.source.{i}"] for i in sources]),
+            "benefits_received": ("benefits received",
+                                  [book.rows[f"benefit.{b.id}"] for b in benefits]),
+            "cash_releasing_received": ("cash-releasing benefits received",
+                                        [book.rows[f"benefit.{b.id}"] for b in benefits
+                                         if b.cash_releasing]),
         }
         yearly[sid] = {}
-        for key, rows in parts.items():
+        for key, (label, rows) in parts.items():
             values = sum((book.values_of(row)[:Y] for row in rows), np.zeros(Y))
-            label = {"contributed": "contributed (cash and in kind)",
-                     "benefits_received": "benefits received",
-                     "cash_releasing_received": "cash-releasing benefits received"}[key]
             yearly[sid][key] = sh.series(label, cur, total(rows), values, total=True)
         sh.skip()
 
@@ -83,7 +84,7 @@ def build(book: Book) -> None:
             net = (f"({book.rows[f'all.loan.{f.id}.in'].range(NAME)}-"
                    f"{book.rows[f'all.loan.{f.id}.service'].range(NAME)})")
             lent.append(f"SUMPRODUCT(({net}>0)*{net})")
-        weight = (max(fig["benefits_received_pv"], 0.0) / pv_total if pv_total > 0.005 else NA)
+        weight = (max(fig["benefits_received_pv"], 0.0) / pv_total if pv_total > ZERO else NA)
         formulas = {
             "contributed": (f"=SUM({yearly[sid]['contributed'].range(NAME)})", fig["contributed"]),
             "lent": ("=" + "+".join(lent) if lent else "=0", fig["lent"]),
@@ -94,31 +95,28 @@ def build(book: Book) -> None:
                 fig["cash_releasing_received"]),
             "net": (f"={ref('benefits_received_pv', row)}-{ref('contributed_pv', row)}",
                     fig["net"]),
-            "weight": (f'=IF({weights_total}>0.005,MAX({ref("benefits_received_pv", row)},0)/'
+            "weight": (f'=IF({weights_total}>{TOL},MAX({ref("benefits_received_pv", row)},0)/'
                        f'{weights_total},"{NA}")', weight),
         }
         for key in ("contributed", "benefits_received", "cash_releasing_received"):
-            source = yearly[sid][key]
-            first_cell = source.cell(0).ref(NAME)
-            rest = (f"+NPV({soc.ref(NAME)},{source.range(NAME, skip_first=True)})" if Y > 1
-                    else "")
-            formulas[f"{key}_pv"] = (f"={first_cell}{rest}", fig[f"{key}_pv"])
+            pv = present_value(yearly[sid][key], soc.ref(NAME), NAME)
+            formulas[f"{key}_pv"] = (f"={pv}", fig[f"{key}_pv"])
         for key in ("fair_share", "secured_fair_share"):
             w = ref("weight", row)
             formulas[key] = (f'=IF(ISNUMBER({w}),{w}*{shortfall[key]},"{NA}")',
                              value_or_na(fig[key]))
         for key, (formula, value) in formulas.items():
-            kind = "ratio" if key == "weight" else "money"
-            fmt = st.cell("percent" if kind == "ratio" else "money", "calc")
+            fmt = st.cell("percent" if key == "weight" else "money", "calc")
             ws.write_formula(row, col[key], formula, fmt, value if isinstance(value, str)
                              else float(value))
             book.add_cell(f"stakeholder.{sid}.{key}", Cell(NAME, row, col[key]), value)
     ws.write_string(total_row, LABEL_COL, "All stakeholders", st.label_bold)
     for key, _ in TABLE:
-        value = sum(scalar(v[key]) for v in r.stakeholders.values()
-                    if np.isfinite(scalar(v[key]))) if key != "weight" else 0.0
         if key == "weight":
-            value = 1.0 if pv_total > 0.005 else 0.0
+            value = 1.0 if pv_total > ZERO else 0.0
+        else:
+            value = sum(scalar(v[key]) for v in r.stakeholders.values()
+                        if np.isfinite(scalar(v[key])))
         fmt = st.cell("percent" if key == "weight" else "money", "total")
         ws.write_formula(total_row, col[key], f"=SUM({column(key)})", fmt, float(value))
     ws.write_string(total_row + 1, LABEL_COL, "Sum of the positive PVs of benefits received "

@@ -7,9 +7,11 @@ from typing import Any
 
 from labfinance import __version__
 from labfinance.excel import charts
+from labfinance.excel import sheet_assumptions as assumptions
 from labfinance.excel.book import Book, value_or_na
 from labfinance.excel.cells import Cell
-from labfinance.excel.sheet_analyses import kind_of
+from labfinance.excel.layout import print_landscape
+from labfinance.excel.sheet_analyses import kind_of, tornado_chart
 from labfinance.report import verdict, verdict_formula
 from labfinance.scenario import Loan
 
@@ -86,9 +88,9 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
                                            "format": st.error})
     row += 1
     if book.analysed_inputs is not None:
-        first, last = (r + 1 for r in book.analysed_inputs)
-        formula = (f"=IF(SUMPRODUCT((Assumptions!$C${first}:$C${last}<>Assumptions!$I${first}:"
-                   f"$I${last})*1)=0,\"{UP_TO_DATE}\",\"{STALE}\")")
+        live = assumptions.column_range(assumptions.VALUE_COL, *book.analysed_inputs)
+        analysed = assumptions.column_range(assumptions.ANALYSED_COL, *book.analysed_inputs)
+        formula = f'=IF(SUMPRODUCT(({live}<>{analysed})*1)=0,"{UP_TO_DATE}","{STALE}")'
         ws.write_string(row, 0, "Sensitivity, risk and variants", st.label_bold)
         ws.write_formula(row, 2, formula, st.cell("general", "key"), UP_TO_DATE)
         ws.conditional_format(row, 2, row, 2, {"type": "cell", "criteria": "!=",
@@ -112,9 +114,7 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
     _charts(book, tornado)
     last_row = max(row, 4 + 2 * (CHART_HEIGHT + 12) // 20 + 1)
     ws.print_area(0, 0, last_row, LAST_COL)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 1)
+    print_landscape(ws, pages_tall=1)
     ws.center_horizontally()
     ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.4)
     ws.activate()
@@ -133,8 +133,7 @@ def _charts(book: Book, tornado: dict[str, Any] | None) -> None:
                                     [("Contributed (PV)", col["contributed_pv"]),
                                      ("Benefits received (PV)", col["benefits_received_pv"])]))
     if tornado is not None:
-        grid.append(charts.tornado(book, "Sensitivity", tornado["first"], tornado["last"], 0, 8,
-                                   9, tornado["metric"]))
+        grid.append(tornado_chart(book, **tornado))
     for i, chart in enumerate(grid):
         chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
         ws.insert_chart(4, CHART_COL, chart, {"x_offset": (i % 2) * (CHART_WIDTH + 12),

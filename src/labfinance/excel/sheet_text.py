@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from labfinance import __version__
 from labfinance.excel.book import Book
+from labfinance.excel.layout import print_landscape
 
 CONVENTIONS = (
     ("Sign", "Costs are positive; money coming in (funding, revenue, loans in, benefits) is "
@@ -65,9 +66,7 @@ def criteria(book: Book) -> None:
     if not book.scenario.criteria:
         ws.write_string(4, 0, "The scenario names no criteria.", st.subtitle)
     ws.freeze_panes(4, 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    print_landscape(ws)
 
 
 def about(book: Book) -> None:
@@ -98,6 +97,4 @@ def about(book: Book) -> None:
     for i, (key, text) in enumerate(rows):
         ws.write_string(2 + i, 0, key, st.label_bold)
         ws.write_string(2 + i, 1, text, st.wrap)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    print_landscape(ws)

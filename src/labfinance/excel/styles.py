@@ -26,8 +26,6 @@ OK_FONT = "#006100"
 ERROR_FILL = "#FFC7CE"
 ERROR_FONT = "#9C0006"
 
-ROLES = ("calc", "input", "link", "line", "total", "structural", "value", "key", "summary")
-
 
 def number_formats(currency: str) -> dict[str, str]:
     """Excel number formats by kind. ``currency`` is an ISO 4217 code (three capitals)."""
