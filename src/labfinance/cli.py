@@ -44,6 +44,10 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             _fail([f"labfinance: {exc}"])
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:  # an internal error: say so plainly, details on request
             click.echo(f"labfinance: internal error: {type(exc).__name__}: {exc}", err=True)
             if os.environ.get("LABFINANCE_DEBUG"):

@@ -1,0 +1,49 @@
+"""`labfinance run` as a script uses it: JSON on standard output, files kept, pipes closed early."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from labfinance.cli import main
+from labfinance.engine import LEDGER_ROWS, METRICS
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "burglary-predictor.yaml"
+
+
+def test_json_on_stdout_holds_every_ledger_row_and_metric_and_nothing_else(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(EXAMPLE), "--json", "-", "--draws", "50"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)  # the summary went to standard error
+    assert set(doc["ledger"]) == set(LEDGER_ROWS)
+    assert set(doc["metrics"]) == set(METRICS)
+    assert doc["years"] == list(range(2026, 2034))
+    assert all(len(v) == 8 for v in doc["ledger"].values())
+    assert doc["monte_carlo"]["draws"] == 50
+    assert "Funded until" in result.stderr
+    assert not list(tmp_path.iterdir())  # --json alone writes no workbook
+
+
+def test_an_existing_workbook_is_kept_without_force(tmp_path):
+    target = tmp_path / "case.xlsx"
+    target.write_bytes(b"a reader's edits")
+    result = CliRunner().invoke(main, ["run", str(EXAMPLE), "-o", str(target), "--draws", "0"])
+    assert result.exit_code == 2
+    assert "--force" in result.stderr and "-o" in result.stderr
+    assert target.read_bytes() == b"a reader's edits"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx"]  # no temporary left
+
+
+def test_a_reader_that_closes_the_pipe_early_gets_no_traceback(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "labfinance", "run", str(EXAMPLE), "--json", "-", "--draws", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # like `| head -0`
+    errors = process.stderr.read().decode()
+    process.wait()
+    assert "Traceback" not in errors and "internal error" not in errors
