@@ -132,6 +132,13 @@ class Timed(Model):
         """Which of ``keys`` (as written in the file) the item gives."""
         return [k for k in keys if getattr(self, "from_" if k == "from" else k) is not None]
 
+    def _check_product(self, first: str, second: str, product: str) -> None:
+        """Both factors of a product (fte × cost_per_fte, quantity × unit_value), or neither."""
+        if getattr(self, first) is None:
+            raise KeyProblem(second, f"needs `{first}` beside it ({product})")
+        if getattr(self, second) is None:
+            raise KeyProblem(first, f"needs `{second}` beside it ({product})")
+
     def _check_amount_form(self) -> None:
         recurring_keys = self._given("from", "to", "every")
         if self.schedule is None and self.amount is None and self.year is None:
@@ -170,12 +177,7 @@ class Cost(Item, Timed):
     @model_validator(mode="after")
     def _check(self) -> Cost:
         if self.fte is not None or self.cost_per_fte is not None:
-            if self.fte is None:
-                raise KeyProblem("cost_per_fte", "needs `fte` beside it (staff cost = fte × "
-                                                 "cost_per_fte)")
-            if self.cost_per_fte is None:
-                raise KeyProblem("fte", "needs `cost_per_fte` beside it (staff cost = fte × "
-                                        "cost_per_fte)")
+            self._check_product("fte", "cost_per_fte", "staff cost = fte × cost_per_fte")
             others = self._given("amount", "year", "schedule")
             if others:
                 raise KeyProblem("fte", f"comes with {_keys(others)}; keep exactly one amount "
@@ -371,12 +373,7 @@ class Benefit(Item, Timed):
     @model_validator(mode="after")
     def _check(self) -> Benefit:
         if self.quantity is not None or self.unit_value is not None:
-            if self.quantity is None:
-                raise KeyProblem("unit_value", "needs `quantity` beside it (value = quantity × "
-                                               "unit_value)")
-            if self.unit_value is None:
-                raise KeyProblem("quantity", "needs `unit_value` beside it (value = quantity × "
-                                             "unit_value)")
+            self._check_product("quantity", "unit_value", "value = quantity × unit_value")
             others = self._given("amount", "year", "schedule")
             if others:
                 raise KeyProblem("quantity", f"comes with {_keys(others)}; a benefit is quantity "

@@ -211,14 +211,20 @@ class FundingSheet:
                          span="all", total=True)
         return paid, paid_values
 
+    def priced_amount(self, f: Grant | Contribution | Revenue, kind: str) -> tuple[Any, Any, Any]:
+        """The item's heading, its takes-part flags, and the rows of an amount form: timing,
+        amount in start-year prices, price factor. Returns (flags, amount, price factor)."""
+        sh = self.sh
+        prefix = f"funding.{f.id}"
+        sh.item(f.label, f"{kind}; {f.status}")
+        flags = self.flags(f)
+        timing = recipes.flag(sh, prefix, f)
+        return flags, recipes.base(sh, prefix, f, timing), recipes.price(sh, prefix, f.escalation)
+
     def amount_grant(self, g: Grant) -> None:
         sh, book = self.sh, self.book
         prefix = f"funding.{g.id}"
-        sh.item(g.label, f"grant (amounts); {g.status}")
-        flags = self.flags(g)
-        timing = recipes.flag(sh, prefix, g)
-        amount = recipes.base(sh, prefix, g, timing)
-        pf = recipes.price(sh, prefix, g.escalation)
+        flags, amount, pf = self.priced_amount(g, "grant (amounts)")
         due_values = book.values_of(amount) * book.values_of(pf)
         due = sh.series("due (priced in the year it names)", self.cur,
                         times(amount, pf), due_values)
@@ -232,12 +238,7 @@ class FundingSheet:
     # ------------------------------------------------------------------ other sources
     def contribution(self, f: Contribution | Revenue) -> None:
         sh, book = self.sh, self.book
-        prefix = f"funding.{f.id}"
-        sh.item(f.label, f"{f.type}; {f.status}")
-        flags = self.flags(f)
-        timing = recipes.flag(sh, prefix, f)
-        amount = recipes.base(sh, prefix, f, timing)
-        pf = recipes.price(sh, prefix, f.escalation)
+        flags, amount, pf = self.priced_amount(f, f.type)
         gross = ((amount, pf), book.values_of(amount) * book.values_of(pf))
         self.cash_rows(f, dict.fromkeys(CASES, gross), flags, self.engine_line(f))
         sh.skip()
