@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from labfinance.distributions import uncertain_parameters
-from labfinance.engine import evaluate
-from labfinance.loader import load
-from labfinance.montecarlo import random_columns, simulate, uniforms
-from labfinance.parameters import Parameters, numeric_parameters
-from labfinance.scenario import Scenario
-from labfinance.sensitivity import sensitivity
+from labfinance.analysis.distributions import uncertain_parameters
+from labfinance.analysis.montecarlo import random_columns, simulate, uniforms
+from labfinance.analysis.sensitivity import sensitivity
+from labfinance.engine.core import evaluate
+from labfinance.engine.parameters import Parameters, numeric_parameters
+from labfinance.model.loader import load
+from labfinance.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DRAWS = 100_000

@@ -6,8 +6,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from labfinance.engine import Results, evaluate
-from labfinance.loader import load, with_overrides
+from labfinance.engine.core import Results, evaluate
+from labfinance.model.loader import load, with_overrides
 
 HEADER = """\
 labfinance: 1

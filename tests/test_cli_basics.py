@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from labfinance.cli import main
-from labfinance.loader import load
+from labfinance.model.loader import load
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted([*ROOT.glob("scenarios/*.yaml"), *ROOT.glob("templates/*.yaml")])

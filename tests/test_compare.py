@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import scenario_file
+from labfinance.analysis.compare import parse_case
 from labfinance.cli import main
-from labfinance.compare import parse_case
-from labfinance.engine import METRICS
+from labfinance.engine.core import METRICS
 
 approx = pytest.approx
 

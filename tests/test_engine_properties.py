@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labfinance.engine import evaluate
-from labfinance.metrics import present_value
-from labfinance.rules import check
-from labfinance.scenario import Scenario
+from labfinance.engine.core import evaluate
+from labfinance.engine.metrics import present_value
+from labfinance.model.rules import check
+from labfinance.model.scenario import Scenario
 
 START = 2026
 money = st.floats(min_value=0, max_value=1e6, allow_nan=False).map(lambda x: round(x, 2))
@@ -165,7 +165,7 @@ def test_shortfalls_are_never_negative_and_name_a_year(raw):
 @FAST
 @given(scenarios())
 def test_one_draw_of_many_equals_the_base_case(raw):
-    from labfinance.parameters import Parameters
+    from labfinance.engine.parameters import Parameters
 
     s = _scenario(raw)
     base = evaluate(s)

@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labfinance.loader import ScenarioError, load, with_overrides
+from labfinance.model.loader import ScenarioError, load, with_overrides
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted([*ROOT.glob("scenarios/*.yaml"), *ROOT.glob("templates/*.yaml")])

@@ -1,4 +1,4 @@
-"""Tests of labfinance.metrics: published test vectors, then behaviour, then invariants.
+"""Tests of labfinance.engine.metrics: published test vectors, then behaviour, then invariants.
 
 Every expected value names its source. "methodology B1/B2" is
 /work/shared/reference/methodology.md, section "Published test vectors".
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from labfinance.metrics import (
+from labfinance.engine.metrics import (
     discount_factors,
     first_index_below,
     irr,

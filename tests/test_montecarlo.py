@@ -11,12 +11,18 @@ from click.testing import CliRunner
 from scipy import stats
 
 from helpers import scenario_file
-from labfinance.analysis import analyse
+from labfinance.analysis.distributions import (
+    Normal,
+    Pert,
+    Triangular,
+    Uniform,
+    uncertain_parameters,
+)
+from labfinance.analysis.montecarlo import BLOCK, simulate, uniforms
+from labfinance.analysis.run import analyse
 from labfinance.cli import main
-from labfinance.distributions import Normal, Pert, Triangular, Uniform, uncertain_parameters
-from labfinance.engine import METRICS
-from labfinance.loader import load
-from labfinance.montecarlo import BLOCK, simulate, uniforms
+from labfinance.engine.core import METRICS
+from labfinance.model.loader import load
 
 approx = pytest.approx
 
@@ -231,7 +237,7 @@ def test_parameter_fixed_by_set_is_held_with_a_note(tmp_path):
     path = scenario_file(tmp_path, LINEAR.format(dist="{dist: uniform, low: 5, high: 15}"),
                          years=3, rate=0.05)
     loaded = load(path)
-    from labfinance.loader import with_overrides
+    from labfinance.model.loader import with_overrides
 
     scenario = with_overrides(loaded, None, [("benefits.thefts.quantity", 12)])
     a = analyse(loaded, scenario, overrides={"benefits.thefts.quantity": 12}, draws=500, seed=1)

@@ -12,13 +12,13 @@ from click.testing import CliRunner
 from scipy import stats
 
 from helpers import scenario_file
-from labfinance import sensitivity as sens
-from labfinance.analysis import analyse
+from labfinance.analysis import sensitivity as sens
+from labfinance.analysis.distributions import Pert, Triangular, uncertain_parameters
+from labfinance.analysis.run import analyse
 from labfinance.cli import main
-from labfinance.distributions import Pert, Triangular, uncertain_parameters
-from labfinance.engine import evaluate
-from labfinance.loader import load, parse_set, with_overrides
-from labfinance.parameters import numeric_parameters
+from labfinance.engine.core import evaluate
+from labfinance.engine.parameters import numeric_parameters
+from labfinance.model.loader import load, parse_set, with_overrides
 
 approx = pytest.approx
 EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios"

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from labfinance.cli import main
-from labfinance.loader import ScenarioError, load, parse_set, with_overrides
+from labfinance.model.loader import ScenarioError, load, parse_set, with_overrides
 
 BROKEN = Path(__file__).parent / "broken"
 MISSING = "does-not-exist.yaml"  # no such file: the one case without a file

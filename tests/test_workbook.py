@@ -18,10 +18,10 @@ import numpy as np
 import openpyxl
 import pytest
 
-from labfinance.analysis import Analysis, analyse
-from labfinance.engine import METRICS, evaluate
-from labfinance.excel import write_workbook
-from labfinance.loader import load, with_overrides
+from labfinance.analysis.run import Analysis, analyse
+from labfinance.engine.core import METRICS, evaluate
+from labfinance.model.loader import load, with_overrides
+from labfinance.outputs.excel import write_workbook
 from recalc import (
     close,
     compare_formula_cells,

@@ -24,10 +24,10 @@ import openpyxl
 import pytest
 import yaml
 
-from labfinance.analysis import Analysis, analyse
-from labfinance.excel import write_workbook
-from labfinance.loader import Loaded, load
-from labfinance.scenario import CATEGORIES
+from labfinance.analysis.run import Analysis, analyse
+from labfinance.model.loader import Loaded, load
+from labfinance.model.scenario import CATEGORIES
+from labfinance.outputs.excel import write_workbook
 from recalc import compare_formula_cells, named_cells, recalculate, require_soffice
 
 SEED = 20250611

@@ -18,8 +18,8 @@ from typing import Any
 import click
 
 from labfinance import __version__
-from labfinance.loader import ScenarioError, load, parse_set, with_overrides
-from labfinance.output import OutputError, check_writable, write_atomically, write_text
+from labfinance.model.loader import ScenarioError, load, parse_set, with_overrides
+from labfinance.outputs.files import OutputError, check_writable, write_atomically, write_text
 
 DEFAULT_SEED = 20261127
 DEFAULT_DRAWS = 10_000
@@ -89,7 +89,7 @@ def validate(files: tuple[str, ...]) -> None:
 @guarded
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
-    from labfinance.schema import scenario_schema
+    from labfinance.model.schema import scenario_schema
 
     click.echo(json.dumps(scenario_schema(), indent=2))
 
@@ -108,7 +108,7 @@ def _templates() -> Path:
 @guarded
 def new(name: str, template: str, force: bool) -> None:
     """Start a scenario file NAME(.yaml) from a template."""
-    from labfinance.templates_text import starter
+    from labfinance.model.templates import starter
 
     target = Path(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
     text = starter(_templates(), template, Path(name).stem)
@@ -194,8 +194,8 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
         sets: tuple[str, ...], variant: str | None, extra_metrics: tuple[str, ...],
         force: bool) -> None:
     """Evaluate one scenario FILE: summary, workbook (-o) and JSON (--json)."""
-    from labfinance.analysis import analyse
-    from labfinance.report import results_json, summary_lines
+    from labfinance.analysis.run import analyse
+    from labfinance.outputs.report import results_json, summary_lines
 
     loaded, overrides = _load_with_sets(file, sets)
     scenario = with_overrides(loaded, variant, overrides)
@@ -210,7 +210,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
         echo_summary(line)
 
     if workbook is not None:
-        from labfinance.excel import write_workbook
+        from labfinance.outputs.excel import write_workbook
 
         write_atomically(workbook, lambda temp: write_workbook(analysis, temp), force)
         echo_summary(f"workbook: {workbook}")
@@ -230,7 +230,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
 def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
             force: bool) -> None:
     """Compare scenarios or variants side by side (FILE alone: its base case and all variants)."""
-    from labfinance.compare import compare_json, load_cases, table_lines, write_workbook
+    from labfinance.analysis.compare import compare_json, load_cases, table_lines, write_workbook
 
     evaluated = load_cases(cases)
     _check_outputs(output, json_path, force)

@@ -1,0 +1,139 @@
+"""One run of a scenario: the base case, its variants, and (where asked) sensitivity and risk.
+
+This is what the terminal, the JSON and the workbook are made from. Sensitivity (tornado and
+switching values) and Monte Carlo run when the case has an ``uncertainty`` section or a funding
+source that is not committed; ``draws=0`` skips Monte Carlo.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from labfinance.analysis.distributions import uncertain_parameters
+from labfinance.analysis.montecarlo import needs_risk_analysis, simulate
+from labfinance.analysis.sensitivity import sensitivity as run_sensitivity
+from labfinance.engine.core import METRICS, Results, evaluate
+from labfinance.engine.parameters import Parameters
+from labfinance.model.loader import Loaded, ScenarioError, with_overrides
+from labfinance.model.scenario import Scenario
+from labfinance.outputs.report import metrics_json, money
+
+# ``progress(total)`` gives a context manager whose value has ``update(n)``, or is None
+Progress = Callable[[int], AbstractContextManager[Any]]
+
+
+@dataclass
+class Analysis:
+    """The chosen case, its variants, and the sensitivity and risk sections where computed.
+
+    ``sensitivity`` and ``monte_carlo`` are exactly the JSON sections; ``samples`` maps every
+    metric to the ``(draws,)`` array of its Monte Carlo draws (NaN where null in a draw).
+    """
+
+    loaded: Loaded
+    scenario: Scenario
+    results: Results
+    variant: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    variants: dict[str, Results] = field(default_factory=dict)
+    sensitivity: dict[str, Any] | None = None
+    monte_carlo: dict[str, Any] | None = None
+    samples: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def json(self) -> dict[str, Any]:
+        """The sections of the JSON results beyond the base case."""
+        out: dict[str, Any] = {}
+        if self.variants:
+            out["variants"] = {name: metrics_json(r) for name, r in self.variants.items()}
+        if self.sensitivity is not None:
+            out["sensitivity"] = self.sensitivity
+        if self.monte_carlo is not None:
+            out["monte_carlo"] = self.monte_carlo
+        return out
+
+    def summary_lines(self) -> list[str]:
+        """A few terminal lines: the biggest tornado bars and the Monte Carlo odds."""
+        cur = self.scenario.currency
+        lines: list[str] = []
+        if self.sensitivity is not None:
+            bars = [b for b in self.sensitivity["tornado"]
+                    if b["metric"] == "economic_npv" and b["swing"]][:3]
+            if bars:
+                lines.append("  biggest uncertainties for the economic NPV (10th-90th percentile):")
+                for b in bars:
+                    lines.append(f"    {b['parameter']} {_value(b['low'])}..{_value(b['high'])}: "
+                                 f"{money(b['at_low'], cur)} to {money(b['at_high'], cur)}")
+        mc = self.monte_carlo
+        if mc is not None and mc["draws"]:
+            npv = mc["metrics"]["economic_npv"]
+
+            def pct(x: float | None) -> str:
+                return "n/a" if x is None or math.isnan(x) else f"{x:.0%}"
+
+            spread = ("n/a" if npv["p10"] is None else
+                      f"{money(npv['p10'], cur)} to {money(npv['p90'], cur)}")
+            lines.append(f"  risk ({mc['draws']:,} draws, seed {mc['seed']}): P(shortfall) "
+                         f"{pct(mc['prob_shortfall'])}, P(BCR < 1) {pct(mc['prob_bcr_below_1'])}, "
+                         f"economic NPV p10-p90 {spread}")
+        return lines
+
+
+def _value(x: float) -> str:
+    """A parameter value for the terminal: 532,158 or 0.1242."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
+def fixed_parameters(loaded: Loaded, variant: str | None,
+                     overrides: dict[str, Any] | None) -> dict[str, str]:
+    """Paths a variant or ``--set`` fixed, each with who fixed it (for the notes)."""
+    fixed: dict[str, str] = {}
+    if variant not in (None, "base") and variant in loaded.scenario.variants:
+        fixed.update(dict.fromkeys(loaded.scenario.variants[variant].set, f"variant {variant}"))
+    fixed.update(dict.fromkeys(overrides or {}, "--set"))
+    return fixed
+
+
+def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
+            overrides: dict[str, Any] | None = None, draws: int = 0, seed: int = 0,
+            extra_metrics: tuple[str, ...] = (), progress: Progress | None = None) -> Analysis:
+    """Evaluate the chosen case and every named variant of the file; add sensitivity and risk
+    where the case has anything uncertain.
+
+    ``extra_metrics`` adds metrics to the tornado. ``progress(total)``, where given, wraps the
+    Monte Carlo run (a progress bar).
+    """
+    unknown = [m for m in extra_metrics if m not in METRICS]
+    if unknown:
+        raise ScenarioError([f"--metric: unknown metric '{m}' (known: {', '.join(METRICS)})"
+                             for m in unknown])
+    if seed < 0:
+        raise ScenarioError([f"--seed: must be 0 or more (got {seed})"])
+    case_parameters = Parameters(record=True)  # numeric_parameters(scenario), read on the way
+    results = evaluate(scenario, case_parameters)
+    variants = {"base": evaluate(loaded.scenario)} if variant not in (None, "base") else {}
+    for name in loaded.scenario.variants:
+        if name != variant:
+            variants[name] = evaluate(with_overrides(loaded, name))
+    analysis = Analysis(loaded, scenario, results, variant, dict(overrides or {}), variants)
+    if not needs_risk_analysis(scenario):
+        return analysis
+
+    assert case_parameters.recorded is not None
+    base_values = dict(case_parameters.recorded)
+    parameters, notes = uncertain_parameters(
+        scenario, fixed_parameters(loaded, variant, overrides), base_values)
+    extra = tuple(m for m in extra_metrics if m not in ("economic_npv", "funding_shortfall"))
+    analysis.sensitivity = run_sensitivity(scenario, parameters, base_values, extra, notes)
+    if draws > 0:
+        with (progress or (lambda total: nullcontext()))(draws) as bar:
+            mc = simulate(scenario, parameters, draws=draws, seed=seed, notes=notes,
+                          on_chunk=None if bar is None else bar.update)
+        analysis.monte_carlo = mc.json()
+        analysis.samples = mc.samples
+    return analysis

@@ -1,0 +1,341 @@
+"""Scenario -> Results: the yearly ledger, the financing and the appraisal. Pure, no I/O.
+
+Every array has a leading draws axis and the years last: ``(draws, years)``. A base case is one
+draw; sensitivity and Monte Carlo pass :class:`~labfinance.engine.parameters.Parameters` holding
+arrays
+of values and, for Monte Carlo, which non-committed funding sources each draw awards. The same
+code computes them all.
+
+Conventions (``shared/spec/scenario-format.md``): costs are positive; money is in prices of
+``start_year`` times each item's price factor; cash rows hold only money inside the horizon; the
+first year is not discounted; the financial case is discounted at ``discount_rate`` and the
+societal case at ``social_discount_rate`` (both real, made nominal in nominal prices); IRRs and
+MIRRs are reported in real terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from labfinance.engine import metrics as fm
+from labfinance.engine.financing import FundingFlows, funding_flows
+from labfinance.engine.lineitems import BenefitLine, Case, CostLine, benefit_lines, cost_lines
+from labfinance.engine.parameters import Parameters
+from labfinance.engine.timeline import ZERO, case_rate
+from labfinance.model.scenario import Loan, Scenario
+
+LEDGER_ROWS = (
+    "costs", "funding", "revenue", "loan_in", "debt_service", "net_cash", "cumulative_cash",
+    "benefits", "cash_releasing_benefits", "residual_value",
+)
+METRICS = (
+    "total_cost", "total_funding", "receivable_after_horizon", "debt_outstanding",
+    "funding_shortfall", "secured_funding_shortfall", "peak_cash_need", "first_shortfall_year",
+    "financial_npv", "financial_irr", "financial_mirr", "funding_gap_rate", "economic_npv",
+    "economic_irr", "bcr", "payback_year", "discounted_payback_year",
+)
+
+
+@dataclass
+class Results:
+    """What the engine reports for one scenario over ``draws`` rows.
+
+    ``ledger`` and ``lines`` hold ``(draws, years)`` arrays; ``metrics`` and the stakeholder figures
+    ``(draws,)`` arrays with NaN where a metric is undefined (``notes`` says why, for the first
+    draw). ``detail`` holds the workings (price factors, grant entitlements, net quantities...) that
+    the workbook shows beside the ledger.
+    """
+
+    scenario: Scenario
+    years: list[int]
+    draws: int
+    ledger: dict[str, np.ndarray]
+    lines: dict[str, dict[str, np.ndarray]]
+    metrics: dict[str, np.ndarray]
+    stakeholders: dict[str, dict[str, np.ndarray]]
+    warnings: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
+    irr_roots: dict[str, list[float]] = field(default_factory=dict)
+
+
+def _rate_and_factors(rate: Any, D: int, Y: int) -> tuple[np.ndarray, np.ndarray]:
+    """A case rate as a ``(draws,)`` array, and its discount factors ``(1 or draws, years)``."""
+    column = np.asarray(rate, dtype=float).reshape(-1)
+    return np.broadcast_to(column, (D,)), fm.discount_factors(column, Y)
+
+
+def _present_value(values: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """PV of ``(draws, years)`` values with ``(1 or draws, years)`` discount factors."""
+    if factors.shape[0] == 1:
+        return np.asarray(values, dtype=float) @ factors[0]
+    return np.einsum("dy,dy->d", values, factors)
+
+
+def _zero_small(x: np.ndarray) -> np.ndarray:
+    return np.where(np.abs(x) < ZERO, 0.0, x)
+
+
+def _shortfall(cumulative_last: np.ndarray, receivable: np.ndarray,
+               outstanding: np.ndarray) -> np.ndarray:
+    return _zero_small(np.maximum(0.0, -(cumulative_last + receivable - outstanding)))
+
+
+def _year_or_nan(index: np.ndarray, start_year: int) -> np.ndarray:
+    return np.where(index >= 0, index + start_year, np.nan).astype(float)
+
+
+def evaluate(scenario: Scenario, params: Parameters | None = None,
+             awarded: Mapping[str, np.ndarray] | None = None, *, detail: bool = True,
+             rates: bool = True) -> Results:
+    """Evaluate a scenario for every draw of ``params`` (one draw: the base case).
+
+    ``awarded`` maps a non-committed source id to a ``(draws,)`` boolean array of the draws that
+    award it (Monte Carlo); by default every source with a probability above 0 takes part.
+    ``detail=False`` skips the stakeholders and workings; ``rates=False`` skips the IRRs and
+    MIRR (NaN), which sensitivity searches do not need.
+    """
+    # amounts near the float limit overflow to inf; they then read as null, not as a warning
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _evaluate(scenario, params, awarded, detail, rates)
+
+
+def _evaluate(scenario: Scenario, params: Parameters | None,
+              awarded: Mapping[str, np.ndarray] | None, detail: bool, rates: bool) -> Results:
+    s = scenario
+    P = params or Parameters()
+    c = Case(s, P)
+    D, Y = c.D, c.Y
+    costs = cost_lines(c)
+    benefits = benefit_lines(c)
+
+    def part(f: Any, secured: bool) -> Any:
+        if f.award_probability <= 0 or (secured and not f.committed):
+            return 0.0
+        if awarded is not None and f.id in awarded and not f.committed:
+            return np.asarray(awarded[f.id], dtype=float).reshape(D, 1)
+        return 1.0
+
+    def wide(x: Any) -> np.ndarray:
+        """From here on every series has all draws: ``(draws, years)`` (a view, no copy)."""
+        return np.broadcast_to(x, (D, Y))
+
+    def wide1(x: Any) -> np.ndarray:
+        return np.broadcast_to(np.asarray(x, dtype=float).reshape(-1), (D,))
+
+    def widen(f: FundingFlows) -> FundingFlows:
+        return FundingFlows({k: wide(v) for k, v in f.lines.items()}, wide(f.funding),
+                        wide(f.revenue), wide(f.loan_in), wide(f.debt_service),
+                        wide1(f.receivable), wide1(f.debt_outstanding), f.detail)
+
+    everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding}))
+    secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding}))
+
+    cost_row = wide(sum((line.cost for line in costs), np.zeros((1, Y))))
+    benefit_row = wide(sum((b.value for b in benefits), np.zeros((1, Y))))
+    cash_releasing_row = wide(sum((b.value for b in benefits if b.cash_releasing),
+                                  np.zeros((1, Y))))
+    residual = wide1(sum((line.residual for line in costs), np.zeros(1)))
+    residual_row = np.zeros((D, Y))
+    residual_row[:, -1] = residual
+
+    def cash(f: FundingFlows) -> tuple[np.ndarray, np.ndarray]:
+        net = f.funding + f.revenue + f.loan_in - f.debt_service - cost_row
+        return net, np.cumsum(net, axis=-1)
+
+    net_cash, cumulative = cash(everything)
+    _, secured_cumulative = cash(secured)
+    ledger = {
+        "costs": cost_row, "funding": everything.funding, "revenue": everything.revenue,
+        "loan_in": everything.loan_in, "debt_service": everything.debt_service,
+        "net_cash": net_cash, "cumulative_cash": cumulative, "benefits": benefit_row,
+        "cash_releasing_benefits": cash_releasing_row, "residual_value": residual_row,
+    }
+
+    discount = P.get("discount_rate", s.discount_rate)
+    financial_rate, financial_df = _rate_and_factors(
+        case_rate(discount, c.inflation, c.nominal), D, Y)
+    # where the file gives no social rate it follows the discount rate, moved or not
+    social = P.get("social_discount_rate",
+                   discount if s.social_discount_rate is None else s.social_discount_rate)
+    social_rate, social_df = _rate_and_factors(case_rate(social, c.inflation, c.nominal), D, Y)
+    inflation = np.broadcast_to(c.inflation if c.nominal else 0.0, (D, 1))[:, 0]
+
+    m: dict[str, np.ndarray] = {}
+    notes: dict[str, str] = {}
+    warnings: list[str] = []
+    m["total_cost"] = cost_row.sum(axis=-1)
+    m["total_funding"] = (everything.funding + everything.revenue).sum(axis=-1)
+    m["receivable_after_horizon"] = _zero_small(everything.receivable)
+    m["debt_outstanding"] = _zero_small(everything.debt_outstanding)
+    m["funding_shortfall"] = _shortfall(cumulative[:, -1], everything.receivable,
+                                        everything.debt_outstanding)
+    m["secured_funding_shortfall"] = _shortfall(secured_cumulative[:, -1], secured.receivable,
+                                                secured.debt_outstanding)
+    m["peak_cash_need"] = _zero_small(np.maximum(0.0, -cumulative.min(axis=-1)))
+    m["first_shortfall_year"] = _year_or_nan(fm.first_index_below(cumulative, -ZERO), s.start_year)
+
+    financial = _zero_small(everything.revenue + residual_row - cost_row)
+    m["financial_npv"] = _present_value(financial, financial_df)
+    no_rate = fm.IrrResult(np.full(D, np.nan), np.zeros(D, dtype=int))
+    firr = fm.irr(financial, financial_rate) if rates else no_rate
+    m["financial_irr"] = fm.real_rate_from_nominal(firr.rate, inflation)
+    m["financial_mirr"] = (fm.real_rate_from_nominal(
+        fm.mirr(financial, financial_rate, financial_rate), inflation) if rates else no_rate.rate)
+    m["funding_gap_rate"] = _funding_gap_rate(costs, everything.revenue, residual_row,
+                                              financial_df)
+
+    economic = _zero_small(benefit_row + residual_row - cost_row)
+    m["economic_npv"] = _present_value(economic, social_df)
+    eirr = fm.irr(economic, social_rate) if rates else no_rate
+    m["economic_irr"] = fm.real_rate_from_nominal(eirr.rate, inflation)
+    pv_costs = _present_value(cost_row, social_df)
+    pv_gains = _present_value(benefit_row + residual_row, social_df)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m["bcr"] = np.where(pv_costs > ZERO, pv_gains / np.where(pv_costs > ZERO, pv_costs, 1),
+                            np.nan)
+    yearly_net = benefit_row - cost_row
+    m["payback_year"] = _year_or_nan(
+        fm.payback_year_index(np.cumsum(yearly_net, axis=-1), ZERO), s.start_year)
+    discounted = yearly_net * social_df
+    m["discounted_payback_year"] = _year_or_nan(
+        fm.payback_year_index(np.cumsum(discounted, axis=-1), ZERO), s.start_year)
+
+    results = Results(s, s.calendar_years, D, ledger,
+                      {"costs": {line.id: wide(line.cost) for line in costs},
+                       "funding": everything.lines,
+                       "benefits": {b.id: wide(b.value) for b in benefits}},
+                      m, {}, warnings, notes)
+    if detail:
+        results.stakeholders = _stakeholders(s, everything, benefits, social_df, m)
+        _explain(results, financial, economic, firr, eirr)
+        results.detail = {
+            **everything.detail,
+            **{f"benefit.{b.id}.net_quantity": b.net_quantity for b in benefits
+               if b.net_quantity is not None},
+            **{f"benefit.{b.id}.effect": b.effect for b in benefits},
+            **{f"cost.{line.id}.before_contingency": line.before_contingency for line in costs},
+            **{f"cost.{line.id}.residual": line.residual for line in costs},
+            "secured.cumulative_cash": secured_cumulative,
+            "secured.receivable": secured.receivable,
+            "secured.debt_outstanding": secured.debt_outstanding,
+            "financial_rate": financial_rate, "social_rate": social_rate,
+            "implied_costs": [line.id for line in costs if line.implied_by],
+        }
+    return results
+
+
+def _funding_gap_rate(costs: list[CostLine], revenue: np.ndarray, residual_row: np.ndarray,
+                      factors: np.ndarray) -> np.ndarray:
+    """EU method (Reg. 480/2014 art. 15-19), contingency excluded: (DIC - DNR) / DIC in 0..1."""
+    D = revenue.shape[0]
+    capex = [line for line in costs if line.category == "capex"]
+    investment = sum((line.before_contingency - line.repurchases for line in capex),
+                     np.zeros_like(revenue))
+    other = sum((line.before_contingency for line in costs), np.zeros_like(revenue)) - investment
+    dic = _present_value(investment, factors)
+    pv_revenue = _present_value(revenue, factors)
+    pv_other = _present_value(other, factors)
+    dnr = pv_revenue - pv_other + np.where(pv_revenue > pv_other,
+                                           _present_value(residual_row, factors), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.clip((dic - dnr) / np.where(dic > ZERO, dic, 1.0), 0.0, 1.0)
+    return np.where(dic > ZERO, gap, np.nan) if capex else np.full(D, np.nan)
+
+
+def _stakeholders(s: Scenario, f: FundingFlows, benefits: list[BenefitLine], social_df: np.ndarray,
+                  m: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    D = m["total_cost"].shape[0]
+    Y = s.years
+    zero = np.zeros((D, Y))
+    paid = {sid: zero.copy() for sid in s.stakeholders}
+    lent = {sid: np.zeros(D) for sid in s.stakeholders}
+    for source in s.funding:
+        if source.stakeholder is None:
+            continue
+        if isinstance(source, Loan):
+            lent[source.stakeholder] = lent[source.stakeholder] + np.clip(
+                f.lines[source.id], 0, None).sum(axis=-1)
+        else:
+            paid[source.stakeholder] = paid[source.stakeholder] + f.lines[source.id]
+    received = {sid: zero.copy() for sid in s.stakeholders}
+    releasing = {sid: zero.copy() for sid in s.stakeholders}
+    for b in benefits:
+        received[b.beneficiary] = received[b.beneficiary] + b.value
+        if b.cash_releasing:
+            releasing[b.beneficiary] = releasing[b.beneficiary] + b.value
+    pv_received = {sid: _present_value(v, social_df) for sid, v in received.items()}
+    weights_total = sum((np.maximum(v, 0) for v in pv_received.values()), np.zeros(D))
+    out = {}
+    for sid in s.stakeholders:
+        pv_paid = _present_value(paid[sid], social_df)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weight = np.where(weights_total > ZERO,
+                              np.maximum(pv_received[sid], 0) / np.where(weights_total > ZERO,
+                                                                          weights_total, 1), np.nan)
+        out[sid] = {
+            "contributed": paid[sid].sum(axis=-1),
+            "contributed_pv": pv_paid,
+            "lent": lent[sid],
+            "benefits_received": received[sid].sum(axis=-1),
+            "benefits_received_pv": pv_received[sid],
+            "cash_releasing_received": releasing[sid].sum(axis=-1),
+            "cash_releasing_received_pv": _present_value(releasing[sid], social_df),
+            "net": pv_received[sid] - pv_paid,
+            "fair_share": weight * m["funding_shortfall"],
+            "secured_fair_share": weight * m["secured_funding_shortfall"],
+        }
+    return out
+
+
+def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any, eirr: Any
+             ) -> None:
+    """Reasons for undefined metrics and warnings, for the first draw (the base case)."""
+    m, notes, warnings = r.metrics, r.notes, r.warnings
+    cur = r.scenario.currency
+
+    def first(name: str) -> float:
+        return float(m[name][0])
+
+    for name, flows, result in (("financial_irr", financial, firr),
+                                ("economic_irr", economic, eirr)):
+        row = flows[0]
+        if np.isnan(first(name)):
+            notes[name] = ("the cash flows never change sign, so no rate makes their NPV zero"
+                           if not (np.any(row > ZERO) and np.any(row < -ZERO))
+                           else "no rate above -100 % makes the NPV zero")
+        elif int(result.n_roots[0]) > 1:
+            roots = fm.irr_roots(row)
+            r.irr_roots[name] = roots
+            shown = ", ".join(f"{x:.4%}" for x in roots)
+            warnings.append(f"{name} has several solutions ({shown}); the one nearest the discount "
+                            f"rate is reported. Read the NPV instead.")
+    if np.isnan(first("financial_mirr")):
+        notes["financial_mirr"] = ("the financial cash flows need both a negative and a positive "
+                                   "year for a MIRR")
+    if np.isnan(first("funding_gap_rate")):
+        notes["funding_gap_rate"] = ("the scenario has no capex, so there is no investment cost "
+                                     "(DIC)")
+    if np.isnan(first("bcr")):
+        notes["bcr"] = "the scenario has no costs, so benefits cannot be divided by them"
+    if np.isnan(first("first_shortfall_year")):
+        notes["first_shortfall_year"] = "cash never runs short inside the horizon"
+    if np.isnan(first("payback_year")):
+        notes["payback_year"] = "cumulative benefits less costs end the horizon below zero"
+    if np.isnan(first("discounted_payback_year")):
+        notes["discounted_payback_year"] = ("discounted cumulative benefits less costs end the "
+                                            "horizon below zero")
+    for key in ("fair_share", "secured_fair_share"):
+        if all(np.isnan(v[key][0]) for v in r.stakeholders.values()) and r.stakeholders:
+            notes[key] = "no stakeholder receives benefits, so there is nothing to split by"
+    if first("receivable_after_horizon") > ZERO:
+        warnings.append(f"{cur} {first('receivable_after_horizon'):,.0f} of grant or outcome "
+                        "money falls due after the horizon; it is counted against the shortfall "
+                        "but not in the cash rows.")
+    if first("debt_outstanding") > ZERO:
+        warnings.append(f"{cur} {first('debt_outstanding'):,.0f} of loan principal is still "
+                        "owed at the end of the horizon.")

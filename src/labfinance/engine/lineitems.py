@@ -1,0 +1,171 @@
+"""The line items of a scenario as yearly series: costs and benefits.
+
+Every series is a 2-D array, ``(1, years)`` where it is the same in every draw and ``(draws,
+years)`` where a parameter varies by draw; the engine widens them to all draws only when it adds
+up the ledger, so that lines nobody varies cost one row each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from labfinance.engine.parameters import Parameters
+from labfinance.engine.timeline import price_factor, recurring_mask, year_mask
+from labfinance.model.rules import benefit_first_year
+from labfinance.model.scenario import InKind, Scenario, Timed
+
+
+class Case:
+    """The scenario, its parameters and the horizon, with helpers shared by every section."""
+
+    def __init__(self, s: Scenario, params: Parameters):
+        self.s = s
+        self.P = params
+        self.D = params.draws
+        self.Y = s.years
+        self.nominal = s.prices == "nominal"
+        self.inflation = params.get("inflation", s.inflation)
+        self._inflation_growth: dict[int, Any] = {}
+
+    def full(self, value: Any) -> np.ndarray:
+        """``value`` as a 2-D ``(1 or draws, n)`` array.
+
+        A series that is the same in every draw stays one row, so that sums of many lines cost
+        one row each; only rows that vary by draw are ``draws`` rows long.
+        """
+        arr = np.asarray(value, dtype=float)
+        return arr.reshape(1, -1) if arr.ndim == 1 else arr
+
+    def price(self, path: str, escalation: float, n: int | None = None) -> Any:
+        """The item's price factor: its own escalation, times inflation in nominal prices."""
+        n = self.Y if n is None else n
+        esc = self.P.get(f"{path}.escalation", escalation)
+        own = price_factor(esc, 0.0, False, n)
+        if not self.nominal:
+            return own
+        if n not in self._inflation_growth:  # the same for every item: computed once per length
+            self._inflation_growth[n] = price_factor(0.0, self.inflation, True, n)
+        return own * self._inflation_growth[n]
+
+    def base_amounts(self, path: str, item: Timed) -> Any:
+        """Amounts per year in prices of the start year, before price factors."""
+        s = self.s
+        if item.schedule is not None:
+            total: Any = np.zeros(self.Y)
+            for year, amount in sorted(item.schedule.items()):
+                total = total + self.P.get(f"{path}.schedule.{year}", amount) * year_mask(s, year)
+            return total
+        amount = self.P.get(f"{path}.amount", item.amount)
+        if item.year is not None:
+            return amount * year_mask(s, item.year)
+        return amount * recurring_mask(s, item)
+
+
+def shift(values: np.ndarray, lag: int, n: int) -> np.ndarray:
+    """Move a ``(draws, years)`` series ``lag`` years later on a timeline of ``n`` years."""
+    out = np.zeros(values.shape[:-1] + (n,))
+    out[..., lag:lag + values.shape[-1]] = values
+    return out
+
+
+# ----------------------------------------------------------------------------- costs
+
+
+@dataclass
+class CostLine:
+    id: str
+    category: str
+    cost: np.ndarray          # ledger cost, contingency included
+    before_contingency: np.ndarray
+    repurchases: np.ndarray   # the part of before_contingency that `life` buys again
+    residual: np.ndarray      # (draws,) value at the end of the horizon
+    implied_by: str | None = None  # id of the in-kind source that adds this line
+
+
+def cost_lines(c: Case) -> list[CostLine]:
+    """Each cost as in the ledger: base amount × price factor × (1 + contingency); capex with a
+    `life` bought again and valued at the end of the horizon; plus the cost lines that in-kind
+    amounts imply (without contingency)."""
+    s, P = c.s, c.P
+    lines = []
+    for item in s.costs:
+        path = f"costs.{item.id}"
+        pf = c.price(path, item.escalation)
+        repurchase_mask = np.zeros(c.Y)
+        if item.fte is not None:
+            fte = P.get(f"{path}.fte", item.fte)
+            base = fte * P.get(f"{path}.cost_per_fte", item.cost_per_fte) * recurring_mask(s, item)
+        elif item.year is not None and item.life is not None:
+            purchases = np.zeros(c.Y)
+            purchases[item.year - s.start_year::item.life] = 1.0
+            repurchase_mask = purchases.copy()
+            repurchase_mask[item.year - s.start_year] = 0.0
+            base = P.get(f"{path}.amount", item.amount) * purchases
+        else:
+            base = c.base_amounts(path, item)
+        top = (f"contingency.{item.category}" if isinstance(s.contingency, dict) else "contingency")
+        contingency = P.get(top, s.category_contingency(item.category))
+        contingency = P.get(f"{path}.contingency",
+                            item.contingency if item.contingency is not None else contingency)
+        before = c.full(base * pf)
+        residual: Any = np.zeros(1)
+        if item.has_residual_value:
+            assert item.life is not None
+            t = np.arange(c.Y)
+            remaining = np.maximum(0, t + item.life - 1 - (c.Y - 1)) / item.life
+            residual = (c.full(base) * remaining).sum(axis=-1) * c.full(pf)[:, -1]
+        lines.append(CostLine(item.id, item.category, c.full(before * (1 + contingency)), before,
+                               before * repurchase_mask, residual))
+    for source in s.funding:
+        if isinstance(source, InKind) and source.covers is None and source.award_probability > 0:
+            path = f"funding.{source.id}"
+            implied = c.full(c.base_amounts(path, source) * c.price(path, source.escalation))
+            lines.append(CostLine(source.id, source.category or "other", implied, implied,
+                                   np.zeros((1, c.Y)), np.zeros(1), implied_by=source.id))
+    return lines
+
+
+# ----------------------------------------------------------------------------- benefits
+
+
+@dataclass
+class BenefitLine:
+    id: str
+    beneficiary: str
+    cash_releasing: bool
+    value: np.ndarray          # net benefit per year
+    net_quantity: np.ndarray | None
+    effect: np.ndarray         # ramp × deductions × drop-off, per year
+
+
+def benefit_lines(c: Case) -> list[BenefitLine]:
+    """Each benefit, net: gross × ramp-up × (1 - deadweight) × (1 - displacement) ×
+    (1 - attribution) × (1 - drop_off)^k × price factor, k counted from its first year."""
+    s, P = c.s, c.P
+    lines = []
+    for b in s.benefits:
+        path = f"benefits.{b.id}"
+        t = np.arange(c.Y)
+        k = t - (benefit_first_year(b, s) - s.start_year)
+        ramp: Any = np.ones(c.Y)
+        for i, share in enumerate(b.ramp_up):
+            ramp = ramp + (P.get(f"{path}.ramp_up.{i}", share) - 1.0) * (k == i)
+        keep = 1.0
+        for deduction in ("deadweight", "displacement", "attribution"):
+            keep = keep * (1 - P.get(f"{path}.{deduction}", getattr(b, deduction)))
+        drop = (1 - P.get(f"{path}.drop_off", b.drop_off)) ** np.maximum(k, 0)
+        effect = c.full(ramp * keep * drop)
+        pf = c.price(path, b.escalation)
+        if b.quantity is not None:
+            quantity = P.get(f"{path}.quantity", b.quantity) * recurring_mask(s, b)
+            net_quantity = c.full(quantity * effect)
+            value = c.full(net_quantity * P.get(f"{path}.unit_value", b.unit_value) * pf)
+        else:
+            net_quantity = None
+            value = c.full(c.base_amounts(path, b) * effect * pf)
+        lines.append(BenefitLine(b.id, b.beneficiary, b.cash_releasing, value, net_quantity,
+                                  effect))
+    return lines

@@ -1,0 +1,59 @@
+"""The real-valued parameters of a scenario, as the engine reads them.
+
+The engine reads every money amount, share and rate through a :class:`Parameters` object by its
+parameter path (``costs.cameras.amount``). A base case reads the scenario's own values; sensitivity
+and Monte Carlo pass arrays of values for some paths, one value per draw, and the same engine code
+runs on all draws at once. Recording which paths a base case reads gives the list of parameters
+that ``uncertainty`` may name, so that list can never drift from the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from labfinance.model.scenario import Scenario
+
+
+class Parameters:
+    """Values of the scenario's parameters for ``draws`` rows.
+
+    ``values`` maps a path to a number or to an array of one value per draw. :meth:`get` returns
+    the scenario's own value (a float) where the path has no override, else a ``(draws, 1)`` column
+    that broadcasts against ``(draws, years)`` arrays.
+    """
+
+    def __init__(self, draws: int = 1, values: Mapping[str, Any] | None = None,
+                 record: bool = False):
+        self.draws = draws
+        self.values: dict[str, Any] = {}
+        for path, value in (values or {}).items():
+            arr = np.asarray(value, dtype=float)
+            if arr.ndim == 0:
+                self.values[path] = float(arr)
+            else:
+                if arr.shape != (draws,):
+                    raise ValueError(f"values for {path} have shape {arr.shape}, not ({draws},)")
+                self.values[path] = arr.reshape(draws, 1)
+        self.recorded: dict[str, float] | None = {} if record else None
+
+    def get(self, path: str, base: Any) -> Any:
+        """The value of ``path``; ``base`` is the scenario's own (effective) value."""
+        if self.recorded is not None and isinstance(base, (int, float)):
+            self.recorded.setdefault(path, float(base))
+        return self.values.get(path, base)
+
+
+def numeric_parameters(scenario: Scenario) -> dict[str, float]:
+    """Every real-valued parameter path of ``scenario`` with its base value.
+
+    These are the paths ``uncertainty`` may name and sensitivity may move.
+    """
+    from labfinance.engine.core import evaluate
+
+    params = Parameters(record=True)
+    evaluate(scenario, params, detail=False, rates=False)  # every parameter is read before these
+    assert params.recorded is not None
+    return dict(params.recorded)

@@ -1,0 +1,162 @@
+"""Scenario files -> validated :class:`~labfinance.model.scenario.Scenario`, errors located by line.
+
+A file is read into a :class:`~labfinance.model.reading.Document`
+(:mod:`labfinance.model.reading`), checked
+against the format with pydantic and the cross-field rules (:mod:`labfinance.model.rules`), its
+errors put
+in the user's words (:mod:`labfinance.model.messages`); its variants and any ``--set`` overrides
+are then
+checked the same way.
+
+Every problem is reported at once, each as ``file:line: path: message``, the path written as a
+user writes a parameter path (``funding.erdf.payment.advance``, list items by id). A file that
+cannot be read at all gives ``file: message`` (no such file, a folder, a wrong suffix).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from labfinance.model import paths, rules
+from labfinance.model.messages import validation_problems
+from labfinance.model.reading import YAML12_FLOAT, Document, Problem, ScenarioError, read_document
+from labfinance.model.scenario import Scenario
+
+__all__ = ["Document", "Loaded", "ScenarioError", "load", "parse_set", "read_document",
+           "validate_document", "with_overrides"]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated scenario with the document it came from."""
+
+    document: Document
+    scenario: Scenario
+
+    @property
+    def path(self) -> str:
+        return self.document.path
+
+
+# --------------------------------------------------------------------------- validating
+
+
+def _check(doc: Document, check_file_rules: bool) -> tuple[Scenario | None, list[Problem]]:
+    try:
+        scenario = Scenario.model_validate(doc.raw)
+    except ValidationError as exc:
+        return None, validation_problems(exc, doc)
+    found = rules.check(scenario, doc.raw, file_rules=check_file_rules, line_of=doc.line_of)
+    problems = sorted((doc.problem(loc, text) for loc, text in found), key=lambda p: p.line)
+    return scenario, problems
+
+
+def validate_document(doc: Document, *, check_file_rules: bool = True) -> Scenario:
+    """Validate a raw document against the format; raises :class:`ScenarioError`.
+
+    ``check_file_rules`` adds the rules checked on the file only (uncertainty ranges hold the
+    file's own values, not those of an override).
+    """
+    scenario, problems = _check(doc, check_file_rules)
+    if problems or scenario is None:
+        raise ScenarioError([p.located(doc.path) for p in problems])
+    return scenario
+
+
+def _override_problems(doc: Document, set_path: str, value: Any) -> list[str]:
+    """What is wrong with the document once ``set_path`` is set to ``value`` (path first)."""
+    try:
+        raw, _ = paths.with_override(doc.raw, set_path, value)
+    except paths.PathError as exc:
+        return [str(exc)]
+    _, problems = _check(doc.with_raw(raw), False)
+    return [p.text if p.path == set_path else p.unlocated() for p in problems]
+
+
+def load(path: str | Path) -> Loaded:
+    """Read and validate one scenario file, variants included; raises :class:`ScenarioError`."""
+    doc = read_document(path)
+    scenario = validate_document(doc)
+    problems: list[Problem] = []
+    for name, variant in scenario.variants.items():
+        for set_path, value in variant.set.items():
+            loc = ("variants", name, "set", set_path)
+            where = f"variants.{name}.set.{set_path}"
+            for text in _override_problems(doc, set_path, value):
+                problem = Problem(doc.line_of(loc), where, text)
+                if problem not in problems:
+                    problems.append(problem)
+    if problems:
+        raise ScenarioError([p.located(doc.path) for p in sorted(problems, key=lambda p: p.line)])
+    return Loaded(doc, scenario)
+
+
+def parse_set(option: str) -> tuple[str, Any]:
+    """Split one ``--set PATH=VALUE``; the value is read as a YAML scalar.
+
+    >>> parse_set("funding.erdf.rate=0.3")
+    ('funding.erdf.rate', 0.3)
+    """
+    if "=" not in option:
+        raise ScenarioError([f"--set: {option}: write it as PATH=VALUE, e.g. discount_rate=0.03"])
+    path, text = option.split("=", 1)
+    path = path.strip()
+    if not path:
+        raise ScenarioError([f"--set: '{option}': name a parameter before '=', e.g. "
+                             "discount_rate=0.03"])
+    try:
+        if YAML12_FLOAT.match(text.strip()):
+            value: Any = float(text)
+        else:
+            value = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        raise ScenarioError([f"--set: {path}: the value '{text}' is not a YAML scalar"]) from None
+    if isinstance(value, (dict, list)):
+        raise ScenarioError([f"--set: {path}: the value must be a single number or word"])
+    return path, value
+
+
+def with_overrides(loaded: Loaded, variant: str | None = None,
+                   sets: Iterable[tuple[str, Any]] = ()) -> Scenario:
+    """The scenario with a variant and ``--set`` overrides applied, in that order, and validated.
+
+    Errors read ``--variant NAME: PATH: message`` or ``--set: PATH: message``.
+    """
+    doc = loaded.document
+    sets = list(sets)
+    raw = doc.raw
+    if variant is not None and variant != "base":
+        if variant not in loaded.scenario.variants:
+            known = ", ".join(["base", *loaded.scenario.variants])
+            raise ScenarioError([f"--variant: no variant '{variant}' in {doc.path} "
+                                 f"(known: {known})"])
+        for set_path, value in loaded.scenario.variants[variant].set.items():
+            try:
+                raw, _ = paths.with_override(raw, set_path, value)
+            except paths.PathError as exc:
+                raise ScenarioError([f"--variant {variant}: {set_path}: {exc}"]) from None
+        if sets:
+            _, problems = _check(doc.with_raw(raw), False)
+            if problems:
+                raise ScenarioError([f"--variant {variant}: {p.unlocated()}" for p in problems])
+    if not sets and raw is doc.raw:
+        return loaded.scenario
+    errors: list[str] = []
+    for set_path, value in sets:
+        try:
+            raw, _ = paths.with_override(raw, set_path, value)
+        except paths.PathError as exc:
+            errors.append(f"--set: {set_path}: {exc}")
+    if errors:
+        raise ScenarioError(errors)
+    scenario, problems = _check(doc.with_raw(raw), False)
+    if problems or scenario is None:
+        source = "--set" if sets else f"--variant {variant}"
+        raise ScenarioError([f"{source}: {p.unlocated()}" for p in problems])
+    return scenario

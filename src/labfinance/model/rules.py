@@ -1,0 +1,247 @@
+"""Rules that need the whole scenario: the horizon, references between items, uncertainty.
+
+Each problem is a ``(loc, message)`` pair, ``loc`` being the location in the raw document (list
+items by index) so that the loader can name its line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from labfinance.model import paths
+from labfinance.model.scenario import (
+    CATEGORIES,
+    Benefit,
+    Grant,
+    InKind,
+    Loan,
+    Normal,
+    OutcomePayment,
+    Scenario,
+    Timed,
+)
+
+Problem = tuple[tuple[Any, ...], str]
+LineOf = Callable[[Sequence[Any]], int]
+
+# keys that name something other than a real-valued parameter, for uncertainty messages
+_NOT_PARAMETERS = {
+    "year": "a year", "from": "a year", "to": "a year", "start_year": "a year",
+    "years": "a count", "life": "a count", "term": "a count", "every": "a count", "lag": "a count",
+}
+
+
+def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
+          line_of: LineOf | None = None) -> list[Problem]:
+    """Every whole-file problem of ``scenario``; ``file_rules`` adds the checks made on the file
+    only (uncertainty ranges hold the file's own values, not those of an override). ``line_of``
+    (location -> line) lets a message point at another line, such as the first of two ids."""
+    problems: list[Problem] = []
+    problems += _unique_ids(scenario, line_of)
+    problems += _horizon(scenario)
+    problems += _references(scenario)
+    problems += _grant_rates(scenario)
+    problems += _in_kind_shares(scenario)
+    if "base" in scenario.variants:
+        problems.append((("variants", "base"), "'base' is the name of the file's own case; "
+                         "give the variant another name"))
+    if file_rules and not problems:
+        problems += _uncertainty(scenario, raw)
+    return problems
+
+
+def _unique_ids(s: Scenario, line_of: LineOf | None) -> list[Problem]:
+    problems: list[Problem] = []
+    for section in ("costs", "funding", "benefits", "criteria"):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(getattr(s, section)):
+            if item.id in seen:
+                first = seen[item.id]
+                where = (f"line {line_of((section, first, 'id'))}" if line_of is not None
+                         else f"item {first + 1}")
+                problems.append(((section, i, "id"), f"id '{item.id}' is used twice in {section} "
+                                 f"(the first is {where}); ids must be unique in their list"))
+            seen.setdefault(item.id, i)
+    cost_ids = {c.id for c in s.costs}
+    for i, c in enumerate(s.costs):
+        if c.id in CATEGORIES:
+            problems.append((("costs", i, "id"), f"id '{c.id}' is a category name; a cost id must "
+                             "differ from capex, opex, staff, compliance and other"))
+    for i, f in enumerate(s.funding):
+        if isinstance(f, InKind) and f.covers is None and f.id in cost_ids | set(CATEGORIES):
+            problems.append((("funding", i, "id"), f"id '{f.id}' is also a cost id or category; an "
+                             "in-kind amount adds a cost line under its own id, so it must differ"))
+    return problems
+
+
+def _year_problems(loc: tuple[Any, ...], years: Sequence[tuple[Any, int | None]], first: int,
+                   last: int) -> list[Problem]:
+    """``years`` pairs a key under ``loc`` with the year it gives (None where it gives none)."""
+    return [(loc + (key,), f"year {year} is outside the horizon {first}-{last}")
+            for key, year in years if year is not None and not first <= year <= last]
+
+
+def _timed_year_problems(loc: tuple[Any, ...], item: Timed, first: int,
+                         last: int) -> list[Problem]:
+    problems = _year_problems(loc, [("year", item.year), ("to", item.to), ("from", item.from_)],
+                              first, last)
+    problems += _year_problems(loc + ("schedule",), [(year, year) for year in item.schedule or {}],
+                               first, last)
+    return problems
+
+
+def _horizon(s: Scenario) -> list[Problem]:
+    first, last = s.start_year, s.last_year
+    problems: list[Problem] = []
+    for i, c in enumerate(s.costs):
+        problems += _timed_year_problems(("costs", i), c, first, last)
+    for i, f in enumerate(s.funding):
+        if isinstance(f, Loan):
+            problems += _year_problems(("funding", i), [("year", f.year)], first, last)
+        elif isinstance(f, Timed):
+            problems += _timed_year_problems(("funding", i), f, first, last)
+    for i, b in enumerate(s.benefits):
+        problems += _timed_year_problems(("benefits", i), b, first, last)
+    return problems
+
+
+def _references(s: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
+    stakeholders = set(s.stakeholders)
+    cost_ids = {c.id for c in s.costs}
+    benefits = {b.id: b for b in s.benefits}
+
+    def stakeholder(loc: tuple[Any, ...], sid: str | None) -> None:
+        if sid is not None and sid not in stakeholders:
+            known = ", ".join(sorted(stakeholders))
+            problems.append((loc, f"no stakeholder '{sid}' (known: {known})"))
+
+    for i, f in enumerate(s.funding):
+        stakeholder(("funding", i, "stakeholder"), f.stakeholder)
+        if isinstance(f, Grant) and f.eligible is not None:
+            for j, name in enumerate(f.eligible):
+                if name not in cost_ids and name not in CATEGORIES:
+                    problems.append((("funding", i, "eligible", j), f"'{name}' is neither a cost "
+                                     "id nor a category (capex, opex, staff, compliance, other)"))
+        if isinstance(f, InKind) and f.covers is not None and f.covers not in cost_ids:
+            problems.append((("funding", i, "covers"), f"no cost with id '{f.covers}'"))
+        if isinstance(f, OutcomePayment):
+            target = benefits.get(f.benefit)
+            if target is None:
+                problems.append((("funding", i, "benefit"), f"no benefit with id '{f.benefit}'"))
+            elif target.quantity is None:
+                problems.append((("funding", i, "benefit"), f"benefit '{f.benefit}' has no "
+                                 "`quantity`; an outcome payment pays per unit"))
+    for i, b in enumerate(s.benefits):
+        stakeholder(("benefits", i, "beneficiary"), b.beneficiary)
+    for i, c in enumerate(s.criteria):
+        stakeholder(("criteria", i, "stakeholder"), c.stakeholder)
+    return problems
+
+
+class CostLike(Protocol):
+    """A cost of the file or a cost line of the engine (an in-kind amount's implied cost too)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def category(self) -> str: ...
+
+
+def grant_covers(grant: Grant, cost: CostLike) -> bool:
+    """Whether a rate-based grant's eligibility names this cost (by id or category)."""
+    return grant.eligible is None or cost.id in grant.eligible or cost.category in grant.eligible
+
+
+def grant_window(grant: Grant, s: Scenario) -> tuple[int, int]:
+    return (grant.from_ if grant.from_ is not None else s.start_year,
+            grant.to if grant.to is not None else s.last_year)
+
+
+def _grant_rates(s: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
+    grants = [(i, f) for i, f in enumerate(s.funding)
+              if isinstance(f, Grant) and f.rate is not None and f.award_probability > 0]
+    windows = {i: grant_window(g, s) for i, g in grants}
+    for c in s.costs:
+        for year in s.calendar_years:
+            covering = [(i, g) for i, g in grants if grant_covers(g, c)
+                        and windows[i][0] <= year <= windows[i][1]]
+            total = sum(g.rate or 0.0 for _, g in covering)
+            if total > 1 + 1e-9:
+                names = " + ".join(f"{g.id} {g.rate:g}" for _, g in covering)
+                problems.append((("funding", covering[-1][0], "rate"), f"grant rates covering cost "
+                                 f"'{c.id}' in {year} sum to {total:g} ({names}); they may not "
+                                 "exceed 1"))
+                break
+    return problems
+
+
+def _in_kind_shares(s: Scenario) -> list[Problem]:
+    shares: dict[str, list[tuple[int, InKind]]] = defaultdict(list)
+    for i, f in enumerate(s.funding):
+        if isinstance(f, InKind) and f.covers is not None and f.award_probability > 0:
+            shares[f.covers].append((i, f))
+    problems: list[Problem] = []
+    for cost_id, items in shares.items():
+        total = sum(f.cover_share for _, f in items)
+        if total > 1 + 1e-9:
+            problems.append((("funding", items[-1][0], "share"), f"in-kind shares covering cost "
+                             f"'{cost_id}' sum to {total:g}; they may not exceed 1"))
+    return problems
+
+
+def _uncertainty(s: Scenario, raw: dict[str, Any]) -> list[Problem]:
+    from labfinance.engine.parameters import numeric_parameters
+
+    known = numeric_parameters(s)
+    problems: list[Problem] = []
+    for path, dist in s.uncertainty.items():
+        loc = ("uncertainty", path)
+        if path not in known:
+            problems.append((loc, _unknown_parameter(path, known, raw)))
+            continue
+        base = known[path]
+        if isinstance(dist, Normal):
+            low = dist.low if dist.low is not None else float("-inf")
+            high = dist.high if dist.high is not None else float("inf")
+        else:  # triangular, PERT and uniform all have a low and a high
+            low, high = dist.low, dist.high
+        if not low <= base <= high:
+            problems.append((loc, f"the scenario's own value {base:g} lies outside the range "
+                             f"{low:g}..{high:g}; the file's value is the base case and must lie "
+                             "inside it"))
+    return problems
+
+
+def _unknown_parameter(path: str, known: dict[str, float], raw: dict[str, Any]) -> str:
+    """Why ``path`` is no real-valued parameter: an unknown id or key, or a year, count, ..."""
+    try:
+        value = paths.get(raw, path)
+    except paths.PathError as exc:
+        close = difflib.get_close_matches(path, list(known), n=1, cutoff=0.7)
+        return f"{exc}" + (f" (did you mean '{close[0]}'?)" if close else "")
+    last = path.rsplit(".", 1)[-1]
+    if last == "probability":
+        return ("names a probability, not a real-valued parameter; Monte Carlo already awards "
+                "each non-committed source with its probability")
+    if last in _NOT_PARAMETERS:
+        what = _NOT_PARAMETERS[last]
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        what = "text or a switch"
+    else:
+        what = "a number the scenario does not use"
+    return f"names {what}, not a real-valued parameter (a money amount, quantity, share or rate)"
+
+
+def benefit_first_year(b: Benefit, s: Scenario) -> int:
+    """Year from which ramp-up and drop-off count."""
+    if b.schedule:
+        return min(b.schedule)
+    if b.year is not None:
+        return b.year
+    return b.from_ if b.from_ is not None else s.start_year

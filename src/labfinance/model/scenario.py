@@ -1,0 +1,492 @@
+"""The validated model of a scenario file (format version 1).
+
+Every key, type and default of ``shared/spec/scenario-format.md`` lives here as a frozen pydantic
+model with ``extra="forbid"``: a key that is not known is an error, never silently ignored. The
+models check what a single item can check on its own (types, ranges, exactly one amount form);
+rules that need the whole file (years inside the horizon, references between items, uncertainty
+ranges) are in :mod:`labfinance.model.rules`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+CATEGORIES = ("capex", "opex", "staff", "compliance", "other")
+STAKEHOLDER_KINDS = (
+    "municipality", "police", "national_government", "province", "eu", "insurer", "business",
+    "housing_corporation", "residents", "knowledge_institution", "vendor", "other",
+)
+FUNDING_TYPES = ("contribution", "revenue", "grant", "in_kind", "loan", "outcome_payment")
+
+
+class KeyProblem(ValueError):
+    """A problem of one item that one of its keys shows best: the loader reports it at that key's
+    path and line (``costs.cameras.life``) rather than at the item."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number (got {value})")
+    return value
+
+
+def _share(value: float) -> float:
+    _finite(value)
+    if not 0 <= value <= 1:
+        raise ValueError(f"must be between 0 and 1 (got {value:g})")
+    return value
+
+
+def _rate(value: float) -> float:
+    _finite(value)
+    if value <= -1:
+        raise ValueError(f"must be greater than -1 (got {value:g})")
+    return value
+
+
+def _non_negative(value: float) -> float:
+    _finite(value)
+    if value < 0:
+        raise ValueError(f"must not be negative (got {value:g}); money that flows the other way "
+                         "belongs in another section (a saving is a benefit, a fee is revenue)")
+    return value
+
+
+def _not_negative(value: float) -> float:
+    _finite(value)
+    if value < 0:
+        raise ValueError(f"must not be negative (got {value:g})")
+    return value
+
+
+def _positive_int(value: int) -> int:
+    if value < 1:
+        raise ValueError(f"must be a whole number of at least 1 (got {value})")
+    return value
+
+
+def _non_negative_int(value: int) -> int:
+    if value < 0:
+        raise ValueError(f"must be a whole number of at least 0 (got {value})")
+    return value
+
+
+Number = Annotated[float, AfterValidator(_finite)]
+Share = Annotated[float, AfterValidator(_share),
+                  Field(json_schema_extra={"minimum": 0, "maximum": 1})]
+Rate = Annotated[float, AfterValidator(_rate), Field(json_schema_extra={"exclusiveMinimum": -1})]
+Money = Annotated[float, AfterValidator(_non_negative), Field(json_schema_extra={"minimum": 0})]
+NonNegative = Annotated[float, AfterValidator(_not_negative),
+                        Field(json_schema_extra={"minimum": 0})]
+Count = Annotated[int, AfterValidator(_positive_int), Field(json_schema_extra={"minimum": 1})]
+Lag = Annotated[int, AfterValidator(_non_negative_int), Field(json_schema_extra={"minimum": 0})]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")]
+Category = Literal["capex", "opex", "staff", "compliance", "other"]
+
+
+class Model(BaseModel):
+    """Base of every scenario model: frozen, strict types, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+
+class Item(Model):
+    """A list item: an id unique in its list and an optional note (source or reasoning)."""
+
+    id: Id
+    name: str | None = None
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name if self.name is not None else self.id
+
+
+class Timed(Model):
+    """When money flows: exactly one of one-off (`amount`, `year`), recurring (`amount` with
+    `from`/`to`/`every`) or `schedule` (year -> amount)."""
+
+    amount: Money | None = None
+    year: int | None = None
+    from_: int | None = Field(default=None, alias="from")
+    to: int | None = None
+    every: Count | None = None
+    schedule: dict[int, Money] | None = None
+    escalation: Rate = 0.0
+
+    def _given(self, *keys: str) -> list[str]:
+        """Which of ``keys`` (as written in the file) the item gives."""
+        return [k for k in keys if getattr(self, "from_" if k == "from" else k) is not None]
+
+    def _check_product(self, first: str, second: str, product: str) -> None:
+        """Both factors of a product (fte × cost_per_fte, quantity × unit_value), or neither."""
+        if getattr(self, first) is None:
+            raise KeyProblem(second, f"needs `{first}` beside it ({product})")
+        if getattr(self, second) is None:
+            raise KeyProblem(first, f"needs `{second}` beside it ({product})")
+
+    def _check_amount_form(self) -> None:
+        recurring_keys = self._given("from", "to", "every")
+        if self.schedule is None and self.amount is None and self.year is None:
+            raise ValueError("has no amount: give `amount` and `year` (one-off), `amount` per "
+                             "year (recurring, with optional `from`/`to`/`every`) or a `schedule`")
+        others = self._given("amount", "year") + recurring_keys
+        if self.schedule is not None and others:
+            raise KeyProblem("schedule", f"comes with {_keys(others)}; keep exactly one amount "
+                                         "form")
+        if self.year is not None and self.amount is None:
+            raise KeyProblem("year", "has no `amount` beside it; a one-off needs both")
+        if self.year is not None and recurring_keys:
+            raise KeyProblem(recurring_keys[0], "cannot go with a one-off `year`; keep exactly one "
+                                                "amount form")
+        _check_window(self.from_, self.to)
+
+
+def _keys(keys: list[str]) -> str:
+    quoted = [f"`{k}`" for k in keys]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def _check_window(first: int | None, last: int | None) -> None:
+    if first is not None and last is not None and last < first:
+        raise KeyProblem("to", f"{last} is before `from` ({first})")
+
+
+class Cost(Item, Timed):
+    category: Category = "other"
+    fte: NonNegative | None = None
+    cost_per_fte: Money | None = None
+    life: Count | None = None
+    residual_value: bool | None = None
+    contingency: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Cost:
+        if self.fte is not None or self.cost_per_fte is not None:
+            self._check_product("fte", "cost_per_fte", "staff cost = fte × cost_per_fte")
+            others = self._given("amount", "year", "schedule")
+            if others:
+                raise KeyProblem("fte", f"comes with {_keys(others)}; keep exactly one amount "
+                                        "form")
+            _check_window(self.from_, self.to)
+        else:
+            self._check_amount_form()
+        if self.life is not None and self.category != "capex":
+            raise KeyProblem("life", f"applies to capex only (this cost is {self.category})")
+        if self.residual_value is not None and self.life is None:
+            raise KeyProblem("residual_value", "needs a `life`: only assets with a life have a "
+                                               "residual value")
+        return self
+
+    @property
+    def has_residual_value(self) -> bool:
+        return self.life is not None and self.residual_value is not False
+
+
+class Stakeholder(Model):
+    name: str | None = None
+    kind: Literal[
+        "municipality", "police", "national_government", "province", "eu", "insurer", "business",
+        "housing_corporation", "residents", "knowledge_institution", "vendor", "other",
+    ]
+    note: str = ""
+
+
+class Payment(Model):
+    advance: Share = 0.0
+    retention: Share = 0.0
+    lag: Lag = 0
+
+    @model_validator(mode="after")
+    def _check(self) -> Payment:
+        if self.advance + self.retention > 1 + 1e-12:
+            raise ValueError(f"advance + retention is {self.advance + self.retention:g}; it may "
+                             "not exceed 1")
+        return self
+
+
+class Source(Item):
+    """What every funding source has."""
+
+    stakeholder: Id | None = None
+    status: Literal["committed", "expected", "prospective"] = "committed"
+    probability: Share | None = None
+
+    @model_validator(mode="after")
+    def _check_status(self) -> Source:
+        if self.status == "committed":
+            if self.probability is not None and self.probability != 1:
+                raise KeyProblem("probability", f"must be 1 for a committed source (got "
+                                                f"{self.probability:g}); set `status: expected` "
+                                                "or `status: prospective`")
+        elif self.probability is None:
+            raise KeyProblem("status", f"is {self.status}, so the source needs a `probability` "
+                                       "(0..1)")
+        return self
+
+    @property
+    def award_probability(self) -> float:
+        return 1.0 if self.probability is None else self.probability
+
+    @property
+    def committed(self) -> bool:
+        return self.status == "committed"
+
+
+class _Paid(Source, Timed):
+    # what a contribution and revenue check alike: a stakeholder pays an amount
+
+    @model_validator(mode="after")
+    def _check(self) -> _Paid:
+        if self.stakeholder is None:
+            raise KeyProblem("stakeholder", "is required: who pays")
+        self._check_amount_form()
+        return self
+
+
+class Contribution(_Paid):
+    type: Literal["contribution"]
+
+
+class Revenue(_Paid):
+    type: Literal["revenue"]
+
+
+class Grant(Source, Timed):
+    type: Literal["grant"]
+    rate: Share | None = None
+    eligible: list[Id] | None = None
+    cap: Money | None = None
+    payment: Payment = Payment()
+
+    @model_validator(mode="after")
+    def _check(self) -> Grant:
+        if self.rate is None:
+            for key in ("eligible", "cap"):
+                if getattr(self, key) is not None:
+                    raise KeyProblem(key, "applies to a rate-based grant only; give a `rate`, or "
+                                          f"drop `{key}` for a grant of a fixed amount")
+            if self.payment.advance or self.payment.retention:
+                raise KeyProblem("payment", "`advance` and `retention` apply to rate-based "
+                                            "grants only; a fixed amount is paid as its amount "
+                                            "form says")
+            self._check_amount_form()
+        else:
+            others = self._given("amount", "year", "schedule")
+            if others:
+                raise KeyProblem("rate", f"comes with {_keys(others)}; a grant is rate-based or "
+                                         "has an amount, not both")
+            if self.every is not None:
+                raise KeyProblem("every", "does not apply to a rate-based grant, whose "
+                                          "`from`/`to` are the years of eligible costs")
+            if self.escalation:
+                raise KeyProblem("escalation", "applies to a grant of a fixed amount only")
+            _check_window(self.from_, self.to)
+        return self
+
+
+class InKind(Source, Timed):
+    type: Literal["in_kind"]
+    covers: Id | None = None
+    share: Share | None = None
+    category: Category | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> InKind:
+        if self.stakeholder is None:
+            raise KeyProblem("stakeholder", "is required: who gives it")
+        if self.covers is not None:
+            others = self._given("amount", "year", "schedule", "from", "to", "every")
+            if others:
+                raise KeyProblem("covers", f"comes with {_keys(others)}; an in-kind source "
+                                           "covers a cost or has an amount, not both")
+            if self.category is not None:
+                raise KeyProblem("category", "does not apply: the source takes the category of "
+                                             "the cost it covers")
+            if self.escalation:
+                raise KeyProblem("escalation", "does not apply: the source takes the price of "
+                                               "the cost it covers")
+        else:
+            if self.share is not None:
+                raise KeyProblem("share", "needs `covers`: the share is of a covered cost")
+            self._check_amount_form()
+        return self
+
+    @property
+    def cover_share(self) -> float:
+        return 1.0 if self.share is None else self.share
+
+
+class Loan(Source):
+    type: Literal["loan"]
+    amount: Money
+    year: int
+    rate: Rate
+    term: Count
+
+
+class OutcomePayment(Source):
+    type: Literal["outcome_payment"]
+    benefit: Id
+    price: Money
+    cap: Money | None = None
+    lag: Lag = 0
+    escalation: Rate = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> OutcomePayment:
+        if self.stakeholder is None:
+            raise KeyProblem("stakeholder", "is required: who pays for the outcomes")
+        return self
+
+
+Funding = Annotated[
+    Contribution | Revenue | Grant | InKind | Loan | OutcomePayment, Field(discriminator="type")
+]
+
+
+class Benefit(Item, Timed):
+    beneficiary: Id
+    quantity: NonNegative | None = None
+    unit_value: Money | None = None
+    ramp_up: list[Share] = []
+    deadweight: Share = 0.0
+    displacement: Share = 0.0
+    attribution: Share = 0.0
+    drop_off: Share = 0.0
+    cash_releasing: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Benefit:
+        if self.quantity is not None or self.unit_value is not None:
+            self._check_product("quantity", "unit_value", "value = quantity × unit_value")
+            others = self._given("amount", "year", "schedule")
+            if others:
+                raise KeyProblem("quantity", f"comes with {_keys(others)}; a benefit is quantity "
+                                             "× unit_value or an amount, not both")
+            _check_window(self.from_, self.to)
+        else:
+            self._check_amount_form()
+        return self
+
+
+class _ThreePoint(Model):
+    low: Number
+    mode: Number
+    high: Number
+
+    @model_validator(mode="after")
+    def _check(self) -> _ThreePoint:
+        if not (self.low <= self.mode <= self.high) or self.low == self.high:
+            raise ValueError(f"needs low <= mode <= high with low < high (got {self.low:g}, "
+                             f"{self.mode:g}, {self.high:g})")
+        return self
+
+
+class Triangular(_ThreePoint):
+    dist: Literal["triangular"]
+
+
+class Pert(_ThreePoint):
+    """PERT with lambda = 4: a beta distribution on [low, high], mean (low + 4 mode + high)/6."""
+
+    dist: Literal["pert"]
+
+
+class Uniform(Model):
+    dist: Literal["uniform"]
+    low: Number
+    high: Number
+
+    @model_validator(mode="after")
+    def _check(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"needs low < high (got {self.low:g}, {self.high:g})")
+        return self
+
+
+class Normal(Model):
+    dist: Literal["normal"]
+    mean: Number
+    sd: NonNegative
+    low: Number | None = None
+    high: Number | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Normal:
+        if self.sd <= 0:
+            raise KeyProblem("sd", f"must be above 0 (got {self.sd:g})")
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"needs low < high (got {self.low:g}, {self.high:g})")
+        return self
+
+
+Distribution = Annotated[Triangular | Pert | Uniform | Normal, Field(discriminator="dist")]
+
+
+class Variant(Model):
+    description: str = ""
+    set: dict[str, Any] = {}
+
+
+class Criterion(Item):
+    unit: str = ""
+    baseline: Number | None = None
+    target: Number | None = None
+    direction: Literal["increase", "decrease"] = "increase"
+    stakeholder: Id | None = None
+
+
+class Scenario(Model):
+    """One smart safety & security initiative over a horizon of years."""
+
+    labfinance: Literal[1]
+    name: str
+    description: str = ""
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
+    start_year: Annotated[int, Field(ge=1900, le=2500)]
+    years: Annotated[int, Field(ge=1, le=100)]
+    prices: Literal["real", "nominal"] = "real"
+    inflation: Rate = 0.0
+    discount_rate: Rate
+    social_discount_rate: Rate | None = None
+    contingency: NonNegative | dict[Category, NonNegative] = 0.0
+    stakeholders: dict[Id, Stakeholder]
+    costs: list[Cost]
+    funding: list[Funding] = []
+    benefits: list[Benefit] = []
+    uncertainty: dict[str, Distribution] = {}
+    variants: dict[Id, Variant] = {}
+    criteria: list[Criterion] = []
+
+    @property
+    def calendar_years(self) -> list[int]:
+        return list(range(self.start_year, self.start_year + self.years))
+
+    @property
+    def last_year(self) -> int:
+        return self.start_year + self.years - 1
+
+    @property
+    def effective_social_discount_rate(self) -> float:
+        social = self.social_discount_rate
+        return self.discount_rate if social is None else social
+
+    def category_contingency(self, category: str) -> float:
+        if isinstance(self.contingency, dict):
+            return self.contingency.get(category, 0.0)  # type: ignore[call-overload]
+        return self.contingency

@@ -1,0 +1,160 @@
+"""Native Excel charts. Their data are ranges of the workbook, so they follow a recalculation.
+
+Series names that come from scenario text are passed as text that cannot be read as a formula.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xlsxwriter.chart import Chart
+
+from labfinance.outputs.excel.book import Book
+from labfinance.outputs.excel.cells import Row
+from labfinance.outputs.excel.layout import YEAR_ROW
+
+PALETTE = ("#1F3864", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#BF9000", "#FFD966",
+           "#7030A0", "#C55A11", "#F4B183", "#7F7F7F", "#D9D9D9")
+WIDTH, HEIGHT = 520, 290
+
+
+def safe(text: str) -> str:
+    """Chart text that XlsxWriter will not take for a formula (it reads a leading '=' so)."""
+    return " " + text if text.startswith(("=", "+", "-", "@")) else text
+
+
+def _range(row: Row, span: str = "horizon") -> list[Any]:
+    ts = row.timeline.span(span)
+    return [row.sheet, row.row, row.timeline.col(ts[0]), row.row, row.timeline.col(ts[-1])]
+
+
+def _column(sheet: str, first: int, last: int, col: int) -> list[Any]:
+    """Rows ``first``..``last`` of one column of ``sheet``."""
+    return [sheet, first, col, last, col]
+
+
+def _years(row: Row) -> list[Any]:
+    ts = row.timeline.span("horizon")
+    return [row.sheet, YEAR_ROW, row.timeline.col(ts[0]), YEAR_ROW, row.timeline.col(ts[-1])]
+
+
+def _style(chart: Chart, title: str, y_title: str, num_format: str) -> Chart:
+    chart.set_title({"name": title, "name_font": {"size": 11, "bold": True}})
+    chart.set_y_axis({"num_format": num_format, "name": y_title,
+                      "name_font": {"size": 9, "bold": False}, "num_font": {"size": 8},
+                      "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
+    chart.set_legend({"position": "bottom", "font": {"size": 8}})
+    chart.set_size({"width": WIDTH, "height": HEIGHT})
+    chart.set_chartarea({"border": {"color": "#BFBFBF"}})
+    return chart
+
+
+def costs_vs_funding(book: Book, sources: list[tuple[str, Row]], costs: Row) -> Chart:
+    """Funding stacked by source (columns) against costs (a line), by year. Without a source
+    other than loans the chart is the costs line alone (a chart without series is invalid)."""
+    wb = book.workbook
+    line = wb.add_chart({"type": "line"})
+    line.add_series({"name": "Costs", "categories": _years(costs), "values": _range(costs),
+                     "line": {"color": "#C00000", "width": 2.25},
+                     "marker": {"type": "diamond", "size": 5,
+                                "fill": {"color": "#C00000"}, "border": {"color": "#C00000"}}})
+    if sources:
+        chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+        for i, (name, row) in enumerate(sources):
+            chart.add_series({"name": safe(name), "categories": _years(row),
+                              "values": _range(row),
+                              "fill": {"color": PALETTE[i % len(PALETTE)]}, "gap": 60})
+        chart.combine(line)
+    else:
+        chart = line
+    chart.set_x_axis({"num_font": {"size": 8}})
+    _style(chart, "Costs and funding by year (funding stacked by source)",
+           book.scenario.currency, "#,##0")
+    chart.set_legend({"position": "right", "font": {"size": 7}})
+    return chart
+
+
+def cumulative_cash(book: Book, rows: list[tuple[str, Row]]) -> Chart:
+    chart = book.workbook.add_chart({"type": "line"})
+    colours = ("#1F3864", "#C55A11")
+    for (name, row), colour in zip(rows, colours, strict=False):
+        chart.add_series({"name": name, "categories": _years(row), "values": _range(row),
+                          "line": {"color": colour, "width": 2.25},
+                          "marker": {"type": "circle", "size": 4, "fill": {"color": colour},
+                                     "border": {"color": colour}}})
+    chart.set_x_axis({"num_font": {"size": 8}, "label_position": "low"})
+    return _style(chart, "Cumulative cash (below 0: money no source covers yet)",
+                  book.scenario.currency, "#,##0")
+
+
+def stakeholders(book: Book, sheet: str, first: int, last: int, label_col: int,
+                 series: list[tuple[str, int]]) -> Chart:
+    """Bars per stakeholder: PV contributed against PV of benefits received."""
+    chart = book.workbook.add_chart({"type": "bar"})
+    colours = ("#2E75B6", "#548235", "#BF9000")
+    for (name, col), colour in zip(series, colours, strict=False):
+        chart.add_series({"name": name, "categories": _column(sheet, first, last, label_col),
+                          "values": _column(sheet, first, last, col),
+                          "fill": {"color": colour}, "gap": 40})
+    _style(chart, "Who pays, who benefits (PV, social rate)", "", "#,##0")
+    chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
+                      "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+    return chart
+
+
+def tornado(book: Book, sheet: str, first: int, last: int, label_col: int, low_col: int,
+            high_col: int, metric: str) -> Chart:
+    """Change of ``metric`` with each parameter at its low and high value (largest on top)."""
+    chart = book.workbook.add_chart({"type": "bar"})
+    for name, col, colour in (("Parameter at its low value", low_col, "#C55A11"),
+                              ("Parameter at its high value", high_col, "#2E75B6")):
+        chart.add_series({"name": name, "categories": _column(sheet, first, last, label_col),
+                          "values": _column(sheet, first, last, col), "fill": {"color": colour},
+                          "overlap": 100, "gap": 40})
+    _style(chart, f"Tornado: change in {metric.replace('_', ' ')}", "", "#,##0")
+    chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
+                      "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
+    chart.set_y_axis({"reverse": True, "num_font": {"size": 8}, "label_position": "low"})
+    return chart
+
+
+def histogram(book: Book, sheet: str, first: int, last: int, label_col: int, value_col: int,
+              metric: str) -> Chart:
+    chart = book.workbook.add_chart({"type": "column"})
+    chart.add_series({"name": "Share of draws",
+                      "categories": _column(sheet, first, last, label_col),
+                      "values": _column(sheet, first, last, value_col),
+                      "fill": {"color": "#2E75B6"}, "gap": 5})
+    _style(chart, f"Distribution of {metric.replace('_', ' ')}", "share of draws", "0%")
+    chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 7, "rotation": -45}})
+    chart.set_legend({"none": True})
+    return chart
+
+
+def cumulative_distribution(book: Book, sheet: str, first: int, last: int, x_col: int,
+                            y_col: int, metric: str) -> Chart:
+    chart = book.workbook.add_chart({"type": "scatter", "subtype": "straight"})
+    chart.add_series({"name": "P(value at most x)",
+                      "categories": _column(sheet, first, last, x_col),
+                      "values": _column(sheet, first, last, y_col),
+                      "line": {"color": "#1F3864", "width": 2}})
+    _style(chart, f"Cumulative distribution of {metric.replace('_', ' ')}", "probability", "0%")
+    chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
+                      "major_gridlines": {"visible": False}})
+    chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": {"size": 8}})
+    chart.set_legend({"none": True})
+    return chart
+
+
+def cash_out(book: Book, sheet: str, first: int, last: int, year_col: int,
+             value_col: int) -> Chart:
+    chart = book.workbook.add_chart({"type": "column"})
+    chart.add_series({"name": "P(cumulative cash below 0)",
+                      "categories": _column(sheet, first, last, year_col),
+                      "values": _column(sheet, first, last, value_col),
+                      "fill": {"color": "#C55A11"}, "gap": 40})
+    _style(chart, "Probability of running out of cash, by year", "probability", "0%")
+    chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": {"size": 8}})
+    chart.set_legend({"none": True})
+    return chart

@@ -1,0 +1,334 @@
+"""Cash flow: the ledger rows, discount factors, and every metric of the spec as a formula.
+
+PV discounts year t by (1 + rate)^t: the first year is not discounted, so a PV is written
+``first + NPV(rate, rest)`` (Excel's NPV discounts its first value). In nominal prices the rates
+are made nominal, (1 + r)(1 + i) - 1, and IRR/MIRR converted back to real terms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from labfinance.engine.metrics import discount_factors
+from labfinance.engine.timeline import ZERO
+from labfinance.outputs.excel.book import NA, TOL, Book, scalar, series, value_or_na
+from labfinance.outputs.excel.cells import Cell, Formula, Row, TimelineSheet, present_value, times
+
+NAME = "Cash flow"
+
+
+def zero_small(x: np.ndarray) -> np.ndarray:
+    return np.where(np.abs(x) < ZERO, 0.0, x)
+
+
+def _factor(rate: Cell) -> Formula:
+    return lambda x: f"=(1+{x.c(rate)})^(-{x.tt})"
+
+
+def _year_if_below(source: Row) -> Formula:
+    return lambda x: f"={x.year}*({x(source)}<-{TOL})"
+
+
+class CashFlowSheet:
+    def __init__(self, book: Book):
+        self.book = book
+        s = book.scenario
+        self.cur = s.currency
+        self.nominal = s.prices == "nominal"
+        self.sh = TimelineSheet(book, NAME, f"{self.cur}; costs positive, money in positive. "
+                                "Sources = uses each year; metrics at the bottom.")
+        self.Y = book.timeline.horizon
+
+    def link(self, label: str, key: str, *, role: str = "link") -> Row:
+        source = self.book.rows[key]
+        values = self.book.values[key]
+        row = self.sh.series(label, self.cur, lambda x: f"={x(source)}", values, role=role,
+                             total=True)
+        self.book.add_row(f"cf.{key}", row, values)
+        return row
+
+    def pv(self, row: Row, rate: Cell) -> str:
+        return present_value(row, rate.ref(NAME), NAME)
+
+    def metric(self, name: str, label: str, unit: str, formula: str | None, value: Any,
+               kind: str, note: str = "") -> Cell:
+        """A metric cell: a formula (cached with the engine's value), or where the spec asks for
+        it a labelled value; given a defined name for scripts."""
+        sh = self.sh
+        note = note or self.book.results.notes.get(name, "")
+        if formula is None:
+            cell = sh.fixed(label, unit, value, kind=kind, note=note)
+        else:
+            cell = sh.constant(label, unit, formula, value, kind=kind, role="key", note=note)
+        self.book.add_cell(f"metric.{name}", cell, value)
+        self.book.names[name] = cell
+        return cell
+
+    # ------------------------------------------------------------------ rows
+    def rates(self) -> tuple[Cell, Cell]:
+        sh, book = self.sh, self.book
+        inputs = book.inputs
+        sh.band("Discount rates and factors")
+        cells, values = {}, {}
+        for label, path in (("financial", "discount_rate"), ("social", "social_discount_rate")):
+            rate = inputs[path].ref(NAME)
+            formula = (f"=(1+{rate})*(1+{inputs['inflation'].ref(NAME)})-1" if self.nominal
+                       else f"={rate}")
+            values[label] = scalar(book.results.detail[f"{label}_rate"])
+            cells[label] = sh.constant(f"{label} discount rate of the case"
+                                       + (" (nominal)" if self.nominal else " (real)"), "%/yr",
+                                       formula, values[label], kind="percent")
+        self.factors = {
+            label: sh.series(f"discount factor, {label} (1 in the first year)", "factor",
+                             _factor(cell), discount_factors(values[label], self.Y),
+                             kind="factor")
+            for label, cell in cells.items()}
+        return cells["financial"], cells["social"]
+
+    def ledger(self) -> dict[str, Row]:
+        sh, book = self.sh, self.book
+        r = book.results
+        rows: dict[str, Row] = {}
+        sh.band("Cash flow, all sources (ledger)")
+        rows["costs"] = self.link("costs", "costs.total")
+        for key, label in (("funding", "funding (grants, contributions, in-kind, outcome "
+                                       "payments)"),
+                           ("revenue", "revenue"), ("loan_in", "loans in"),
+                           ("debt_service", "debt service")):
+            rows[key] = self.link(label, f"all.{key}")
+        rows["net_cash"] = sh.series(
+            "net cash = funding + revenue + loans in - debt service - costs", self.cur,
+            lambda x: (f"={x(rows['funding'])}+{x(rows['revenue'])}+{x(rows['loan_in'])}"
+                       f"-{x(rows['debt_service'])}-{x(rows['costs'])}"),
+            series(r.ledger["net_cash"]), role="line", total=True)
+        rows["cumulative_cash"] = sh.cumulative(
+            "cumulative cash (corkscrew)", self.cur, rows["net_cash"],
+            series(r.ledger["cumulative_cash"]), role="line")
+        rows["benefits"] = self.link("benefits (net, all beneficiaries)", "benefits.total")
+        rows["cash_releasing_benefits"] = self.link("cash-releasing benefits",
+                                                    "benefits.cash_releasing")
+        rows["residual_value"] = self.link("residual value (not cash)", "costs.residual")
+        for key in ("net_cash", "cumulative_cash"):
+            book.add_row(f"cf.{key}", rows[key], series(r.ledger[key]))
+
+        sh.band("Cash flow, committed sources only (secured)")
+        for key, label in (("funding", "funding"), ("revenue", "revenue"),
+                           ("loan_in", "loans in"), ("debt_service", "debt service")):
+            rows[f"c.{key}"] = self.link(f"{label}, committed only", f"committed.{key}")
+        v = {k: book.values[f"committed.{k}"] for k in
+             ("funding", "revenue", "loan_in", "debt_service")}
+        net = (v["funding"] + v["revenue"] + v["loan_in"] - v["debt_service"]
+               - series(r.ledger["costs"]))
+        rows["c.net_cash"] = sh.series(
+            "net cash, committed only", self.cur,
+            lambda x: (f"={x(rows['c.funding'])}+{x(rows['c.revenue'])}+{x(rows['c.loan_in'])}"
+                       f"-{x(rows['c.debt_service'])}-{x(rows['costs'])}"), net, total=True)
+        rows["c.cumulative_cash"] = sh.cumulative(
+            "cumulative cash, committed only", self.cur, rows["c.net_cash"],
+            series(r.detail["secured.cumulative_cash"]))
+        book.add_row("cf.c.net_cash", rows["c.net_cash"], net)
+        book.add_row("cf.c.cumulative_cash", rows["c.cumulative_cash"],
+                     series(r.detail["secured.cumulative_cash"]))
+        return rows
+
+    def appraisal(self, rows: dict[str, Row]) -> dict[str, Row]:
+        sh, book = self.sh, self.book
+        v = {k: book.values_of(row) for k, row in rows.items()}
+        out: dict[str, Row] = {}
+        sh.band("Appraisal flows (financing and transfers left out)")
+
+        def zeroed(a: str, b: str, c: str):
+            return lambda x: (f"=IF(ABS({x(rows[a])}+{x(rows[b])}-{x(rows[c])})<{TOL},0,"
+                              f"{x(rows[a])}+{x(rows[b])}-{x(rows[c])})")
+
+        out["financial"] = sh.series(
+            "financial flows: revenue + residual - costs (|x|<0.005 is 0)",
+            self.cur, zeroed("revenue", "residual_value", "costs"),
+            zero_small(v["revenue"] + v["residual_value"] - v["costs"]), total=True)
+        out["economic"] = sh.series(
+            "economic flows: benefits + residual - costs (|x|<0.005 is 0)",
+            self.cur, zeroed("benefits", "residual_value", "costs"),
+            zero_small(v["benefits"] + v["residual_value"] - v["costs"]), total=True)
+        net = v["benefits"] - v["costs"]
+        out["net"] = sh.series("net benefit: benefits - costs (for payback)", self.cur,
+                               lambda x: f"={x(rows['benefits'])}-{x(rows['costs'])}", net,
+                               total=True)
+        out["cum_net"] = sh.cumulative("cumulative net benefit", self.cur, out["net"],
+                                       np.cumsum(net))
+        disc = net * book.values_of(self.factors["social"])
+        out["disc_net"] = sh.series("discounted net benefit (social rate)", self.cur,
+                                    times(out["net"], self.factors["social"]),
+                                    disc, total=True)
+        out["cum_disc"] = sh.cumulative("cumulative discounted net benefit", self.cur,
+                                        out["disc_net"], np.cumsum(disc))
+        sh.band("Year flags (the year where the condition holds, else 0)")
+        years = book.years.astype(float)
+        for key, source, label in (
+                ("short_year", rows["cumulative_cash"], "cumulative cash below zero"),
+                ("below_year", out["cum_net"], "cumulative net benefit below zero"),
+                ("below_disc_year", out["cum_disc"],
+                 "cumulative discounted net benefit below zero")):
+            values = years * (book.values_of(source) < -ZERO)
+            out[key] = sh.series(f"year if {label}", "year", _year_if_below(source), values,
+                                 kind="year")
+        return out
+
+    # ------------------------------------------------------------------ metrics
+    def metrics(self, rows: dict[str, Row], flows: dict[str, Row], fin: Cell, soc: Cell) -> None:
+        sh, book = self.sh, self.book
+        s = book.scenario
+        cur, m = self.cur, book.metric
+        here = NAME
+
+        def rng(row: Row) -> str:
+            return row.range(here)
+
+        def last(row: Row) -> str:
+            return row.cell(self.Y - 1).ref(here)
+
+        sh.band("Funding-gap rate workings (EU method, Reg. 480/2014; contingency excluded)")
+        pvs, pv_v = {}, {}
+        for key, label, source in (
+                ("dic", "DIC: PV of investment cost", book.rows["costs.investment"]),
+                ("rev", "PV of revenue", rows["revenue"]),
+                ("other", "PV of other costs (repurchases included)", book.rows["costs.other"]),
+                ("res", "PV of residual value", rows["residual_value"])):
+            pv_v[key] = float(np.sum(book.values_of(source)
+                                     * book.values_of(self.factors["financial"])))
+            pvs[key] = sh.constant(label, cur, "=" + self.pv(source, fin), pv_v[key])
+        dnr_value = pv_v["rev"] - pv_v["other"] + (pv_v["res"] if pv_v["rev"] > pv_v["other"]
+                                                   else 0.0)
+        ref = {k: c.ref(here) for k, c in pvs.items()}
+        dnr = sh.constant("DNR: PV revenue - PV other costs (+ PV residual, art. 18)", cur,
+                          f"={ref['rev']}-{ref['other']}+IF({ref['rev']}>{ref['other']},"
+                          f"{ref['res']},0)", dnr_value)
+
+        sh.band("Present values at the social rate")
+        pv_costs = sh.constant("PV of costs", cur, "=" + self.pv(rows["costs"], soc),
+                               float(np.sum(book.values_of(rows["costs"])
+                                            * book.values_of(self.factors["social"]))))
+        gains_value = float(np.sum((book.values_of(rows["benefits"])
+                                    + book.values_of(rows["residual_value"]))
+                                   * book.values_of(self.factors["social"])))
+        pv_gains = sh.constant("PV of benefits and residual value", cur,
+                               f"={self.pv(rows['benefits'], soc)}+"
+                               f"{self.pv(rows['residual_value'], soc)}", gains_value)
+
+        sh.band("Metrics")
+        after = book.rows.get("all.after")
+        c_after = book.rows.get("committed.after")
+        raw = {}
+        for case, row in (("all", after), ("committed", c_after)):
+            value = float(np.sum(book.values[f"{case}.after"])) if row is not None else 0.0
+            raw[case] = sh.constant(f"money due after the horizon, unrounded ({case})", cur,
+                                    f"=SUM({row.range(here, 'after')})" if row is not None
+                                    else "=0", value)
+        self.metric("total_cost", "Total cost", cur, f"=SUM({rng(rows['costs'])})",
+                    m("total_cost"), "money")
+        self.metric("total_funding", "Total funding (revenue and in-kind included, loans not)",
+                    cur, f"=SUM({rng(rows['funding'])})+SUM({rng(rows['revenue'])})",
+                    m("total_funding"), "money")
+        recv = raw["all"].ref(here)
+        self.metric("receivable_after_horizon", "Money due after the horizon", cur,
+                    f"=IF(ABS({recv})<{TOL},0,{recv})", m("receivable_after_horizon"), "money")
+        debt = book.cells["all.debt"].ref(here)
+        self.metric("debt_outstanding", "Loan principal outstanding at the end", cur,
+                    f"=IF(ABS({debt})<{TOL},0,{debt})", m("debt_outstanding"), "money")
+        for name, label, cum, case in (
+                ("funding_shortfall", "Funding shortfall", rows["cumulative_cash"], "all"),
+                ("secured_funding_shortfall", "Funding shortfall, committed sources only",
+                 rows["c.cumulative_cash"], "committed")):
+            gap = f"-({last(cum)}+{raw[case].ref(here)}-{book.cells[f'{case}.debt'].ref(here)})"
+            self.metric(name, label, cur, f"=IF({gap}<{TOL},0,{gap})", m(name), "money")
+        low = f"-MIN({rng(rows['cumulative_cash'])})"
+        self.metric("peak_cash_need", "Peak cash need (bridge finance)", cur,
+                    f"=IF({low}<{TOL},0,{low})", m("peak_cash_need"), "money")
+        short = rng(flows["short_year"])
+        self.metric("first_shortfall_year", "First year cumulative cash is below zero", "year",
+                    f'=IF(MAX({short})=0,"{NA}",SMALL({short},COUNTIF({short},0)+1))',
+                    value_or_na(m("first_shortfall_year")), "year")
+        self.metric("financial_npv", "Financial NPV, FNPV(C)", cur,
+                    "=" + self.pv(flows["financial"], fin), m("financial_npv"), "money")
+        self.irr("financial_irr", "Financial IRR, FRR(C) (real)", flows["financial"], fin)
+        self.mirr(flows["financial"], fin)
+        if book.values["has_capex"]:
+            d, n = pvs["dic"].ref(here), dnr.ref(here)
+            gap_formula: str | None = f'=IF({d}>{TOL},MAX(0,MIN(1,({d}-{n})/{d})),"{NA}")'
+        else:
+            gap_formula = None
+        self.metric("funding_gap_rate", "Funding-gap rate (EU method)", "share", gap_formula,
+                    value_or_na(m("funding_gap_rate")), "percent")
+        self.metric("economic_npv", "Economic NPV, ENPV", cur,
+                    "=" + self.pv(flows["economic"], soc),
+                    m("economic_npv"), "money")
+        self.irr("economic_irr", "Economic IRR, EIRR (real)", flows["economic"], soc)
+        c, g = pv_costs.ref(here), pv_gains.ref(here)
+        self.metric("bcr", "Benefit-cost ratio, BCR", "ratio",
+                    f'=IF({c}>{TOL},{g}/{c},"{NA}")', value_or_na(m("bcr")), "ratio")
+        for name, label, cum, flag in (
+                ("payback_year", "Payback year", flows["cum_net"], flows["below_year"]),
+                ("discounted_payback_year", "Discounted payback year (social rate)",
+                 flows["cum_disc"], flows["below_disc_year"])):
+            f_ = rng(flag)
+            self.metric(name, label, "year",
+                        f'=IF({last(cum)}<-{TOL},"{NA}",IF(MAX({f_})=0,{s.start_year},'
+                        f"MAX({f_})+1))", value_or_na(m(name)), "year")
+
+    def real(self, formula: str) -> str:
+        """A nominal rate formula made real (Fisher) in nominal prices."""
+        if not self.nominal:
+            return formula
+        return f"(1+{formula})/(1+{self.book.inputs['inflation'].ref(NAME)})-1"
+
+    def irr(self, name: str, label: str, flows: Row, rate: Cell) -> None:
+        r = self.book.results
+        value = self.book.metric(name)
+        if name in r.irr_roots:
+            roots = ", ".join(f"{x:.4%}" for x in r.irr_roots[name])
+            self.metric(name, label, "%/yr", None, value, "percent",
+                        note=f"value: several roots ({roots}); the one nearest the discount rate")
+            return
+        if not np.isfinite(value):
+            self.metric(name, label, "%/yr", None, NA, "percent")
+            return
+        # LibreOffice's IRR iterates from its guess and gives up after 20 steps, so a root far
+        # from the discount rate needs a second start: the engine's root, not rounded, since
+        # near -100 % the NPV is so steep that a start 0.5 points off (-98 % for -98.46 %) fails.
+        inflation = self.book.scenario.inflation if self.nominal else 0.0
+        start = (1 + value) * (1 + inflation) - 1
+        guess = self.sh.fixed(f"second search start for {name}", "%/yr", start,
+                              kind="percent", note="used where IRR from the discount rate "
+                              "does not converge (structural)")
+        # The search from the discount rate may also land on a root below -100 %, which is no
+        # IRR (the flows' polynomial in 1/(1 + r) has a negative root): then the second start.
+        flows_range = flows.range(NAME)
+        first = f"IRR({flows_range},{rate.ref(NAME)})"
+        second = f"IRR({flows_range},{guess.ref(NAME)})"
+        formula = f"IFERROR(IF({first}>-1,{first},{second}),{second})"
+        cell = self.metric(name, label, "%/yr", "=" + self.real(formula), value, "percent")
+        self.book.cells[f"irr_formula.{name}"] = cell
+        self.book.rows[f"irr_flows.{name}"] = flows
+        self.book.cells[f"irr_rate.{name}"] = rate
+
+    def mirr(self, flows: Row, rate: Cell) -> None:
+        value = value_or_na(self.book.metric("financial_mirr"))
+        rr = rate.ref(NAME)
+        formula = "=IFERROR(" + self.real(f"MIRR({flows.range(NAME)},{rr},{rr})") + f',"{NA}")'
+        self.metric("financial_mirr", "Financial MIRR (real; at the discount rate)", "%/yr",
+                    formula, value, "percent")
+
+    def build(self) -> None:
+        fin, soc = self.rates()
+        rows = self.ledger()
+        flows = self.appraisal(rows)
+        self.metrics(rows, flows, fin, soc)
+        self.book.cells["rate.financial"] = fin
+        self.book.cells["rate.social"] = soc
+        self.book.rows["factor.financial"] = self.factors["financial"]
+        self.book.rows["factor.social"] = self.factors["social"]
+
+
+def build(book: Book) -> None:
+    CashFlowSheet(book).build()

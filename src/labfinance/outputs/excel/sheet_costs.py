@@ -1,0 +1,153 @@
+"""Costs: one block per cost item (timing, amount, price factor, contingency), the implied cost
+lines of in-kind amounts, residual values, and the totals the cash flow and funding-gap rate use.
+
+Cost in year t = amount × timing × price factor × (1 + contingency). Residual value: each purchase
+still in service after the last year is worth amount × price factor of the last year × share of
+its life left, counted in the last year, without contingency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from labfinance.model.scenario import Cost, InKind
+from labfinance.outputs.excel import recipes
+from labfinance.outputs.excel.book import Book, scalar, series
+from labfinance.outputs.excel.cells import At, Row, TimelineSheet, times, total
+
+NAME = "Costs"
+
+
+@dataclass
+class Line:
+    id: str
+    category: str
+    cost: Row
+    before: Row
+    repurchases: Row | None = None
+    residual: Row | None = None
+
+
+def _contingency(book: Book, c: Cost):
+    s = book.scenario
+    if c.contingency is not None:
+        return book.inputs[f"costs.{c.id}.contingency"]
+    if isinstance(s.contingency, dict):
+        return book.inputs[f"contingency.{c.category}"]
+    return book.inputs["contingency"]
+
+
+def _cost(sh: TimelineSheet, c: Cost) -> Line:
+    book = sh.book
+    r = book.results
+    cur = book.scenario.currency
+    prefix = f"costs.{c.id}"
+    years = book.years
+    sh.item(c.label, c.category)
+    if c.fte is not None:
+        timing = recipes.flag(sh, prefix, c)
+        amount = recipes.base(sh, prefix, c, timing, amount_key="fte")
+    else:
+        timing = recipes.flag(sh, prefix, c, life=c.life if c.year is not None else None)
+        amount = recipes.base(sh, prefix, c, timing)
+    pf = recipes.price(sh, prefix, c.escalation)
+    before_values = series(r.detail[f"cost.{c.id}.before_contingency"])
+    before = sh.series("before contingency", cur, times(amount, pf),
+                       before_values)
+    cont = _contingency(book, c)
+    cost = sh.series(c.label, cur, lambda x: f"={x(before)}*(1+{x.c(cont)})",
+                     series(r.lines["costs"][c.id]), role="line", total=True)
+    line = Line(c.id, c.category, cost, before)
+    if c.category == "capex" and c.year is not None and c.life is not None:
+        year = book.inputs[f"{prefix}.year"]
+        line.repurchases = sh.series(
+            "repurchases before contingency (not investment cost)", cur,
+            lambda x: f"={x(before)}*({x.year}<>{x.c(year)})", before_values * (years != c.year))
+    if c.has_residual_value:
+        assert c.life is not None
+        life = book.inputs[f"{prefix}.life"]
+        last = book.cells["last_year"]
+        remaining = np.maximum(0, years + c.life - 1 - book.timeline.last_year) / c.life
+        left = sh.series("share of its life left after the horizon", "share",
+                         lambda x: f"=MAX(0,{x.year}+{x.c(life)}-1-{x.c(last)})/{x.c(life)}",
+                         remaining, kind="factor")
+        residual = np.zeros(book.timeline.horizon)
+        residual[-1] = scalar(r.detail[f"cost.{c.id}.residual"])
+
+        def value(x: At) -> str:
+            return (f"=({x.year}={x.c(last)})*SUMPRODUCT({amount.range(NAME)},"
+                    f"{left.range(NAME)})*{x(pf)}")
+
+        line.residual = sh.series("residual value (in the last year)", cur, value, residual)
+    sh.skip()
+    return line
+
+
+def _implied(sh: TimelineSheet, f: InKind) -> Line:
+    """The cost line an in-kind amount adds (no contingency); it exists while the source's
+    probability is above 0."""
+    book = sh.book
+    prefix = f"funding.{f.id}"
+    category = f.category or "other"
+    sh.item(f"{f.label} (in kind)", category)
+    timing = recipes.flag(sh, prefix, f)
+    amount = recipes.base(sh, prefix, f, timing)
+    pf = recipes.price(sh, prefix, f.escalation)
+    prob = book.inputs[f"{prefix}.probability"]
+    values = book.results.lines["costs"].get(f.id)
+    values = series(values) if values is not None else np.zeros(book.timeline.horizon)
+    cost = sh.series(f"{f.label} (in kind)", book.scenario.currency,
+                     lambda x: f"={x(amount)}*{x(pf)}*({x.c(prob)}>0)", values, role="line",
+                     total=True)
+    sh.skip()
+    return Line(f.id, category, cost, cost)
+
+
+def build(book: Book) -> list[Line]:
+    s, r = book.scenario, book.results
+    cur = s.currency
+    sh = TimelineSheet(book, NAME, f"{cur} in prices of each year ({s.prices} prices, base "
+                       f"{s.start_year}); costs are positive. One formula per row, copied "
+                       "across the years.")
+    sh.band("Cost items")
+    lines = [_cost(sh, c) for c in s.costs]
+    implied = [f for f in s.funding if isinstance(f, InKind) and f.covers is None]
+    if implied:
+        sh.band("Cost lines added by in-kind amounts (no contingency)")
+        lines += [_implied(sh, f) for f in implied]
+
+    sh.band("Totals")
+    costs = sh.series("Total costs", cur, total([ln.cost for ln in lines]),
+                      series(r.ledger["costs"]), role="total", total=True)
+    book.add_row("costs.total", costs, series(r.ledger["costs"]))
+    residual_rows = [ln.residual for ln in lines if ln.residual is not None]
+    residual = sh.series("Residual value (not cash)", cur, total(residual_rows),
+                         series(r.ledger["residual_value"]), role="total", total=True)
+    book.add_row("costs.residual", residual, series(r.ledger["residual_value"]))
+
+    sh.band("For the EU funding-gap rate (contingency excluded)")
+    capex = [ln for ln in lines if ln.category == "capex"]
+    invest_values = sum((book.values_of(ln.before) - (book.values_of(ln.repurchases)
+                         if ln.repurchases else 0.0) for ln in capex),
+                        np.zeros(book.timeline.horizon))
+
+    def investment(x: At) -> str:
+        parts = [f"({x(ln.before)}-{x(ln.repurchases)})" if ln.repurchases else x(ln.before)
+                 for ln in capex]
+        return "=" + "+".join(parts) if parts else "=0"
+
+    inv = sh.series("Investment cost: capex before contingency, first purchases", cur,
+                    investment, invest_values, total=True)
+    before_values = sum((book.values_of(ln.before) for ln in lines),
+                        np.zeros(book.timeline.horizon))
+    before = sh.series("All costs before contingency", cur, total([ln.before for ln in lines]),
+                       before_values, total=True)
+    other = sh.series("Other costs before contingency (repurchases included)", cur,
+                      lambda x: f"={x(before)}-{x(inv)}", before_values - invest_values,
+                      total=True)
+    book.add_row("costs.investment", inv, invest_values)
+    book.add_row("costs.other", other, before_values - invest_values)
+    book.values["has_capex"] = bool(capex)
+    return lines
