@@ -6,7 +6,7 @@ arrays
 of values and, for Monte Carlo, which non-committed funding sources each draw awards. The same
 code computes them all.
 
-Conventions (``shared/spec/scenario-format.md``): costs are positive; money is in prices of
+Conventions (``docs/scenario-format.md``): costs are positive; money is in prices of
 ``start_year`` times each item's price factor; cash rows hold only money inside the horizon; the
 first year is not discounted; the financial case is discounted at ``discount_rate`` and the
 societal case at ``social_discount_rate`` (both real, made nominal in nominal prices); IRRs and

@@ -1,6 +1,6 @@
 """The validated model of a scenario file (format version 1).
 
-Every key, type and default of ``shared/spec/scenario-format.md`` lives here as a frozen pydantic
+Every key, type and default of ``docs/scenario-format.md`` lives here as a frozen pydantic
 model with ``extra="forbid"``: a key that is not known is an error, never silently ignored. The
 models check what a single item can check on its own (types, ranges, exactly one amount form);
 rules that need the whole file (years inside the horizon, references between items, uncertainty

@@ -53,7 +53,7 @@ def stakeholders_json(results: Results, draw: int = 0) -> dict[str, Any]:
 
 def results_json(results: Results, *, path: str, sha256: str, variant: str | None,
                  overrides: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON results of ``shared/spec/workbook-and-cli.md`` for the base draw."""
+    """The JSON results of ``docs/workbook-and-cli.md`` for the base draw."""
     s = results.scenario
     doc: dict[str, Any] = {
         "labfinance_version": __version__,
