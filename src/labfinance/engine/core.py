@@ -40,12 +40,6 @@ LEDGER_ROWS = (
     "costs", "funding", "revenue", "loan_in", "debt_service", "net_cash", "cumulative_cash",
     "benefits", "cash_releasing_benefits", "residual_value",
 )
-METRICS = (
-    "total_cost", "total_funding", "receivable_after_horizon", "debt_outstanding",
-    "funding_shortfall", "secured_funding_shortfall", "peak_cash_need", "first_shortfall_year",
-    "financial_npv", "financial_irr", "financial_mirr", "funding_gap_rate", "economic_npv",
-    "economic_irr", "bcr", "payback_year", "discounted_payback_year",
-)
 
 
 @dataclass

@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from labfinance import __version__
-from labfinance.engine.core import METRICS
-from labfinance.outputs.report import YEAR_METRICS, metrics_json
-
-_RATES = {"financial_irr", "financial_mirr", "funding_gap_rate", "economic_irr"}
+from labfinance.engine.catalogue import CATALOGUE
+from labfinance.outputs.report import metrics_json
 
 
 def write_workbook(cases: Sequence[Any], path: str | Path) -> None:
@@ -50,12 +48,10 @@ def write_workbook(cases: Sequence[Any], path: str | Path) -> None:
                 sheet.write_string(top + i, col, text, bold if i == 0 else wrap)
         first = top + len(labels) + 1
         metrics = [metrics_json(case.results) for case in cases]
-        for i, name in enumerate(METRICS):
-            kind = ("year" if name in YEAR_METRICS else "rate" if name in _RATES
-                    else "ratio" if name == "bcr" else "money")
+        for i, metric in enumerate(CATALOGUE):
+            name, kind = metric.name, metric.kind
             sheet.write_string(first + i, 0, name)
-            sheet.write_string(first + i, 1, {"money": "currency", "year": "year", "rate": "%",
-                                              "ratio": "ratio"}[kind])
+            sheet.write_string(first + i, 1, metric.unit)
             for j, values in enumerate(metrics):
                 value = values[name]
                 if value is None:
