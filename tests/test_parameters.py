@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from labfinance.engine.parameters import recorded_parameters
+from labfinance.engine.core import recorded_parameters
 from labfinance.model.loader import load, validate_document
 from labfinance.model.parameters import numeric_parameters
 from labfinance.model.reading import Document
