@@ -15,8 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from labfinance.model.scenario import Scenario
-
 
 class Parameters:
     """Values of the scenario's parameters for ``draws`` rows.
