@@ -9,8 +9,8 @@ suite.
 
 Conventions: arrays broadcast over a leading draws axis with the years last; formula builders
 take references or expressions (``"$C$12"``, ``"F14"``) and return an expression without the
-leading ``=``; numbers in formulas are written so that every spreadsheet reads them the same
-(``1E-12``, never a locale-dependent format string).
+leading ``=``; tolerances are cell references (the workbook's model settings on Assumptions), never typed
+numbers, and no formula holds a locale-dependent format string.
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ def annuity_payment(amount: ArrayLike, rate: ArrayLike, term: int) -> NDArray[np
         return np.where(zero, amount / term, amount * safe / (1 - (1 + safe) ** -term))[()]
 
 
-def annuity_payment_formula(amount: str, rate: str, term: str) -> str:
-    return f"IF(ABS({rate})<1E-12,{amount}/{term},{amount}*{rate}/(1-(1+{rate})^(-{term})))"
+def annuity_payment_formula(amount: str, rate: str, term: str, rate_zero: str) -> str:
+    return (f"IF(ABS({rate})<{rate_zero},{amount}/{term},"
+            f"{amount}*{rate}/(1-(1+{rate})^(-{term})))")
 
 
 def loan_balance(loan_in: NDArray[np.float64], service: NDArray[np.float64],
@@ -157,6 +158,117 @@ def drop_off_factor_formula(drop_off: str, k: str) -> str:
 
 
 # --------------------------------------------------------------------------- appraisal
+
+
+IRR_STEPS, IRR_STEP = 20, 1e-7  # the spreadsheet's IRR search: at most 20 steps, done below 1e-7
+
+
+def spreadsheet_irr(flows: ArrayLike, guess: float) -> float:
+    """The root a spreadsheet's ``IRR(flows, guess)`` finds, or NaN where it finds none.
+
+    Newton's method on the NPV from ``guess``, at most 20 steps, converged when a step is below
+    1e-7 (LibreOffice's ScIRR; Excel documents the same 20 tries and 0.00001 %). The engine's
+    own IRR looks for every root and picks the one nearest the discount rate; this says which
+    one the live cell will show, so the workbook can cache it and its checks can say when the
+    two differ (a root near -100 %, a search that lands below -100 %, several roots).
+
+    >>> round(spreadsheet_irr([-100.0, 60.0, 60.0], 0.1), 10)  # 100 = 60/(1+r) + 60/(1+r)^2
+    0.1306623863
+    >>> import math; math.isnan(spreadsheet_irr([100.0, 50.0], 0.1))  # one sign: no root
+    True
+    """
+    values = np.asarray(flows, dtype=float).reshape(-1)
+    t = np.arange(values.size, dtype=float)
+    x, step = float(guess), 1.0
+    with np.errstate(all="ignore"):
+        for _ in range(IRR_STEPS):
+            if step <= IRR_STEP:
+                break
+            npv = float(np.sum(values / (1 + x) ** t))
+            slope = float(np.sum(-t * values / (1 + x) ** (t + 1)))
+            if slope == 0 or not np.isfinite(slope) or not np.isfinite(npv):
+                return float("nan")
+            new = x - npv / slope
+            if not np.isfinite(new):
+                return float("nan")
+            step, x = abs(new - x), new
+    return x if step <= IRR_STEP else float("nan")
+
+
+IRR_LOW, IRR_HIGH, IRR_HALVINGS = -0.9999, 10.0, 40  # the bracket searched for a root, halved 40 times
+
+
+def bisection_start(flows: ArrayLike, low: float = IRR_LOW, high: float = IRR_HIGH,
+                    halvings: int = IRR_HALVINGS) -> float:
+    """A start for the spreadsheet's IRR search next to a root: the bracket ``low..high`` halved
+    ``halvings`` times, keeping the half where the NPV changes sign (the workbook writes each
+    halving as a row, so the start is live). Where the NPV has the same sign at both ends, NaN
+    (the workbook then starts from the discount rate).
+
+    >>> round(bisection_start([-100.0, 60.0, 60.0]), 6)  # the root of the IRR doctest above
+    0.130662
+    """
+    values = np.asarray(flows, dtype=float).reshape(-1)
+    t = np.arange(values.size, dtype=float)
+
+    def npv(x: float) -> float:
+        return float(np.sum(values * (1 + x) ** -t))
+
+    sign_low = np.sign(npv(low))
+    if sign_low == np.sign(npv(high)) or sign_low == 0:
+        return float("nan")
+    for _ in range(halvings):
+        mid = (low + high) / 2
+        if np.sign(npv(mid)) == sign_low:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def live_irr(flows: ArrayLike, rate: float, start: float) -> float:
+    """What the workbook's live IRR shows (NaN for "n/a"): the search from the discount rate, or
+    where it fails or lands at or below -100 %, the search from the bisection's start."""
+    first = spreadsheet_irr(flows, rate)
+    if np.isfinite(first) and first > -1:
+        return first
+    second = spreadsheet_irr(flows, start) if np.isfinite(start) else float("nan")
+    return second if np.isfinite(second) and second > -1 else float("nan")
+
+
+def live_irr_formula(flows: str, rate: str, start: str, na: str) -> str:
+    first, second = f"IRR({flows},{rate})", f"IRR({flows},{start})"
+    then = f'IF({second}>-1,{second},"{na}")'
+    return f'IFERROR(IF({first}>-1,{first},{then}),IFERROR({then},"{na}"))'
+
+
+def npv_at_formula(flows: str, t: str, rate: str) -> str:
+    """The NPV of a row at ``rate`` with year t counted from 0 (the IRR's own discounting)."""
+    return f"SUMPRODUCT({flows}*(1+{rate})^(-{t}))"
+
+
+def spreadsheet_irr_formula(flows: str, guess: str, na: str) -> str:
+    """The live IRR: the spreadsheet's search from ``guess``; "n/a" where it finds no root or
+    one at or below -100 % (no rate of return)."""
+    return f'IFERROR(IF(IRR({flows},{guess})>-1,IRR({flows},{guess}),"{na}"),"{na}")'
+
+
+def sign_changes(flows: ArrayLike) -> int:
+    """How often the non-zero flows change sign (one change: exactly one IRR above -100 %).
+
+    >>> sign_changes([-100.0, 0.0, 230.0, -132.0])
+    2
+    """
+    signs = np.sign(np.asarray(flows, dtype=float).reshape(-1))
+    signs = signs[signs != 0]
+    return int(np.sum(signs[1:] != signs[:-1]))
+
+
+def sign_so_far_formula(flow: str, previous: str) -> str:
+    """The sign of the last non-zero flow so far (a corkscrew): counting where it flips counts
+    the sign changes with zeros skipped."""
+    return f"IF({flow}>0,1,IF({flow}<0,-1,{previous}))"
+
 
 
 def zero_small(x: ArrayLike) -> NDArray[np.float64]:

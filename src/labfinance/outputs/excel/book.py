@@ -11,14 +11,17 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from labfinance.engine.core import Results, Workings
-from labfinance.engine.timeline import ZERO
+from labfinance.engine.finance import IRR_HIGH, IRR_LOW, RATE_ZERO, ZERO
 from labfinance.model.scenario import Grant, OutcomePayment, Scenario
 from labfinance.outputs.excel.cells import Cell, Row
 from labfinance.outputs.excel.layout import Timeline
 from labfinance.outputs.excel.styles import Styles
 
 NA = "n/a"
-TOL = f"{ZERO}"  # the engine's zero tolerance, as formulas write it
+IRR_MATCH = 1e-6  # the spreadsheet's IRR is the engine's root when within this (absolute, per year)
+# The model settings on Assumptions: named inputs that formulas refer to instead of typed numbers.
+SETTINGS = {"tolerance": ZERO, "rate_tolerance": RATE_ZERO, "irr_tolerance": IRR_MATCH,
+            "irr_low": IRR_LOW, "irr_high": IRR_HIGH}
 
 
 def series(values: Any, n: int | None = None) -> np.ndarray:
@@ -82,6 +85,11 @@ class Book:
     @property
     def years(self) -> np.ndarray:
         return self.timeline.start_year + np.arange(self.timeline.horizon)
+
+    def setting(self, name: str, here: str) -> str:
+        """The absolute reference of a model setting (``tolerance``, ``rate_tolerance``,
+        ``irr_tolerance``, ``start_year``) from sheet ``here``."""
+        return self.cells[f"setting.{name}"].ref(here)
 
     def metric(self, name: str) -> float:
         return scalar(self.results.metrics[name])

@@ -20,7 +20,7 @@ from labfinance.model.scenario import (
     Revenue,
     Timed,
 )
-from labfinance.outputs.excel.book import Book
+from labfinance.outputs.excel.book import SETTINGS, Book
 from labfinance.outputs.excel.cells import Cell, col_name, write_value
 from labfinance.outputs.excel.layout import print_landscape
 
@@ -29,7 +29,8 @@ COLUMNS = (("Input", 46), ("Unit", 20), ("Value", 16), ("Year", 8), ("Parameter 
            ("Kind", 9), ("Live", 9), ("Source / note", 90))
 VALUE_COL, YEAR_COL, PATH_COL, KIND_COL, LIVE_COL, NOTE_COL, ANALYSED_COL = 2, 3, 4, 5, 6, 7, 8
 NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "rate": "percent",
-                "fraction": "percent", "year": "year", "count": "int", "text": "text"}
+                "fraction": "percent", "year": "year", "count": "int", "text": "text",
+                "tolerance": "general"}
 FIRST_ROW = 4
 
 
@@ -112,6 +113,7 @@ class AssumptionsSheet:
         print_landscape(ws)
         ws.repeat_rows(FIRST_ROW - 1)
         self.general()
+        self.settings()
         self.stakeholders()
         self.band("Costs (in prices of the start year; positive)")
         for cost in s.costs:
@@ -133,17 +135,18 @@ class AssumptionsSheet:
         self.band("General")
         self.put("Scenario name", "text", s.name, "name", "text", live=False)
         self.put("Currency", "ISO 4217", s.currency, "currency", "text", live=False)
-        self.book.cells["start_year"] = self.put("Start year", "year", s.start_year, "start_year",
+        self.book.cells["setting.start_year"] = self.book.cells["start_year"] = self.put("Start year", "year", s.start_year, "start_year",
                                                  "year", live=False, note="Fixes the timeline.")
         self.put("Horizon", "years", s.years, "years", "count", live=False,
                  note="Fixes the timeline.")
-        self.book.cells["last_year"] = self.put("Last year", "year", s.last_year, "", "year",
+        self.book.cells["setting.last_year"] = self.book.cells["last_year"] = self.put("Last year", "year", s.last_year, "", "year",
                                                 live=False)
         self.put("Prices", "text", s.prices, "prices", "text", live=False,
                  note="real: amounts in prices of the start year; nominal: amounts also grow "
                       "with inflation and rates are made nominal.")
-        self.put("Inflation", "%/yr", s.inflation, "inflation", "rate",
-                 note="" if s.prices == "nominal" else "Used only in nominal prices.")
+        nominal = s.prices == "nominal"
+        self.put("Inflation", "%/yr", s.inflation, "inflation", "rate", live=nominal,
+                 note="" if nominal else "Not live here: in real prices nothing uses it.")
         rate = self.put("Discount rate (real, financial case)", "%/yr", s.discount_rate,
                         "discount_rate", "rate")
         if s.social_discount_rate is None:
@@ -290,6 +293,23 @@ class AssumptionsSheet:
         for key in ("deadweight", "displacement", "attribution", "drop_off"):
             self.put(key.replace("_", "-"), "share", getattr(b, key), f"{prefix}.{key}", "share")
         self.put("escalation", "%/yr", b.escalation, f"{prefix}.escalation", "rate")
+
+    def settings(self) -> None:
+        """The model's tolerances as named inputs, so that no formula types them (FAST)."""
+        self.band("Model settings")
+        for key, label, unit, note in (
+                ("tolerance", "Zero tolerance", self.book.scenario.currency,
+                 "Money within this of zero counts as zero (shortfalls, balances, payback)."),
+                ("rate_tolerance", "Zero rate tolerance", "%/yr",
+                 "A loan rate this close to 0 is 0: the annuity is amount / term."),
+                ("irr_tolerance", "IRR match tolerance", "%/yr",
+                 "Checks: the spreadsheet's IRR is the root labfinance chose when this close."),
+                ("irr_low", "IRR search: lowest rate", "%/yr",
+                 "The IRR's live bisection (Cash flow) looks for a root from this rate..."),
+                ("irr_high", "IRR search: highest rate", "%/yr", "...to this one.")):
+            value = SETTINGS[key]
+            cell = self.put(label, unit, value, "", "tolerance", note=note)
+            self.book.cells[f"setting.{key}"] = cell
 
     def uncertainty(self) -> None:
         self.band("Uncertainty ranges (used by Sensitivity and Risk; not live)")

@@ -12,8 +12,10 @@ from typing import Any
 import numpy as np
 
 from labfinance.engine import finance
-from labfinance.outputs.excel.book import NA, TOL, Book, scalar, series, value_or_na
-from labfinance.outputs.excel.cells import Cell, Formula, Row, TimelineSheet, present_value, times
+from labfinance.outputs.excel.book import IRR_MATCH, NA, Book, scalar, series, value_or_na
+from labfinance.outputs.excel.cells import (Cell, Formula, Row, TimelineSheet, col_name,
+                                            present_value, times)
+from labfinance.outputs.excel.layout import T_ROW
 
 NAME = "Cash flow"
 
@@ -22,8 +24,8 @@ def _factor(rate: Cell) -> Formula:
     return lambda x: "=" + finance.discount_factor_formula(x.c(rate), x.tt)
 
 
-def _year_if_below(source: Row) -> Formula:
-    return lambda x: "=" + finance.year_if_below_formula(x.year, x(source), TOL)
+def _year_if_below(source: Row, tol: str) -> Formula:
+    return lambda x: "=" + finance.year_if_below_formula(x.year, x(source), tol)
 
 
 class CashFlowSheet:
@@ -35,6 +37,8 @@ class CashFlowSheet:
         self.sh = TimelineSheet(book, NAME, f"{self.cur}; costs positive, money in positive. "
                                 "Sources = uses each year; metrics at the bottom.")
         self.Y = book.timeline.horizon
+        self.tol = book.setting("tolerance", NAME)
+        self.rate_values: dict[Cell, float] = {}
 
     def link(self, label: str, key: str, *, role: str = "link") -> Row:
         source = self.book.rows[key]
@@ -74,9 +78,10 @@ class CashFlowSheet:
             rate = inputs[path].ref(NAME)
             formula = (f"=(1+{rate})*(1+{inputs['inflation'].ref(NAME)})-1" if self.nominal
                        else f"={rate}")
-            cells[label] = sh.constant(f"{label} discount rate of the case"
+            cells[label] = cell = sh.constant(f"{label} discount rate of the case"
                                        + (" (nominal)" if self.nominal else " (real)"), "%/yr",
                                        formula, scalar(rates[label]), kind="percent")
+            self.rate_values[cell] = scalar(rates[label])
         self.factors = {
             label: sh.series(f"discount factor, {label} (1 in the first year)", "factor",
                              _factor(cell), series(factors[label]), kind="factor")
@@ -135,7 +140,7 @@ class CashFlowSheet:
 
         def zeroed(p: str, q: str, c: str) -> Formula:
             return lambda x: "=" + finance.zero_small_formula(
-                f"{x(rows[p])}+{x(rows[q])}-{x(rows[c])}", TOL)
+                f"{x(rows[p])}+{x(rows[q])}-{x(rows[c])}", self.tol)
 
         out["financial"] = sh.series(
             "financial flows: revenue + residual - costs (|x|<0.005 is 0)",
@@ -164,7 +169,7 @@ class CashFlowSheet:
                  a.below_years),
                 ("below_disc_year", out["cum_disc"],
                  "cumulative discounted net benefit below zero", a.below_discounted_years)):
-            out[key] = sh.series(f"year if {label}", "year", _year_if_below(source),
+            out[key] = sh.series(f"year if {label}", "year", _year_if_below(source, self.tol),
                                  series(values), kind="year")
         return out
 
@@ -204,6 +209,11 @@ class CashFlowSheet:
                                f"={self.pv(rows['benefits'], soc)}+"
                                f"{self.pv(rows['residual_value'], soc)}", scalar(a.pv_gains))
 
+        self.starts = {name: self.search(label, flows[key], rate)
+                       for name, label, key, rate in (
+                           ("financial_irr", "financial IRR", "financial", fin),
+                           ("economic_irr", "economic IRR", "economic", soc))}
+
         sh.band("Metrics")
         after = book.rows.get("all.after")
         c_after = book.rows.get("committed.after")
@@ -220,21 +230,21 @@ class CashFlowSheet:
                     m("total_funding"), "money")
         recv = raw["all"].ref(here)
         self.metric("receivable_after_horizon", "Money due after the horizon", cur,
-                    "=" + finance.zero_small_formula(recv, TOL), m("receivable_after_horizon"),
+                    "=" + finance.zero_small_formula(recv, self.tol), m("receivable_after_horizon"),
                     "money")
         debt = book.cells["all.debt"].ref(here)
         self.metric("debt_outstanding", "Loan principal outstanding at the end", cur,
-                    "=" + finance.zero_small_formula(debt, TOL), m("debt_outstanding"), "money")
+                    "=" + finance.zero_small_formula(debt, self.tol), m("debt_outstanding"), "money")
         for name, label, cum, case in (
                 ("funding_shortfall", "Funding shortfall", rows["cumulative_cash"], "all"),
                 ("secured_funding_shortfall", "Funding shortfall, committed sources only",
                  rows["c.cumulative_cash"], "committed")):
             formula = finance.shortfall_formula(last(cum), raw[case].ref(here),
-                                                book.cells[f"{case}.debt"].ref(here), TOL)
+                                                book.cells[f"{case}.debt"].ref(here), self.tol)
             self.metric(name, label, cur, "=" + formula, m(name), "money")
         low = f"-MIN({rng(rows['cumulative_cash'])})"
         self.metric("peak_cash_need", "Peak cash need (bridge finance)", cur,
-                    f"=IF({low}<{TOL},0,{low})", m("peak_cash_need"), "money")
+                    f"=IF({low}<{self.tol},0,{low})", m("peak_cash_need"), "money")
         short = rng(flows["short_year"])
         self.metric("first_shortfall_year", "First year cumulative cash is below zero", "year",
                     f'=IF(MAX({short})=0,"{NA}",SMALL({short},COUNTIF({short},0)+1))',
@@ -245,7 +255,7 @@ class CashFlowSheet:
         self.mirr(flows["financial"], fin)
         if book.values["has_capex"]:
             d, n = pvs["dic"].ref(here), dnr.ref(here)
-            gap_formula: str | None = "=" + finance.funding_gap_rate_formula(d, n, TOL, NA)
+            gap_formula: str | None = "=" + finance.funding_gap_rate_formula(d, n, self.tol, NA)
         else:
             gap_formula = None
         self.metric("funding_gap_rate", "Funding-gap rate (EU method)", "share", gap_formula,
@@ -256,15 +266,15 @@ class CashFlowSheet:
         self.irr("economic_irr", "Economic IRR, EIRR (real)", flows["economic"], soc)
         c, g = pv_costs.ref(here), pv_gains.ref(here)
         self.metric("bcr", "Benefit-cost ratio, BCR", "ratio",
-                    "=" + finance.benefit_cost_ratio_formula(g, c, TOL, NA),
+                    "=" + finance.benefit_cost_ratio_formula(g, c, self.tol, NA),
                     value_or_na(m("bcr")), "ratio")
         for name, label, cum, flag in (
                 ("payback_year", "Payback year", flows["cum_net"], flows["below_year"]),
                 ("discounted_payback_year", "Discounted payback year (social rate)",
                  flows["cum_disc"], flows["below_disc_year"])):
-            f_ = rng(flag)
+            f_, start = rng(flag), book.setting("start_year", here)
             self.metric(name, label, "year",
-                        f'=IF({last(cum)}<-{TOL},"{NA}",IF(MAX({f_})=0,{s.start_year},'
+                        f'=IF({last(cum)}<-{self.tol},"{NA}",IF(MAX({f_})=0,{start},'
                         f"MAX({f_})+1))", value_or_na(m(name)), "year")
 
     def real(self, formula: str) -> str:
@@ -273,35 +283,104 @@ class CashFlowSheet:
             return formula
         return f"(1+{formula})/(1+{self.book.inputs['inflation'].ref(NAME)})-1"
 
+    def search(self, label: str, flows: Row, rate: Cell) -> tuple[Cell, float]:
+        """A live bisection for a root of the flows' NPV between the two IRR search settings: the
+        second start of the IRR where the search from the discount rate fails (a root far below
+        it, near -100 %). One row per halving; returns the start cell and its value."""
+        sh, book = self.sh, self.book
+        ws, st = sh.ws, sh.st
+        tl = book.timeline
+        t = Row(NAME, T_ROW, tl).range(NAME)
+        rng = flows.range(NAME)
+        values = book.values_of(flows)
+        lo_ref, hi_ref = book.setting("irr_low", NAME), book.setting("irr_high", NAME)
+        steps = np.arange(values.size, dtype=float)
+
+        def npv(x: float) -> float:
+            return float(np.sum(values * (1 + x) ** -steps))
+
+        sh.band(f"IRR search, {label}: the bracket halved where the NPV changes sign (live)")
+        ends = {}
+        for key, ref, x in (("low", lo_ref, finance.IRR_LOW), ("high", hi_ref, finance.IRR_HIGH)):
+            ends[key] = sh.constant(f"NPV at the {'lowest' if key == 'low' else 'highest'} rate "
+                                    "searched", self.cur,
+                                    "=" + finance.npv_at_formula(rng, t, ref), npv(x))
+        header = sh.r
+        cols = [tl.col(i) for i in range(4)]
+        for col, text in zip(cols, ("low", "high", "middle", "NPV at the middle"), strict=True):
+            ws.write_string(header, col, text, st.header)
+        sh.r += 1
+        sign_low = np.sign(npv(finance.IRR_LOW))
+        low_ref = ends["low"].ref(NAME)
+        low, high = finance.IRR_LOW, finance.IRR_HIGH
+        fmt, money = st.cell("percent", "calc"), st.cell("money", "calc")
+        letters = [col_name(c) for c in cols]
+        for k in range(finance.IRR_HALVINGS + 1):
+            r = sh.r
+            mid = (low + high) / 2
+            value = npv(mid)
+            ws.write_string(r, 0, f"halving {k}", st.label_indent)
+            if k == 0:
+                f_low, f_high = f"={lo_ref}", f"={hi_ref}"
+            else:
+                a, b, m, n = (f"{x}{r}" for x in letters)  # the row above (1-based r)
+                same = f"SIGN({n})=SIGN({low_ref})"
+                f_low, f_high = f"=IF({same},{m},{a})", f"=IF({same},{b},{m})"
+            ws.write_formula(r, cols[0], f_low, fmt, low)
+            ws.write_formula(r, cols[1], f_high, fmt, high)
+            ws.write_formula(r, cols[2], f"=({letters[0]}{r + 1}+{letters[1]}{r + 1})/2", fmt,
+                             mid)
+            ws.write_formula(r, cols[3], "=" + finance.npv_at_formula(
+                rng, t, f"{letters[2]}{r + 1}"), money, value)
+            if np.sign(value) == sign_low:
+                low = mid
+            else:
+                high = mid
+            sh.r += 1
+        last = f"{letters[2]}{sh.r}"
+        found = finance.bisection_start(values)
+        rate_value = self.rate_values[rate]
+        hi_npv = ends["high"].ref(NAME)
+        start = sh.constant(f"second start of the {label} search (the bracket's middle where "
+                            "the NPV changes sign, else the discount rate)", "%/yr",
+                            f"=IF(SIGN({low_ref})*SIGN({hi_npv})<0,{last},{rate.ref(NAME)})",
+                            found if np.isfinite(found) else rate_value, kind="percent")
+        return start, found
+
     def irr(self, name: str, label: str, flows: Row, rate: Cell) -> None:
-        r = self.book.results
-        value = self.book.metric(name)
-        if name in r.irr_roots:
-            roots = ", ".join(f"{x:.4%}" for x in r.irr_roots[name])
-            self.metric(name, label, "%/yr", None, value, "percent",
-                        note=f"value: several roots ({roots}); the one nearest the discount rate")
-            return
-        if not np.isfinite(value):
-            self.metric(name, label, "%/yr", None, NA, "percent")
-            return
-        # LibreOffice's IRR iterates from its guess and gives up after 20 steps, so a root far
-        # from the discount rate needs a second start: the engine's root, not rounded, since
-        # near -100 % the NPV is so steep that a start 0.5 points off (-98 % for -98.46 %) fails.
-        inflation = self.book.scenario.inflation if self.nominal else 0.0
-        start = (1 + value) * (1 + inflation) - 1
-        guess = self.sh.fixed(f"second search start for {name}", "%/yr", start,
-                              kind="percent", note="used where IRR from the discount rate "
-                              "does not converge (structural)")
-        # The search from the discount rate may also land on a root below -100 %, which is no
-        # IRR (the flows' polynomial in 1/(1 + r) has a negative root): then the second start.
-        flows_range = flows.range(NAME)
-        first = f"IRR({flows_range},{rate.ref(NAME)})"
-        second = f"IRR({flows_range},{guess.ref(NAME)})"
-        formula = f"IFERROR(IF({first}>-1,{first},{second}),{second})"
-        cell = self.metric(name, label, "%/yr", "=" + self.real(formula), value, "percent")
-        self.book.cells[f"irr_formula.{name}"] = cell
-        self.book.rows[f"irr_flows.{name}"] = flows
-        self.book.cells[f"irr_rate.{name}"] = rate
+        """The live IRR, ``IRR(flows, discount rate)``, beside the root labfinance chose.
+
+        The engine finds every root and picks the one nearest the discount rate; the
+        spreadsheet's search from the discount rate usually lands on the same one. Where it does
+        not (a root near -100 %, a search that ends below -100 %, several roots) the cell shows
+        what the spreadsheet finds, cached as such, and a check on the Checks sheet says so."""
+        book = self.book
+        value = book.metric(name)
+        roots = book.results.irr_roots.get(name)
+        note = (f"several roots ({', '.join(f'{x:.4%}' for x in roots)}); labfinance takes the "
+                "one nearest the discount rate" if roots else "")
+        chosen = self.sh.fixed(f"{label}: the root labfinance chose", "%/yr", value_or_na(value),
+                               kind="percent", note=note)
+        inflation = book.scenario.inflation if self.nominal else 0.0
+        start, second = self.starts[name]
+        found = finance.live_irr(book.values_of(flows), self.rate_values[rate], second)
+        if not np.isfinite(found):
+            shown: float | str = NA
+        else:
+            shown = (1 + found) / (1 + inflation) - 1
+            if np.isfinite(value) and abs(found - ((1 + value) * (1 + inflation) - 1)) <= IRR_MATCH:
+                shown = value  # the same root: the engine's value, to the last digit
+        formula = finance.live_irr_formula(flows.range(NAME), rate.ref(NAME),
+                                           start.ref(NAME), NA)
+        if self.nominal:
+            formula = (f'IFERROR({self.real(formula)},"{NA}")')
+        cell = self.metric(name, label, "%/yr", "=" + formula, shown, "percent")
+        book.cells[f"irr_formula.{name}"] = cell
+        book.cells[f"irr_chosen.{name}"] = chosen
+        book.values[f"irr_chosen.{name}"] = value_or_na(value)
+        book.values[f"irr_shown.{name}"] = shown
+        book.rows[f"irr_flows.{name}"] = flows
+        book.cells[f"irr_rate.{name}"] = rate
 
     def mirr(self, flows: Row, rate: Cell) -> None:
         value = value_or_na(self.book.metric("financial_mirr"))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from labfinance.model.scenario import Grant
+from labfinance.engine import finance
+from labfinance.model.scenario import Grant, Loan
 from labfinance.outputs.excel import sheet_assumptions as assumptions
-from labfinance.outputs.excel.book import TOL, Book
+from labfinance.outputs.excel.book import IRR_MATCH, SETTINGS, Book
 from labfinance.outputs.excel.cells import At, Cell, Row, TimelineSheet, col_name, present_value
 from labfinance.outputs.excel.layout import FIRST_ROW, T_ROW, TOTAL_COL, VALUE_COL
 
@@ -23,31 +24,150 @@ class ChecksSheet:
         self.sh = TimelineSheet(book, NAME, "1 marks a failure, 0 a pass. The value column says "
                                 "OK or ERROR; the master check is on the Summary.")
         self.counts: list[Cell] = []
+        self.failures = 0.0
 
-    def status(self, count: Cell) -> None:
-        """OK/ERROR in the value column of the count's row."""
+    def status(self, count: Cell, failures: float = 0.0) -> None:
+        """OK/ERROR in the value column of the count's row; ``failures`` is the count as
+        written (the cached values must be what a recalculation gives)."""
         ws = self.sh.ws
         c = count.ref(NAME)
         ws.write_formula(count.row, VALUE_COL, f'=IF({c}=0,"OK","ERROR")',
-                         self.sh.st.cell("general", "calc"), "OK")
+                         self.sh.st.cell("general", "calc"), "OK" if failures == 0 else "ERROR")
         self.counts.append(count)
+        self.failures += failures
 
-    def yearly(self, label: str, formula) -> None:
+    def yearly(self, label: str, formula, failing: np.ndarray | None = None) -> None:
         Y = self.book.timeline.horizon
-        row = self.sh.series(label, "1 = fails", formula, np.zeros(Y), kind="flag", total=True)
-        self.status(Cell(NAME, row.row, TOTAL_COL))
+        flags = np.zeros(Y) if failing is None else np.asarray(failing, dtype=float)
+        row = self.sh.series(label, "1 = fails", formula, flags, kind="flag", total=True)
+        self.status(Cell(NAME, row.row, TOTAL_COL), float(flags.sum()))
 
-    def single(self, label: str, formula: str) -> None:
+    def single(self, label: str, formula: str, failures: float = 0.0) -> None:
         sh = self.sh
         sh.ws.write_string(sh.r, 0, label, sh.st.label_indent)
         sh.ws.write_string(sh.r, 1, "failures", sh.st.unit)
-        sh.ws.write_formula(sh.r, TOTAL_COL, formula, sh.st.cell("flag", "total"), 0.0)
-        self.status(Cell(NAME, sh.r, TOTAL_COL))
+        sh.ws.write_formula(sh.r, TOTAL_COL, formula, sh.st.cell("flag", "total"),
+                            float(failures))
+        self.status(Cell(NAME, sh.r, TOTAL_COL), failures)
         sh.r += 1
+
+    def values_row(self, label: str, unit: str, values: np.ndarray) -> Row:
+        """A row of values (not formulas), styled as not live: what a live row held when
+        labfinance wrote the workbook."""
+        sh = self.sh
+        sh.ws.write_string(sh.r, 0, label, sh.st.label_indent)
+        sh.ws.write_string(sh.r, 1, unit, sh.st.unit)
+        fmt = sh.st.cell("money", "structural")
+        for t, value in enumerate(values):
+            sh.ws.write_number(sh.r, self.book.timeline.col(t), float(value), fmt)
+        row = Row(NAME, sh.r, self.book.timeline)
+        sh.r += 1
+        return row
+
+    def two_routes(self, tol: str, tolerance: float) -> None:
+        """Checks that can fail: the same total reached by two routes."""
+        book, sh, rows = self.book, self.sh, self.book.rows
+        s = book.scenario
+        sh.band("Totals by two routes")
+        loans = [f.id for f in s.funding if isinstance(f, Loan)]
+        others = [f.id for f in s.funding if not isinstance(f, Loan)]
+        for case, tag in (("all", "all sources"), ("committed", "committed only")):
+            ledger = [rows[f"cf.{case}.{k}"] for k in ("funding", "revenue")]
+            lines = [rows[f"{case}.source.{i}"] for i in others]
+
+            def money_in(x: At, ledger: list[Row] = ledger, lines: list[Row] = lines) -> str:
+                parts = "+".join(x(r) for r in lines) or "0"
+                return f"=IF(ABS({x(ledger[0])}+{x(ledger[1])}-({parts}))>{tol},1,0)"
+
+            gap = sum(book.values_of(r) for r in ledger) - sum(
+                (book.values_of(r)[: book.timeline.horizon] for r in lines),
+                np.zeros(book.timeline.horizon))
+            self.yearly(f"ledger funding and revenue = the sum of the source lines ({tag})",
+                        money_in, np.abs(gap) > tolerance)
+            if loans:
+                ledger_in = rows[f"cf.{case}.loan_in"]
+                loan_rows = [rows[f"{case}.loan.{i}.in"] for i in loans]
+                gap = book.values_of(ledger_in) - sum(book.values_of(r) for r in loan_rows)
+                self.yearly(f"ledger loans in = the sum of the loan lines ({tag})",
+                            lambda x, a=ledger_in, ls=loan_rows:
+                            f"=IF(ABS({x(a)}-({'+'.join(x(r) for r in ls)}))>{tol},1,0)",
+                            np.abs(gap) > tolerance)
+        paid = [book.cells.get(f"stakeholder.{sid}.contributed") for sid in s.stakeholders]
+        if paid and all(c is not None for c in paid):
+            total = book.cells["metric.total_funding"]
+            value = sum(float(book.values[f"stakeholder.{sid}.contributed"])
+                        for sid in s.stakeholders)
+            fails = abs(value - float(book.values["metric.total_funding"])) > tolerance
+            self.single("the stakeholders' contributions add up to total funding",
+                        f"=IF(ABS({'+'.join(c.ref(NAME) for c in paid if c)}"
+                        f"-{total.ref(NAME)})>{tol},1,0)", float(fails))
+        shares = [book.cells.get(f"stakeholder.{sid}.fair_share") for sid in s.stakeholders]
+        if shares and all(c is not None for c in shares):
+            refs = ",".join(c.ref(NAME) for c in shares if c)
+            short = book.cells["metric.funding_shortfall"]
+            numbers = [v for sid in s.stakeholders
+                       if isinstance(v := book.values[f"stakeholder.{sid}.fair_share"], float | int)]
+            fails = bool(numbers) and abs(sum(numbers) - float(
+                book.values["metric.funding_shortfall"])) > tolerance
+            self.single("fair shares add up to the funding shortfall (where shares are given)",
+                        f"=IF(COUNT({refs})=0,0,IF(ABS(SUM({refs})-{short.ref(NAME)})>{tol},1,0))",
+                        float(fails))
+
+    def irr_checks(self, name: str, label: str) -> None:
+        """The IRR's assumptions, live: the spreadsheet finds the root labfinance chose while
+        the flows are as written; an edit leaves the flows changing sign as often as written
+        (or at most once: one root); where they change sign once a root exists, so the
+        spreadsheet must find it."""
+        book, rows = self.book, self.book.rows
+        cell = book.cells[f"irr_formula.{name}"].ref(NAME)
+        chosen = book.cells[f"irr_chosen.{name}"].ref(NAME)
+        flows = rows[f"irr_flows.{name}"]
+        written = book.values_of(flows)
+        as_written = self.values_row(f"{label}: flows as written", book.scenario.currency,
+                                     written)
+        signs = np.sign(written)
+        so_far = np.zeros_like(signs)
+        previous = 0.0
+        for t, sign in enumerate(signs):
+            previous = sign if sign != 0 else previous
+            so_far[t] = previous
+        sign_row = self.sh.corkscrew(f"{label}: sign of the flows so far", "sign",
+                                     lambda x, prev: "=" + finance.sign_so_far_formula(
+                                         x(flows), prev), so_far, kind="flag")
+        changes = finance.sign_changes(written)
+        tl = book.timeline
+        a, b = col_name(tl.col(0)), col_name(tl.col(tl.horizon - 2))
+        c, d = col_name(tl.col(1)), col_name(tl.col(tl.horizon - 1))
+        r = sign_row.row + 1
+        count = (f"SUMPRODUCT(({a}{r}:{b}{r}*{c}{r}:{d}{r}<0)*1)" if tl.horizon > 1 else "0")
+        changes_cell = self.sh.constant(f"{label}: sign changes of the flows", "count",
+                                        "=" + count, float(changes), kind="flag")
+        written_changes = self.sh.fixed(f"{label}: sign changes as written", "count",
+                                        float(changes), kind="flag")
+        shown, engine = book.values[f"irr_shown.{name}"], book.values[f"irr_chosen.{name}"]
+        differs = (isinstance(shown, str) != isinstance(engine, str)) or (
+            not isinstance(shown, str) and not isinstance(engine, str)
+            and abs(float(shown) - float(engine)) > IRR_MATCH)
+        irr_tol = book.setting("irr_tolerance", NAME)
+        tol = book.setting("tolerance", NAME)
+        unchanged = (f"SUMPRODUCT(ABS({flows.range(NAME)}-{as_written.range(NAME)}))"
+                     f"<={tol}")
+        self.single(f"{label}: the spreadsheet finds the root labfinance chose (flows as "
+                    "written)",
+                    f"=IF({unchanged},IF(ISNUMBER({cell})<>ISNUMBER({chosen}),1,"
+                    f"IF(ISNUMBER({cell}),IF(ABS({cell}-{chosen})>{irr_tol},1,0),0)),0)",
+                    float(differs))
+        cc, wc = changes_cell.ref(NAME), written_changes.ref(NAME)
+        self.single(f"{label}: the flows change sign at most once, or as often as written "
+                    "(else several IRRs)", f"=IF(AND({cc}>1,{cc}<>{wc}),1,0)", 0.0)
+        self.single(f"{label}: the flows change sign once, so an IRR exists: the spreadsheet "
+                    "finds it", f"=IF(AND({cc}=1,NOT(ISNUMBER({cell}))),1,0)",
+                    float(changes == 1 and isinstance(shown, str)))
 
     def build(self) -> Cell:
         book, sh = self.book, self.sh
         rows = book.rows
+        TOL = book.setting("tolerance", NAME)
         sh.band("Sources = uses, every year")
         for case, prefix in (("all", "cf."), ("committed", "cf.c.")):
             net = rows[f"{prefix}net_cash"]
@@ -58,7 +178,7 @@ class ChecksSheet:
             tag = "all sources" if case == "all" else "committed only"
 
             def sources_uses(x: At, net: Row = net, parts: dict[str, Row] = parts,
-                             costs: Row = costs) -> str:
+                             costs: Row = costs, TOL: str = TOL) -> str:
                 total = (f"{x(parts['funding'])}+{x(parts['revenue'])}+{x(parts['loan_in'])}"
                          f"-{x(parts['debt_service'])}-{x(costs)}")
                 return f"=IF(ABS({x(net)}-({total}))>{TOL},1,0)"
@@ -66,8 +186,10 @@ class ChecksSheet:
             self.yearly(f"sources = uses: net cash from its parts ({tag})",
                         sources_uses)
             self.yearly(f"cumulative cash corkscrew ({tag})",
-                        lambda x, net=net, cum=cum:
+                        lambda x, net=net, cum=cum, TOL=TOL:
                         f"=IF(ABS({x(cum)}-{x.prev(cum)}-{x(net)})>{TOL},1,0)")
+
+        self.two_routes(TOL, SETTINGS["tolerance"])
 
         grants = [f for f in book.scenario.funding if isinstance(f, Grant) and f.rate is not None]
         if grants:
@@ -96,8 +218,9 @@ class ChecksSheet:
         sh.band("Discounting")
         for label in ("financial", "social"):
             factor = rows[f"factor.{label}"].cell(0).ref(NAME)
-            self.single(f"first {label} discount factor = 1", f"=IF(ABS({factor}-1)>1E-12,1,0)")
-        for name in ("financial_irr", "economic_irr"):
+            self.single(f"first {label} discount factor = 1", f"=IF(ABS({factor}-1)>{book.setting('rate_tolerance', NAME)},1,0)")
+        sh.band("IRR")
+        for name, label in (("financial_irr", "financial IRR"), ("economic_irr", "economic IRR")):
             cell = book.cells.get(f"irr_formula.{name}")
             if cell is None:
                 continue
@@ -110,14 +233,16 @@ class ChecksSheet:
             # reach 1e19 and rounding alone leaves an NPV far above the undiscounted flows
             t = Row(flows.sheet, T_ROW, flows.timeline).range(NAME)
             scale = f"SUMPRODUCT(ABS({flows.range(NAME)})*(1+{rate})^(-{t}))"
-            self.single(f"NPV at the {name.replace('_', ' ')} is 0",
-                        f"=IF(ABS({npv})>1E-6*{scale},1,0)")
+            irr_tol = book.setting("irr_tolerance", NAME)
+            self.single(f"NPV at the {label} is 0 (where the spreadsheet finds an IRR)",
+                        f"=IF(ISNUMBER({cell.ref(NAME)}),IF(ABS({npv})>{irr_tol}*{scale},1,0),0)")
+            self.irr_checks(name, label)
 
         sh.band("Master check")
         counts = "+".join(c.ref(NAME) for c in self.counts)
         sh.ws.write_string(sh.r, 0, "All checks", sh.st.label_bold)
         sh.ws.write_formula(sh.r, VALUE_COL, f'=IF({counts}=0,"OK","ERROR")',
-                            sh.st.cell("general", "key"), "OK")
+                            sh.st.cell("general", "key"), "OK" if self.failures == 0 else "ERROR")
         master = Cell(NAME, sh.r, VALUE_COL)
         sh.r += 1
         status = col_name(VALUE_COL)
@@ -127,6 +252,7 @@ class ChecksSheet:
         sh.ws.conditional_format(status_range, {"type": "cell", "criteria": "==",
                                                 "value": '"ERROR"', "format": sh.st.error})
         book.names["master_check"] = master
+        book.values["master_check"] = "OK" if self.failures == 0 else "ERROR"
         return master
 
 

@@ -34,7 +34,7 @@ from labfinance.model.scenario import (
     Revenue,
 )
 from labfinance.outputs.excel import recipes
-from labfinance.outputs.excel.book import TOL, Book, scalar, series
+from labfinance.outputs.excel.book import Book, scalar, series
 from labfinance.outputs.excel.cells import At, Cell, Row, TimelineSheet, less, times, total
 from labfinance.outputs.excel.sheet_costs import Line
 
@@ -248,7 +248,8 @@ class FundingSheet:
                             series(detail.loan_in))
         a, r_, n = (x.ref(NAME) for x in (c["amount"], c["rate"], c["term"]))
         payment = sh.constant("annual payment (annuity: interest and principal)", self.cur,
-                              "=" + finance.annuity_payment_formula(a, r_, n),
+                              "=" + finance.annuity_payment_formula(
+                                  a, r_, n, self.book.setting("rate_tolerance", NAME)),
                               scalar(detail.payment))
         service = sh.series("debt service", self.cur,
                             lambda x: f"={x.c(payment)}*({x.year}>{x.c(c['year'])})*({x.year}<="
@@ -259,8 +260,9 @@ class FundingSheet:
                                    previous, x.c(c["rate"]), x(loan_in), x(service)),
                                series(detail.balance))
         last = balance.cell(self.Y - 1).ref(NAME)
+        tol = self.book.setting("tolerance", NAME)
         left = sh.constant("principal outstanding at the end of the horizon", self.cur,
-                           "=" + finance.zero_small_formula(last, TOL), scalar(detail.outstanding))
+                           "=" + finance.zero_small_formula(last, tol), scalar(detail.outstanding))
         for case in CASES:
             w = self.source(f, case)
             assert w.loan_in is not None and w.debt_service is not None

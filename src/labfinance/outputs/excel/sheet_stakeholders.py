@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from labfinance.engine.core import stakeholder_totals
 from labfinance.model.scenario import Loan
-from labfinance.outputs.excel.book import NA, TOL, Book, scalar, series, value_or_na
+from labfinance.outputs.excel.book import NA, Book, scalar, series, value_or_na
 from labfinance.outputs.excel.cells import Cell, Row, TimelineSheet, col_name, present_value, total
 from labfinance.outputs.excel.layout import FIRST_YEAR_COL, LABEL_COL, UNIT_COL
 
@@ -83,6 +83,7 @@ def build(book: Book) -> None:
                    f"{book.rows[f'all.loan.{f.id}.service'].range(NAME)})")
             lent.append(f"SUMPRODUCT(({net}>0)*{net})")
         weight = value_or_na(fig["weight"])
+        tol = book.setting("tolerance", NAME)
         formulas = {
             "contributed": (f"=SUM({yearly[sid]['contributed'].range(NAME)})", fig["contributed"]),
             "lent": ("=" + "+".join(lent) if lent else "=0", fig["lent"]),
@@ -93,7 +94,7 @@ def build(book: Book) -> None:
                 fig["cash_releasing_received"]),
             "net": (f"={ref('benefits_received_pv', row)}-{ref('contributed_pv', row)}",
                     fig["net"]),
-            "weight": (f'=IF({weights_total}>{TOL},MAX({ref("benefits_received_pv", row)},0)/'
+            "weight": (f'=IF({weights_total}>{tol},MAX({ref("benefits_received_pv", row)},0)/'
                        f'{weights_total},"{NA}")', weight),
         }
         for key in ("contributed", "benefits_received", "cash_releasing_received"):

@@ -48,7 +48,8 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
     ws.merge_range(2, 0, 2, LAST_COL, "", st.verdict)
     # live: the sentence follows the metric cells when a reader changes an input
     ws.write_formula(2, 0, verdict_formula(book.results,
-                                           lambda m: book.cells[f"metric.{m}"].ref(NAME)),
+                                           lambda m: book.cells[f"metric.{m}"].ref(NAME),
+                                           lambda k: book.cells[f"setting.{k}"].ref(NAME)),
                      st.verdict, verdict(book.results))
     ws.set_row(2, 34)
 
@@ -70,7 +71,7 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
     row += 1
     ws.write_string(row, 0, "Master check (sheet Checks)", st.label_bold)
     ws.write_formula(row, 2, f"={book.cells['master_check'].ref(NAME)}", st.cell("general", "key"),
-                     "OK")
+                     book.values.get("master_check", "OK"))
     ws.conditional_format(row, 2, row, 2, {"type": "cell", "criteria": "==", "value": '"OK"',
                                            "format": st.ok})
     ws.conditional_format(row, 2, row, 2, {"type": "cell", "criteria": "!=", "value": '"OK"',
