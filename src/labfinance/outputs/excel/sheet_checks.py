@@ -95,12 +95,17 @@ class ChecksSheet:
         paid = [book.cells.get(f"stakeholder.{sid}.contributed") for sid in s.stakeholders]
         if paid and all(c is not None for c in paid):
             total = book.cells["metric.total_funding"]
+            # money from a source that names no payer is nobody's contribution
+            unnamed = [rows[f"all.source.{f.id}"] for f in s.funding
+                       if not isinstance(f, Loan) and getattr(f, "stakeholder", None) is None]
             value = sum(float(book.values[f"stakeholder.{sid}.contributed"])
                         for sid in s.stakeholders)
+            value += sum(float(book.values_of(r)[: book.timeline.horizon].sum()) for r in unnamed)
             fails = abs(value - float(book.values["metric.total_funding"])) > tolerance
-            self.single("the stakeholders' contributions add up to total funding",
-                        f"=IF(ABS({'+'.join(c.ref(NAME) for c in paid if c)}"
-                        f"-{total.ref(NAME)})>{tol},1,0)", float(fails))
+            parts = [c.ref(NAME) for c in paid if c] + [f"SUM({r.range(NAME)})" for r in unnamed]
+            self.single("the stakeholders' contributions (and sources naming no payer) add up "
+                        "to total funding",
+                        f"=IF(ABS({'+'.join(parts)}-{total.ref(NAME)})>{tol},1,0)", float(fails))
         shares = [book.cells.get(f"stakeholder.{sid}.fair_share") for sid in s.stakeholders]
         if shares and all(c is not None for c in shares):
             refs = ",".join(c.ref(NAME) for c in shares if c)
