@@ -352,11 +352,17 @@ def test_summary_charts_have_the_right_series(tricky):
     metrics = {bar["metric"] for bar in analysis.sensitivity["tornado"]}
     # Summary: 3, and a tornado where there is one; Sensitivity: one tornado per metric
     assert len(charts) == 3 + (1 + len(metrics) if metrics else 0)
-    costs = next(c for c in charts if "Costs and funding by year" in c)
-    sources = [f for f in analysis.scenario.funding if f.type != "loan"]
+    costs = next(c for c in charts if "Money in by source (loans included)" in c)
+    # every source is a column, loans drawn included (tricky has the loan "bridge"), so a year
+    # whose cash is positive never shows a deficit; the line is costs + debt service
+    sources = analysis.scenario.funding
+    assert any(f.type == "loan" for f in sources)
     assert costs.count("<c:ser>") == len(sources) + 1
+    assert "(loan drawn)" in costs and "Costs and debt service" in costs
     assert "<c:barChart>" in costs and "<c:lineChart>" in costs
     assert "'Funding'!" in costs or "Funding!" in costs
+    # the years on the axis are slanted so that they never run together
+    assert '<a:bodyPr rot="-2700000"' in costs
     cumulative = next(c for c in charts if "Cumulative cash" in c)
     assert cumulative.count("<c:ser>") == 2
     who = next(c for c in charts if "Who pays" in c)

@@ -107,9 +107,9 @@ def problems(formula: str, inputs: dict[str, str]) -> list[str]:
             stack.append(name)
         elif tok.type == Token.FUNC and tok.subtype == Token.CLOSE:
             stack.pop()
-        elif tok.type == Token.OPERAND and tok.subtype == Token.NUMBER:
-            if float(tok.value) not in ALLOWED_NUMBERS:
-                found.append(f"typed constant {tok.value}")
+        elif (tok.type == Token.OPERAND and tok.subtype == Token.NUMBER
+              and float(tok.value) not in ALLOWED_NUMBERS):
+            found.append(f"typed constant {tok.value}")
     text = re.sub(r'"[^"]*"', lambda m: '"' + " " * (len(m.group(0)) - 2) + '"',
                   formula.lstrip("="))  # no operators inside text
     for i, ch in enumerate(text):

@@ -9,7 +9,8 @@ suite.
 
 Conventions: arrays broadcast over a leading draws axis with the years last; formula builders
 take references or expressions (``"$C$12"``, ``"F14"``) and return an expression without the
-leading ``=``; tolerances are cell references (the workbook's model settings on Assumptions), never typed
+leading ``=``; tolerances are cell references (the workbook's model settings on Assumptions),
+never typed
 numbers, and no formula holds a locale-dependent format string.
 """
 
@@ -195,7 +196,8 @@ def spreadsheet_irr(flows: ArrayLike, guess: float) -> float:
     return x if step <= IRR_STEP else float("nan")
 
 
-IRR_LOW, IRR_HIGH, IRR_HALVINGS = -0.9999, 10.0, 40  # the bracket searched for a root, halved 40 times
+IRR_LOW, IRR_HIGH = -0.9999, 10.0  # the bracket searched for a root of the NPV...
+IRR_HALVINGS = 40  # ...halved 40 times
 
 
 def bisection_start(flows: ArrayLike, low: float = IRR_LOW, high: float = IRR_HIGH,

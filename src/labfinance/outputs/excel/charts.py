@@ -19,8 +19,28 @@ WIDTH, HEIGHT = 520, 290
 
 
 def safe(text: str) -> str:
-    """Chart text that XlsxWriter will not take for a formula (it reads a leading '=' so)."""
-    return " " + text if text.startswith(("=", "+", "-", "@")) else text
+    """Chart text that XlsxWriter will not take for a formula (it reads a leading '=' so), and
+    no straight double quote, which LibreOffice reads as a reference (the legend said "Row 93"
+    for 'Test-bed fees ("living lab as a service")'): typographic quotes instead."""
+    text = " " + text if text.startswith(("=", "+", "-", "@")) else text
+    opening = True
+    out = []
+    for ch in text:
+        if ch == '"':
+            out.append("\u201c" if opening else "\u201d")
+            opening = not opening
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def category_format(kind: str) -> str:
+    """The number format of a metric's values on a chart axis: a ratio needs decimals (the BCR's
+    bins all read "1" or "2" with "#,##0")."""
+    return {"ratio": "0.00", "percent": "0.0%", "year": "0"}.get(kind, "#,##0")
+
+
+YEAR_AXIS = {"num_font": {"size": 8, "rotation": -45}}  # years slanted, so they never run together
 
 
 def _range(row: Row, span: str = "horizon") -> list[Any]:
@@ -49,12 +69,17 @@ def _style(chart: Chart, title: str, y_title: str, num_format: str) -> Chart:
     return chart
 
 
-def costs_vs_funding(book: Book, sources: list[tuple[str, Row]], costs: Row) -> Chart:
-    """Funding stacked by source (columns) against costs (a line), by year. Without a source
-    other than loans the chart is the costs line alone (a chart without series is invalid)."""
+def costs_vs_funding(book: Book, sources: list[tuple[str, Row]], costs: Row,
+                     service: Row | None = None) -> Chart:
+    """Money in stacked by source, loans drawn included (columns), against money out: costs,
+    plus debt service where there are loans (a line), by year; the gap between the two is the
+    year's net cash. Without a source the chart is the line alone (a chart without series is
+    invalid)."""
     wb = book.workbook
     line = wb.add_chart({"type": "line"})
-    line.add_series({"name": "Costs", "categories": _years(costs), "values": _range(costs),
+    out_name = "Costs" if service is None else "Costs and debt service"
+    out_values = _range(costs) if service is None else _range(service)
+    line.add_series({"name": out_name, "categories": _years(costs), "values": out_values,
                      "line": {"color": "#C00000", "width": 2.25},
                      "marker": {"type": "diamond", "size": 5,
                                 "fill": {"color": "#C00000"}, "border": {"color": "#C00000"}}})
@@ -67,8 +92,8 @@ def costs_vs_funding(book: Book, sources: list[tuple[str, Row]], costs: Row) -> 
         chart.combine(line)
     else:
         chart = line
-    chart.set_x_axis({"num_font": {"size": 8}})
-    _style(chart, "Costs and funding by year (funding stacked by source)",
+    chart.set_x_axis(YEAR_AXIS)
+    _style(chart, "Money in by source (loans included) and money out, by year",
            book.scenario.currency, "#,##0")
     chart.set_legend({"position": "right", "font": {"size": 7}})
     return chart
@@ -78,11 +103,11 @@ def cumulative_cash(book: Book, rows: list[tuple[str, Row]]) -> Chart:
     chart = book.workbook.add_chart({"type": "line"})
     colours = ("#1F3864", "#C55A11")
     for (name, row), colour in zip(rows, colours, strict=False):
-        chart.add_series({"name": name, "categories": _years(row), "values": _range(row),
-                          "line": {"color": colour, "width": 2.25},
+        chart.add_series({"name": safe(name), "categories": _years(row),
+                          "values": _range(row), "line": {"color": colour, "width": 2.25},
                           "marker": {"type": "circle", "size": 4, "fill": {"color": colour},
                                      "border": {"color": colour}}})
-    chart.set_x_axis({"num_font": {"size": 8}, "label_position": "low"})
+    chart.set_x_axis({**YEAR_AXIS, "label_position": "low"})
     return _style(chart, "Cumulative cash (below 0: money no source covers yet)",
                   book.scenario.currency, "#,##0")
 
@@ -120,27 +145,28 @@ def tornado(book: Book, sheet: str, first: int, last: int, label_col: int, low_c
 
 
 def histogram(book: Book, sheet: str, first: int, last: int, label_col: int, value_col: int,
-              metric: str) -> Chart:
+              metric: str, kind: str = "money") -> Chart:
     chart = book.workbook.add_chart({"type": "column"})
     chart.add_series({"name": "Share of draws",
                       "categories": _column(sheet, first, last, label_col),
                       "values": _column(sheet, first, last, value_col),
                       "fill": {"color": "#2E75B6"}, "gap": 5})
     _style(chart, f"Distribution of {metric.replace('_', ' ')}", "share of draws", "0%")
-    chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 7, "rotation": -45}})
+    chart.set_x_axis({"num_format": category_format(kind),
+                      "num_font": {"size": 7, "rotation": -45}})
     chart.set_legend({"none": True})
     return chart
 
 
 def cumulative_distribution(book: Book, sheet: str, first: int, last: int, x_col: int,
-                            y_col: int, metric: str) -> Chart:
+                            y_col: int, metric: str, kind: str = "money") -> Chart:
     chart = book.workbook.add_chart({"type": "scatter", "subtype": "straight"})
     chart.add_series({"name": "P(value at most x)",
                       "categories": _column(sheet, first, last, x_col),
                       "values": _column(sheet, first, last, y_col),
                       "line": {"color": "#1F3864", "width": 2}})
     _style(chart, f"Cumulative distribution of {metric.replace('_', ' ')}", "probability", "0%")
-    chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
+    chart.set_x_axis({"num_format": category_format(kind), "num_font": {"size": 8},
                       "major_gridlines": {"visible": False}})
     chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": {"size": 8}})
     chart.set_legend({"none": True})

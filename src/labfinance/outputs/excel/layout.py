@@ -9,6 +9,8 @@ E stays blank so that a corkscrew (``=E12 + F11``) is one formula from the first
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xlsxwriter.worksheet import Worksheet
@@ -30,6 +32,27 @@ def print_landscape(ws: Worksheet, pages_tall: int = 0) -> None:
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, pages_tall)
+
+
+def wrapped_height(texts: Sequence[tuple[str, float]], line: float = 15.0) -> float:
+    """The row height (points) that shows every ``(text, column width)`` of a row wrapped in
+    full: a row keeps its height when its text wraps, so without it wrapped lines overprint the
+    next row. About 1.1 characters of running text fit in a unit of column width."""
+    lines = 1
+    for text, width in texts:
+        per_line = max(1, int(width * 1.1))
+        count = sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+        lines = max(lines, count)
+    return line * lines
+
+
+def print_footer(ws: Worksheet, scenario: str) -> None:
+    """Footer of every printed page: scenario name, sheet name, page x of y. An ampersand is a
+    code in a footer, so the scenario's own is doubled."""
+    name = scenario.replace("&", "&&")
+    if len(name) > 80:
+        name = name[:77] + "..."
+    ws.set_footer(f"&L&8{name}&C&8&A&R&8Page &P of &N")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from labfinance.analysis.montecarlo import spread
 from labfinance.engine.catalogue import BY_NAME, METRICS
 from labfinance.outputs.excel import charts
 from labfinance.outputs.excel.book import NA, Book, scalar
-from labfinance.outputs.excel.layout import print_landscape
+from labfinance.outputs.excel.layout import print_landscape, wrapped_height
 from labfinance.outputs.excel.styles import Styles
 
 
@@ -31,7 +31,7 @@ def put(ws: Worksheet, st: Styles, row: int, col: int, value: Any, kind: str = "
     if isinstance(value, str):
         ws.write_string(row, col, value, st.cell("text", "value"))
     elif value is None or (isinstance(value, float) and not math.isfinite(value)):
-        ws.write_string(row, col, NA, st.cell("text", "value"))
+        ws.write_string(row, col, NA, st.na)  # right-aligned, under its heading like a number
     else:
         if kind == "parameter":  # money, a count or a share: as many decimals as its size needs
             size = abs(float(value))
@@ -49,9 +49,11 @@ def frame(book: Book, name: str, note: str, widths: list[int]) -> Worksheet:
     return ws
 
 
-def header(ws: Worksheet, st: Styles, row: int, labels: list[str]) -> None:
+def header(ws: Worksheet, st: Styles, row: int, labels: list[str], text_cols: int = 1) -> None:
+    """A table's header row: the first ``text_cols`` columns hold text (left-aligned), the
+    others numbers, whose headings stand right-aligned over them."""
     for col, text in enumerate(labels):
-        ws.write_string(row, col, text, st.header)
+        ws.write_string(row, col, text, st.header if col < text_cols else st.header_number)
 
 
 def label(analysis: Any) -> str:
@@ -69,8 +71,10 @@ def sensitivity(book: Book) -> dict[str, Any] | None:
                    "the 10th and 90th percentile of its range.",
                    [44, 20, 14, 14, 14, 16, 16, 16, 16, 16]), book.styles
     ws.freeze_panes(4, 1)
+    ws.repeat_rows(3)
     header(ws, st, 3, ["Parameter", "Metric", "Low", "High", "Base", "Metric at low",
-                       "Metric at high", "Swing", "Change at low", "Change at high"])
+                       "Metric at high", "Swing", "Change at low", "Change at high"],
+           text_cols=2)
     bars = sorted(sens.get("tornado", []), key=lambda b: (
         [b2["metric"] for b2 in sens["tornado"]].index(b["metric"]), -(b["swing"] or 0)))
     row = 4
@@ -94,7 +98,8 @@ def sensitivity(book: Book) -> dict[str, Any] | None:
                     "reaches its target", st.band)
     row += 1
     header(ws, st, row, ["Parameter", "Metric", "Target", "Base", "Switching value",
-                         "Reason"])
+                         "Reason"], text_cols=2)
+    ws.write_string(row, 5, "Reason", st.header)
     row += 1
     for item in sens.get("switching_values", []):
         ws.write_string(row, 0, item["parameter"], st.label)
@@ -106,11 +111,16 @@ def sensitivity(book: Book) -> dict[str, Any] | None:
         row += 1
     row += 2
     placed = None
-    for metric, rows in blocks.items():
+    breaks = []
+    for i, metric_rows in enumerate(blocks.items()):
+        metric, rows = metric_rows
+        if i % 2 == 0:  # two tornadoes a page, none cut by a page break
+            breaks.append(row)
         ws.insert_chart(row, 0, tornado_chart(book, rows[0], rows[-1], metric))
         row += 16
         if placed is None:
             placed = {"first": rows[0], "last": rows[-1], "metric": metric}
+    ws.set_h_pagebreaks(breaks)
     return placed
 
 
@@ -128,6 +138,7 @@ def risk(book: Book) -> None:
                    "source awarded with its probability.",
                    [30, 15, 15, 15, 15, 15, 15, 15, 13, 13]), book.styles
     ws.freeze_panes(4, 1)
+    ws.repeat_rows(0, 1)
     header(ws, st, 3, ["Metric", "Mean", "SD", "P5", "P10", "P50", "P90", "P95",
                        "P(below 0)", "Share n/a"])
     row = 4
@@ -157,11 +168,13 @@ def risk(book: Book) -> None:
     if row > first:
         ws.insert_chart(first - 2, 3, charts.cash_out(book, "Risk", first, row - 1, 0, 1))
     row = max(row, first + 14) + 2
+    breaks = [first - 3]  # the cash-out table and chart start a page; so does each histogram
     samples = getattr(book.analysis, "samples", None) or {}
     for metric in [m for m in ("economic_npv", "funding_shortfall", "bcr") if m in samples][:3]:
         found = spread(np.asarray(samples[metric], dtype=float))
         if found is None:
             continue
+        breaks.append(row)
         ws.write_string(row, 0, f"{metric}: histogram and cumulative distribution", st.band)
         row += 1
         header(ws, st, row, ["Bin centre", "Share of draws", "", "Value", "P(at most value)"])
@@ -173,11 +186,14 @@ def risk(book: Book) -> None:
         for i, (q, p) in enumerate(zip(found.quantiles, found.probabilities, strict=True)):
             put(ws, st, row + i, 3, float(q), kind_of(metric))
             put(ws, st, row + i, 4, float(p), "percent")
-        ws.insert_chart(top, 6, charts.histogram(book, "Risk", top, top + found.centres.size - 1,
-                                                 0, 1, metric))
-        ws.insert_chart(top + 16, 6, charts.cumulative_distribution(book, "Risk", top, top + 20,
-                                                                    3, 4, metric))
+        last = top + found.centres.size - 1
+        ws.insert_chart(top - 1, 6, charts.histogram(book, "Risk", top, last,
+                                                 0, 1, metric, kind_of(metric)))
+        ws.insert_chart(top + 15, 6, charts.cumulative_distribution(book, "Risk", top, top + 20,
+                                                                    3, 4, metric,
+                                                                    kind_of(metric)))
         row = top + 34
+    ws.set_h_pagebreaks(breaks)
 
 
 def variants(book: Book) -> None:
@@ -189,13 +205,17 @@ def variants(book: Book) -> None:
     ws, st = frame(book, "Variants", label(a) + " Each variant is the file with its `set` "
                    "overrides applied.", [40] + [20] * len(names)), book.styles
     ws.freeze_panes(5, 1)
+    ws.repeat_rows(3, 4)
     header(ws, st, 3, ["Metric", *names])
     ws.write_string(4, 0, "description", st.subtitle)
     file_variants = a.loaded.scenario.variants
+    texts = []
     for col, name in enumerate(names, start=1):
         text = file_variants[name].description if name in file_variants else (
             "this workbook's case" if col == 1 else "the file's own case")
         ws.write_string(4, col, text, st.wrap)
+        texts.append((text, 20))
+    ws.set_row(4, wrapped_height(texts))
     results = [a.results, *found.values()]
     for i, metric in enumerate(METRICS):
         ws.write_string(5 + i, 0, metric, st.label)

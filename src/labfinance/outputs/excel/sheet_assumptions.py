@@ -135,11 +135,14 @@ class AssumptionsSheet:
         self.band("General")
         self.put("Scenario name", "text", s.name, "name", "text", live=False)
         self.put("Currency", "ISO 4217", s.currency, "currency", "text", live=False)
-        self.book.cells["setting.start_year"] = self.book.cells["start_year"] = self.put("Start year", "year", s.start_year, "start_year",
+        cells = self.book.cells
+        cells["setting.start_year"] = cells["start_year"] = self.put(
+            "Start year", "year", s.start_year, "start_year",
                                                  "year", live=False, note="Fixes the timeline.")
         self.put("Horizon", "years", s.years, "years", "count", live=False,
                  note="Fixes the timeline.")
-        self.book.cells["setting.last_year"] = self.book.cells["last_year"] = self.put("Last year", "year", s.last_year, "", "year",
+        cells["setting.last_year"] = cells["last_year"] = self.put(
+            "Last year", "year", s.last_year, "", "year",
                                                 live=False)
         self.put("Prices", "text", s.prices, "prices", "text", live=False,
                  note="real: amounts in prices of the start year; nominal: amounts also grow "

@@ -13,8 +13,15 @@ import numpy as np
 
 from labfinance.engine import finance
 from labfinance.outputs.excel.book import IRR_MATCH, NA, Book, scalar, series, value_or_na
-from labfinance.outputs.excel.cells import (Cell, Formula, Row, TimelineSheet, col_name,
-                                            present_value, times)
+from labfinance.outputs.excel.cells import (
+    Cell,
+    Formula,
+    Row,
+    TimelineSheet,
+    col_name,
+    present_value,
+    times,
+)
 from labfinance.outputs.excel.layout import T_ROW
 
 NAME = "Cash flow"
@@ -107,6 +114,11 @@ class CashFlowSheet:
         rows["cumulative_cash"] = sh.cumulative(
             "cumulative cash (corkscrew)", self.cur, rows["net_cash"],
             series(r.ledger["cumulative_cash"]), role="line")
+        rows["money_out"] = sh.series(
+            "money out = costs + debt service (the Summary's chart)", self.cur,
+            lambda x: f"={x(rows['costs'])}+{x(rows['debt_service'])}",
+            series(r.ledger["costs"]) + book.values["all.debt_service"], total=True)
+        book.add_row("cf.money_out", rows["money_out"], book.values_of(rows["money_out"]))
         rows["benefits"] = self.link("benefits (net, all beneficiaries)", "benefits.total")
         rows["cash_releasing_benefits"] = self.link("cash-releasing benefits",
                                                     "benefits.cash_releasing")
@@ -176,7 +188,6 @@ class CashFlowSheet:
     # ------------------------------------------------------------------ metrics
     def metrics(self, rows: dict[str, Row], flows: dict[str, Row], fin: Cell, soc: Cell) -> None:
         sh, book = self.sh, self.book
-        s = book.scenario
         cur, m = self.cur, book.metric
         here = NAME
 
@@ -234,7 +245,8 @@ class CashFlowSheet:
                     "money")
         debt = book.cells["all.debt"].ref(here)
         self.metric("debt_outstanding", "Loan principal outstanding at the end", cur,
-                    "=" + finance.zero_small_formula(debt, self.tol), m("debt_outstanding"), "money")
+                    "=" + finance.zero_small_formula(debt, self.tol), m("debt_outstanding"),
+                    "money")
         for name, label, cum, case in (
                 ("funding_shortfall", "Funding shortfall", rows["cumulative_cash"], "all"),
                 ("secured_funding_shortfall", "Funding shortfall, committed sources only",
@@ -302,18 +314,20 @@ class CashFlowSheet:
         sh.band(f"IRR search, {label}: the bracket halved where the NPV changes sign (live)")
         ends = {}
         for key, ref, x in (("low", lo_ref, finance.IRR_LOW), ("high", hi_ref, finance.IRR_HIGH)):
-            ends[key] = sh.constant(f"NPV at the {'lowest' if key == 'low' else 'highest'} rate "
-                                    "searched", self.cur,
-                                    "=" + finance.npv_at_formula(rng, t, ref), npv(x))
+            # signs, not NPVs: near a root the NPV is rounding noise, its sign is what counts
+            end = "lowest" if key == "low" else "highest"
+            ends[key] = sh.constant(f"sign of the NPV at the {end} rate searched", "sign",
+                                    f"=SIGN({finance.npv_at_formula(rng, t, ref)})",
+                                    float(np.sign(npv(x))), kind="flag")
         header = sh.r
         cols = [tl.col(i) for i in range(4)]
-        for col, text in zip(cols, ("low", "high", "middle", "NPV at the middle"), strict=True):
+        for col, text in zip(cols, ("low", "high", "middle", "sign of the NPV"), strict=True):
             ws.write_string(header, col, text, st.header)
         sh.r += 1
         sign_low = np.sign(npv(finance.IRR_LOW))
         low_ref = ends["low"].ref(NAME)
         low, high = finance.IRR_LOW, finance.IRR_HIGH
-        fmt, money = st.cell("percent", "calc"), st.cell("money", "calc")
+        fmt, flag = st.cell("percent", "calc"), st.cell("flag", "calc")
         letters = [col_name(c) for c in cols]
         for k in range(finance.IRR_HALVINGS + 1):
             r = sh.r
@@ -330,8 +344,8 @@ class CashFlowSheet:
             ws.write_formula(r, cols[1], f_high, fmt, high)
             ws.write_formula(r, cols[2], f"=({letters[0]}{r + 1}+{letters[1]}{r + 1})/2", fmt,
                              mid)
-            ws.write_formula(r, cols[3], "=" + finance.npv_at_formula(
-                rng, t, f"{letters[2]}{r + 1}"), money, value)
+            npv_mid = finance.npv_at_formula(rng, t, f"{letters[2]}{r + 1}")
+            ws.write_formula(r, cols[3], f"=SIGN({npv_mid})", flag, float(np.sign(value)))
             if np.sign(value) == sign_low:
                 low = mid
             else:
@@ -368,7 +382,8 @@ class CashFlowSheet:
             shown: float | str = NA
         else:
             shown = (1 + found) / (1 + inflation) - 1
-            if np.isfinite(value) and abs(found - ((1 + value) * (1 + inflation) - 1)) <= IRR_MATCH:
+            nominal_value = (1 + value) * (1 + inflation) - 1
+            if np.isfinite(value) and abs(found - nominal_value) <= IRR_MATCH:
                 shown = value  # the same root: the engine's value, to the last digit
         formula = finance.live_irr_formula(flows.range(NAME), rate.ref(NAME),
                                            start.ref(NAME), NA)

@@ -110,8 +110,8 @@ class ChecksSheet:
         if shares and all(c is not None for c in shares):
             refs = ",".join(c.ref(NAME) for c in shares if c)
             short = book.cells["metric.funding_shortfall"]
-            numbers = [v for sid in s.stakeholders
-                       if isinstance(v := book.values[f"stakeholder.{sid}.fair_share"], float | int)]
+            shared = [book.values[f"stakeholder.{sid}.fair_share"] for sid in s.stakeholders]
+            numbers = [v for v in shared if isinstance(v, float | int)]
             fails = bool(numbers) and abs(sum(numbers) - float(
                 book.values["metric.funding_shortfall"])) > tolerance
             self.single("fair shares add up to the funding shortfall (where shares are given)",
@@ -223,7 +223,8 @@ class ChecksSheet:
         sh.band("Discounting")
         for label in ("financial", "social"):
             factor = rows[f"factor.{label}"].cell(0).ref(NAME)
-            self.single(f"first {label} discount factor = 1", f"=IF(ABS({factor}-1)>{book.setting('rate_tolerance', NAME)},1,0)")
+            zero = book.setting("rate_tolerance", NAME)
+            self.single(f"first {label} discount factor = 1", f"=IF(ABS({factor}-1)>{zero},1,0)")
         sh.band("IRR")
         for name, label in (("financial_irr", "financial IRR"), ("economic_irr", "economic IRR")):
             cell = book.cells.get(f"irr_formula.{name}")

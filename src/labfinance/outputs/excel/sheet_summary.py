@@ -114,7 +114,10 @@ def _charts(book: Book, tornado: dict[str, Any] | None) -> None:
     ws, s = book.sheets[NAME], book.scenario
     sources = [(f.label, book.rows[f"all.source.{f.id}"]) for f in s.funding
                if not isinstance(f, Loan)]
-    grid = [charts.costs_vs_funding(book, sources, book.rows["costs.total"]),
+    loans = [f for f in s.funding if isinstance(f, Loan)]
+    sources += [(f"{f.label} (loan drawn)", book.rows[f"all.loan.{f.id}.in"]) for f in loans]
+    grid = [charts.costs_vs_funding(book, sources, book.rows["costs.total"],
+                                    book.rows["cf.money_out"] if loans else None),
             charts.cumulative_cash(book, [("All sources", book.rows["cf.cumulative_cash"]),
                                           ("Committed sources only",
                                            book.rows["cf.c.cumulative_cash"])])]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from labfinance import __version__
 from labfinance.outputs.excel.book import Book
-from labfinance.outputs.excel.layout import print_landscape
+from labfinance.outputs.excel.layout import print_landscape, wrapped_height
 
 CONVENTIONS = (
     ("Sign", "Costs are positive; money coming in (funding, revenue, loans in, benefits) is "
@@ -54,6 +54,7 @@ def criteria(book: Book) -> None:
         row = 4 + i
         ws.write_string(row, 0, c.id, st.label)
         ws.write_string(row, 1, c.label, st.wrap)
+        ws.set_row(row, wrapped_height([(c.label, columns[1][1])]))
         ws.write_string(row, 2, c.unit, st.label)
         for col, value in ((3, c.baseline), (4, c.target)):
             if value is None:
@@ -97,4 +98,5 @@ def about(book: Book) -> None:
     for i, (key, text) in enumerate(rows):
         ws.write_string(2 + i, 0, key, st.label_bold)
         ws.write_string(2 + i, 1, text, st.wrap)
+        ws.set_row(2 + i, wrapped_height([(text, 110)]))
     print_landscape(ws)

@@ -98,6 +98,20 @@ class Styles:
                                         "text_wrap": True, "num_format": "@"})
 
     @property
+    def na(self) -> Format:
+        """ "n/a" in a column of numbers: right-aligned like them."""
+        return self._make(("na",), {"align": "right", "bg_color": VALUE_FILL})
+
+    @property
+    def header_number(self) -> Format:
+        """The header of a column of numbers: right-aligned, over its numbers (left-aligned, a
+        heading reads as the title of the next column's numbers)."""
+        return self._make(("header_number",), {"bold": True, "font_color": "#FFFFFF",
+                                               "bg_color": HEADER_FILL, "valign": "bottom",
+                                               "text_wrap": True, "num_format": "@",
+                                               "align": "right"})
+
+    @property
     def header_year(self) -> Format:
         return self._make(("header_year",), {"bold": True, "font_color": "#FFFFFF",
                                              "bg_color": HEADER_FILL, "num_format": "0",

@@ -17,8 +17,10 @@ MONEY_FORMULA = ('"{cur} "&IF(ABS({x})>=1E9,FIXED({x}/1E9,1,TRUE)&"bn",IF(ABS({x
 
 def verdict_formula(results: Results, cell: Any, setting: Any) -> str:
     """The verdict as a spreadsheet formula over the metric cells: ``cell(name)`` gives the
-    reference of a metric, ``setting(name)`` of a model setting (``start_year``, ``last_year``,
-    ``tolerance``): no number is typed into the formula. It follows :func:`verdict` step by step, so a reader who changes an
+    reference of a metric, ``setting(name)`` of a model setting (``start_year``,
+    ``last_year``,
+    ``tolerance``): no number is typed into the formula. It follows :func:`verdict` step by
+    step, so a reader who changes an
     input sees the sentence change too."""
     s = results.scenario
 

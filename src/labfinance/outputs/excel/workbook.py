@@ -23,7 +23,7 @@ from labfinance.outputs.excel import (
     sheet_text,
 )
 from labfinance.outputs.excel.book import Book, after_columns
-from labfinance.outputs.excel.layout import Timeline
+from labfinance.outputs.excel.layout import Timeline, print_footer
 from labfinance.outputs.excel.styles import Styles
 
 SHEETS = ("Summary", "Assumptions", "Costs", "Funding", "Benefits", "Cash flow", "Stakeholders",
@@ -89,6 +89,8 @@ def write_workbook(analysis: Any, path: str | Path) -> None:
         sheet_summary.build(book, tornado)
         for sheet in book.timeline_sheets:
             sheet.finish()
+        for ws in book.sheets.values():
+            print_footer(ws, s.name)
         for name, cell in book.names.items():
             workbook.define_name(name, "=" + cell.ref(""))
     finally:

@@ -1,0 +1,171 @@
+"""The workbook prints and reads right: page setup, footers, headers over their columns, chart
+labels; and, in the LibreOffice tier, every sheet of every example rendered to PDF (and PNG, for a
+person to look at) with its page count, every chart on one page and no "###"."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from labfinance.analysis.run import analyse
+from labfinance.model.loader import load
+from labfinance.outputs.excel import write_workbook
+from render import page_texts, to_pdf, to_png
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("print")
+    out = {}
+    for path in EXAMPLES:
+        loaded = load(path)
+        out[path.stem] = folder / f"{path.stem}.xlsx"
+        write_workbook(analyse(loaded, loaded.scenario, draws=200, seed=7), out[path.stem])
+    return out
+
+
+def sheet_xml(path: Path) -> dict[str, str]:
+    """Sheet name -> its worksheet XML."""
+    names = openpyxl.load_workbook(path, read_only=True).sheetnames
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(f"xl/worksheets/sheet{i}.xml").decode("utf-8")
+                for i, name in enumerate(names, start=1)}
+
+
+def charts_of(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n).decode("utf-8") for n in z.namelist()
+                if re.fullmatch(r"xl/charts/chart\d+\.xml", n)}
+
+
+def chart_rows(path: Path) -> dict[str, list[tuple[int, int]]]:
+    """Sheet name -> (first row, last row) of each chart on it, 0-based, from the drawings."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    out: dict[str, list[tuple[int, int]]] = {}
+    with zipfile.ZipFile(path) as z:
+        files = set(z.namelist())
+        for i, name in enumerate(book.sheetnames, start=1):
+            rels = f"xl/worksheets/_rels/sheet{i}.xml.rels"
+            if rels not in files:
+                continue
+            targets = re.findall(r'Target="../drawings/(drawing\d+\.xml)"', z.read(rels).decode())
+            for target in targets:
+                xml = z.read(f"xl/drawings/{target}").decode()
+                froms = [int(r) for r in re.findall(r"<xdr:from>.*?<xdr:row>(\d+)</xdr:row>", xml)]
+                tos = [int(r) for r in re.findall(r"<xdr:to>.*?<xdr:row>(\d+)</xdr:row>", xml)]
+                out[name] = list(zip(froms, tos, strict=True))
+    return out
+
+
+def test_every_sheet_prints_a4_landscape_one_page_wide_with_a_footer(books):
+    for stem, path in books.items():
+        for name, xml in sheet_xml(path).items():
+            setup = re.search(r"<pageSetup [^>]*/>", xml)
+            assert setup, f"{stem}/{name}: no page setup"
+            assert 'paperSize="9"' in setup.group(0) and 'orientation="landscape"' in setup.group(0)
+            assert 'fitToWidth="1"' in setup.group(0) or "fitToWidth" not in setup.group(0)
+            assert '<pageSetUpPr fitToPage="1"/>' in xml, f"{stem}/{name}: not fitted to a page"
+            footer = re.search(r"<oddFooter>(.*?)</oddFooter>", xml)
+            assert footer, f"{stem}/{name}: no footer"
+            assert "&amp;A" in footer.group(1) and "Page &amp;P of &amp;N" in footer.group(1)
+
+
+def test_timeline_sheets_repeat_their_header_rows(books):
+    path = books["smart-mobility-lab"]
+    wb = openpyxl.load_workbook(path)
+    for name in ("Costs", "Funding", "Benefits", "Cash flow", "Stakeholders", "Checks",
+                 "Assumptions", "Sensitivity", "Variants"):
+        assert wb[name].print_title_rows, f"{name}: no repeated header rows"
+
+
+def test_headings_of_number_columns_stand_over_their_numbers(books):
+    """On Risk and Sensitivity the mean read as "SD": a left-aligned heading sits closer to the
+    next column's right-aligned numbers. Every heading over a column of numbers is right-aligned."""
+    wb = openpyxl.load_workbook(books["smart-mobility-lab"])
+    checked = 0
+    for name in ("Risk", "Sensitivity", "Variants"):
+        ws = wb[name]
+        for row in ws.iter_rows(min_row=4, max_row=4):
+            for cell in row:
+                below = ws.cell(cell.row + 1, cell.column).value
+                if cell.value and isinstance(below, int | float):
+                    assert cell.alignment.horizontal == "right", f"{name}!{cell.coordinate}"
+                    checked += 1
+    assert checked >= 15
+
+
+def test_histogram_bins_of_a_ratio_keep_their_decimals(books):
+    """The BCR's bins (about 0.9 to 1.6) all read "1" or "2" with the money format."""
+    found = [x for x in charts_of(books["smart-mobility-lab"]).values()
+             if "Distribution of bcr" in x]
+    assert found and 'formatCode="0.00"' in found[0]
+
+
+def test_legend_names_hold_no_straight_quote(books):
+    """'Test-bed fees ("living lab as a service")' was read by LibreOffice as a reference and
+    shown as "Row 93"."""
+    names = [n for x in charts_of(books["smart-mobility-lab"]).values()
+             for n in re.findall(r"<c:tx><c:v>([^<]*)</c:v>", x)]
+    assert any("living lab as a service" in n for n in names)
+    assert not [n for n in names if '"' in n or "&quot;" in n]
+
+
+def test_no_chart_straddles_a_page_break(books):
+    for stem, path in books.items():
+        wb = openpyxl.load_workbook(path)
+        for name, spans in chart_rows(path).items():
+            breaks = [b.id for b in wb[name].row_breaks.brk]
+            for first, last in spans:
+                assert not [b for b in breaks if first < b <= last], (
+                    f"{stem}/{name}: a chart on rows {first}-{last} crosses a break {breaks}")
+
+
+# ----------------------------------------------------------------------------- LibreOffice
+
+@pytest.fixture(scope="module")
+def rendered(books, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("pdf")
+    pdfs = to_pdf(list(books.values()), folder)
+    for pdf in pdfs:
+        to_png(pdf, folder / "png")
+    return {"folder": folder, "pdfs": dict(zip(books, pdfs, strict=True))}
+
+
+def pages_by_sheet(texts: list[str], sheets: list[str]) -> dict[str, int]:
+    """Pages of each sheet, read from the footer (scenario, sheet, page x of y)."""
+    counts = dict.fromkeys(sheets, 0)
+    for text in texts:
+        footer = [line for line in text.splitlines() if re.search(r"Page \d+ of \d+", line)]
+        assert footer, "a page without its footer"
+        name = next((s for s in sorted(sheets, key=len, reverse=True)
+                     if re.search(rf"\s{re.escape(s)}\s", f" {footer[-1]} ")), None)
+        assert name, f"no sheet name in the footer {footer[-1]!r}"
+        counts[name] += 1
+    return counts
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("stem", [p.stem for p in EXAMPLES])
+def test_every_sheet_renders_without_hashes_and_every_chart_on_one_page(books, rendered, stem):
+    path = books[stem]
+    texts = page_texts(rendered["pdfs"][stem])
+    wb = openpyxl.load_workbook(path)
+    counts = pages_by_sheet(texts, wb.sheetnames)
+    assert all(counts[name] >= 1 for name in wb.sheetnames), counts
+    for i, text in enumerate(texts, start=1):
+        assert "###" not in text, f"page {i}: a number too wide for its column"
+        assert f"Page {i} of {len(texts)}" in text
+    # a sheet with charts breaks only where the workbook says: LibreOffice adds no break of its
+    # own (which could fall inside a chart) and no chart crosses a break of the workbook's
+    for name in chart_rows(path):
+        expected = len(wb[name].row_breaks.brk) + 1
+        assert counts[name] == expected, f"{name}: {counts[name]} pages, {expected} planned"
+    assert counts["Summary"] == 1
