@@ -53,8 +53,15 @@ def require_soffice() -> str:
     return exe
 
 
+LOCALE = """<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" \
+oor:op="fuse"><value>{0}</value></prop></item>
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooLocale" \
+oor:op="fuse"><value>{0}</value></prop></item>
+</oor:items>"""
+
+
 def recalculate(paths: Iterable[Path | str], out_dir: Path | str | None = None,
-                timeout: float = 300) -> list[Path]:
+                timeout: float = 300, locale: str | None = None) -> list[Path]:
     """Recalculated copies of ``paths`` (xlsx), in one soffice call; returns them in order.
 
     The inputs are copied first under unique names so that files with the same name from
@@ -67,7 +74,10 @@ def recalculate(paths: Iterable[Path | str], out_dir: Path | str | None = None,
     out.mkdir(parents=True, exist_ok=True)
     profile = work / "profile"
     (profile / "user").mkdir(parents=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(FORCE_RECALC, encoding="utf-8")
+    settings = FORCE_RECALC
+    if locale is not None:  # the reader's locale (e.g. nl-NL: decimal comma, thousands dots)
+        settings = settings.replace("</oor:items>", LOCALE.format(locale))
+    (profile / "user" / "registrymodifications.xcu").write_text(settings, encoding="utf-8")
     sources = []
     for i, path in enumerate(paths):
         source = work / "in" / f"{i:03d}-{path.stem}.xlsx"

@@ -169,3 +169,11 @@ def test_every_sheet_renders_without_hashes_and_every_chart_on_one_page(books, r
         expected = len(wb[name].row_breaks.brk) + 1
         assert counts[name] == expected, f"{name}: {counts[name]} pages, {expected} planned"
     assert counts["Summary"] == 1
+
+
+def test_attribution_is_labelled_as_the_share_due_to_others(books):
+    """Read as "40 % attributable to the lab", 0.4 doubled the NPV: the label says whose share."""
+    ws = openpyxl.load_workbook(books["burglary-predictor"])["Assumptions"]
+    labels = [r[0].value for r in ws.iter_rows(min_col=1, max_col=5)
+              if isinstance(r[4].value, str) and r[4].value.endswith(".attribution")]
+    assert labels and all("due to OTHERS" in label for label in labels)

@@ -34,6 +34,16 @@ NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "r
 FIRST_ROW = 4
 
 
+# The deductions in words, so that the opposite reading is hard to make: attribution is the share
+# due to OTHERS (SROI); "40 % due to the lab" is attribution 0.6.
+DEDUCTIONS = {
+    "deadweight": "deadweight: share that would have happened anyway",
+    "displacement": "displacement: share merely moved elsewhere",
+    "attribution": "attribution: share due to OTHERS, not to this initiative",
+    "drop_off": "drop-off: share of the effect lost each year",
+}
+
+
 def column_range(col: int, first: int, last: int) -> str:
     """Rows ``first``..``last`` (0-based) of an Assumptions column, absolute, for other sheets."""
     letter = col_name(col)
@@ -293,8 +303,8 @@ class AssumptionsSheet:
         for i, share in enumerate(b.ramp_up):
             self.put(f"ramp-up, year {i + 1} of the effect", "share", share,
                      f"{prefix}.ramp_up.{i}", "share")
-        for key in ("deadweight", "displacement", "attribution", "drop_off"):
-            self.put(key.replace("_", "-"), "share", getattr(b, key), f"{prefix}.{key}", "share")
+        for key, words in DEDUCTIONS.items():
+            self.put(words, "share", getattr(b, key), f"{prefix}.{key}", "share")
         self.put("escalation", "%/yr", b.escalation, f"{prefix}.escalation", "rate")
 
     def settings(self) -> None:
