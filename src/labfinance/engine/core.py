@@ -25,6 +25,7 @@ from labfinance.engine import metrics as fm
 from labfinance.engine.financing import FundingFlows, funding_flows
 from labfinance.engine.lineitems import BenefitLine, Case, CostLine, benefit_lines, cost_lines
 from labfinance.engine.parameters import Parameters
+from labfinance.engine.threads import one_blas_thread
 from labfinance.engine.timeline import ZERO, case_rate
 from labfinance.model.scenario import Loan, Scenario
 
@@ -100,7 +101,7 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
     MIRR (NaN), which sensitivity searches do not need.
     """
     # amounts near the float limit overflow to inf; they then read as null, not as a warning
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), one_blas_thread():
         return _evaluate(scenario, params, awarded, detail, rates)
 
 
