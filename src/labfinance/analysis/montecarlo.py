@@ -14,9 +14,11 @@ same draws as the base case (common random numbers), which makes their compariso
 metrics then agree whatever the chunk size, bar the last binary digit of an IRR, whose iterations
 can stop one rounding apart when a series sits elsewhere in a batch.)
 
-The engine runs on chunks of :data:`CHUNK` draws with ``detail=False``, so memory stays bounded
-(about 1 GiB for a million draws of a 10-year case) while the metric samples are kept whole for
-percentiles.
+The engine runs on chunks of draws with ``detail=False``, so memory stays bounded while the metric
+samples are kept whole for percentiles (8 MB a metric per million draws). A chunk holds about
+:data:`CELLS_PER_CHUNK` draw-years per yearly row: fewer draws for a longer horizon or more
+uncertain parameters (each makes the lines it feeds one row per draw), never fewer than one
+:data:`BLOCK`.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ from labfinance.engine.core import METRICS, ZERO, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
 
-__all__ = ["BLOCK", "CHUNK", "MonteCarlo", "needs_risk_analysis", "simulate", "uniforms"]
+__all__ = ["BLOCK", "CELLS_PER_CHUNK", "MonteCarlo", "chunk_draws", "needs_risk_analysis",
+           "simulate", "uniforms"]
 
 BLOCK = 2_500
-CHUNK = 20_000
+CELLS_PER_CHUNK = 2 ** 23  # draws x years x rows (~64 MiB a row set); 17,500 draws at 12 years
+_LEDGER_ROWS = 32          # ledger, funding and metric rows that every draw has
 PERCENTILES = (5, 10, 50, 90, 95)
 
 
@@ -117,20 +121,29 @@ def describe(values: np.ndarray) -> dict[str, float | None]:
     return out
 
 
+def chunk_draws(scenario: Scenario, parameters: Sequence[Uncertain]) -> int:
+    """Draws per engine call: whole blocks, sized by the horizon and the parameters drawn."""
+    rows = scenario.years * (len(parameters) + _LEDGER_ROWS)
+    return max(BLOCK, CELLS_PER_CHUNK // rows // BLOCK * BLOCK)
+
+
 def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int, seed: int,
-             chunk: int = CHUNK, notes: dict[str, str] | None = None,
+             chunk: int | None = None, notes: dict[str, str] | None = None,
              on_chunk: Callable[[int], Any] | None = None) -> MonteCarlo:
     """Run ``draws`` draws of ``scenario`` with ``parameters`` drawn and awards drawn.
 
     ``parameters`` are the uncertain parameters to draw (held ones left out, see
     :func:`labfinance.analysis.distributions.uncertain_parameters`). ``on_chunk(n)`` is called
     after each
-    chunk with the number of draws it held (for a progress bar).
+    chunk with the number of draws it held (for a progress bar). ``chunk`` overrides the draws
+    per engine call (:func:`chunk_draws`).
     """
     columns = {name: row for row, name in enumerate(random_columns(scenario))}
     sources = [f for f in scenario.funding if not f.committed]
     samples = {name: np.empty(draws) for name in METRICS}
     cash_out = np.zeros(scenario.years)
+    if chunk is None:
+        chunk = chunk_draws(scenario, parameters)
     chunk = max(BLOCK, chunk - chunk % BLOCK)  # whole blocks: each block is generated once
     for first in range(0, draws, chunk):
         n = min(chunk, draws - first)

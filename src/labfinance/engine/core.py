@@ -183,7 +183,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     financial = _zero_small(everything.revenue + residual_row - cost_row)
     m["financial_npv"] = _present_value(financial, financial_df)
     no_rate = fm.IrrResult(np.full(D, np.nan), np.zeros(D, dtype=int))
-    firr = fm.irr(financial, financial_rate) if rates else no_rate
+    firr = fm.irr(financial, financial_rate, count_roots=detail) if rates else no_rate
     m["financial_irr"] = fm.real_rate_from_nominal(firr.rate, inflation)
     m["financial_mirr"] = (fm.real_rate_from_nominal(
         fm.mirr(financial, financial_rate, financial_rate), inflation) if rates else no_rate.rate)
@@ -192,7 +192,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
 
     economic = _zero_small(benefit_row + residual_row - cost_row)
     m["economic_npv"] = _present_value(economic, social_df)
-    eirr = fm.irr(economic, social_rate) if rates else no_rate
+    eirr = fm.irr(economic, social_rate, count_roots=detail) if rates else no_rate
     m["economic_irr"] = fm.real_rate_from_nominal(eirr.rate, inflation)
     pv_costs = _present_value(cost_row, social_df)
     pv_gains = _present_value(benefit_row + residual_row, social_df)
