@@ -25,6 +25,7 @@ from labfinance.engine import metrics as fm
 from labfinance.engine.financing import FundingFlows, funding_flows
 from labfinance.engine.lineitems import BenefitLine, Case, CostLine, benefit_lines, cost_lines
 from labfinance.engine.parameters import Parameters
+from labfinance.engine.sums import add_up
 from labfinance.engine.threads import one_blas_thread
 from labfinance.engine.timeline import ZERO, case_rate
 from labfinance.model.scenario import Loan, Scenario
@@ -136,11 +137,10 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding}))
     secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding}))
 
-    cost_row = wide(sum((line.cost for line in costs), np.zeros((1, Y))))
-    benefit_row = wide(sum((b.value for b in benefits), np.zeros((1, Y))))
-    cash_releasing_row = wide(sum((b.value for b in benefits if b.cash_releasing),
-                                  np.zeros((1, Y))))
-    residual = wide1(sum((line.residual for line in costs), np.zeros(1)))
+    cost_row = wide(add_up((line.cost for line in costs), (Y,)))
+    benefit_row = wide(add_up((b.value for b in benefits), (Y,)))
+    cash_releasing_row = wide(add_up((b.value for b in benefits if b.cash_releasing), (Y,)))
+    residual = wide1(add_up((line.residual for line in costs), ()))
     residual_row = np.zeros((D, Y))
     residual_row[:, -1] = residual
 
@@ -235,9 +235,9 @@ def _funding_gap_rate(costs: list[CostLine], revenue: np.ndarray, residual_row: 
     """EU method (Reg. 480/2014 art. 15-19), contingency excluded: (DIC - DNR) / DIC in 0..1."""
     D = revenue.shape[0]
     capex = [line for line in costs if line.category == "capex"]
-    investment = sum((line.before_contingency - line.repurchases for line in capex),
-                     np.zeros_like(revenue))
-    other = sum((line.before_contingency for line in costs), np.zeros_like(revenue)) - investment
+    Y = revenue.shape[-1]
+    investment = add_up((line.before_contingency - line.repurchases for line in capex), (Y,))
+    other = add_up((line.before_contingency for line in costs), (Y,)) - investment
     dic = _present_value(investment, factors)
     pv_revenue = _present_value(revenue, factors)
     pv_other = _present_value(other, factors)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from labfinance.engine.lineitems import BenefitLine, Case, CostLine, shift
+from labfinance.engine.sums import add_up
 from labfinance.engine.timeline import ZERO
 from labfinance.model.rules import grant_covers, grant_window
 from labfinance.model.scenario import Contribution, Grant, InKind, Loan, OutcomePayment, Revenue
@@ -116,11 +117,8 @@ def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, np.
     first, last = grant_window(g, s)
     t0, t1 = first - s.start_year, last - s.start_year
     window = ((np.arange(c.Y) >= t0) & (np.arange(c.Y) <= t1)).astype(float)
-    eligible: Any = np.zeros((1, c.Y))
-    for line in costs:
-        if grant_covers(g, line):
-            eligible = eligible + line.cost - covered[line.id]
-    eligible = eligible * window
+    eligible = add_up((line.cost - covered[line.id] for line in costs if grant_covers(g, line)),
+                      (c.Y,)) * window
     rate = P.get(f"{path}.rate", g.rate)
     cap = P.get(f"{path}.cap", g.cap) if g.cap is not None else np.inf
     cumulative = np.minimum(np.cumsum(rate * eligible, axis=-1), cap)
