@@ -23,8 +23,9 @@ import numpy as np
 
 from labfinance.engine import metrics as fm
 from labfinance.engine.financing import FundingFlows, funding_flows
-from labfinance.engine.lineitems import BenefitLine, Case, CostLine, benefit_lines, cost_lines
+from labfinance.engine.lineitems import BenefitLine, Case, CostLine, benefit_lines
 from labfinance.engine.parameters import Parameters
+from labfinance.engine.reuse import reused_cost_lines
 from labfinance.engine.sums import add_up
 from labfinance.engine.threads import one_blas_thread
 from labfinance.engine.timeline import ZERO, case_rate
@@ -112,7 +113,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     P = params or Parameters()
     c = Case(s, P)
     D, Y = c.D, c.Y
-    costs = cost_lines(c)
+    costs = reused_cost_lines(c)
     benefits = benefit_lines(c)
 
     def part(f: Any, secured: bool) -> Any:
