@@ -65,3 +65,15 @@ def test_recording_parameters_reads_every_line(tmp_path):
     assert recording.recorded is not None
     assert {"costs.kit.amount", "costs.team.fte", "funding.volunteers.amount"} <= set(
         recording.recorded)
+
+
+def test_a_recording_call_reads_the_same_paths_in_the_same_order_from_reused_lines(tmp_path):
+    s = load(scenario_file(tmp_path, BODY, years=4)).scenario
+    afresh = Parameters(record=True)
+    cost_lines(Case(s, afresh))
+    reused_cost_lines(Case(s, Parameters()))  # the case's lines now remembered
+    again = Parameters(record=True)
+    lines = reused_cost_lines(Case(s, again))
+    assert again.recorded is not None and afresh.recorded is not None
+    assert list(again.recorded.items()) == list(afresh.recorded.items())
+    assert lines[0] is reused_cost_lines(Case(s, Parameters()))[0]

@@ -287,3 +287,32 @@ def test_every_tornado_end_equals_a_rerun_with_that_value_set(tmp_path):
             case = with_overrides(loaded, None, [(bar["parameter"], bar[end])])
             got = float(evaluate(case).metrics[bar["metric"]][0])
             assert bar[f"at_{end}"] == approx(got, rel=1e-12, abs=1e-9), (bar, end)
+
+
+def _nearest_crossing_by_scan(x, f, base):
+    """Reference: scan from below, keep a candidate only when strictly nearer than the best."""
+    best = None
+    for i in range(len(x)):
+        if f[i] == 0:
+            candidate = (abs(x[i] - base), (x[i], x[i], 0.0, 0.0))
+        elif i + 1 < len(x) and np.isfinite(f[i]) and np.isfinite(f[i + 1]) \
+                and f[i] * f[i + 1] < 0:
+            inside = x[i] <= base <= x[i + 1]
+            distance = 0.0 if inside else min(abs(x[i] - base), abs(x[i + 1] - base))
+            candidate = (distance, (x[i], x[i + 1], f[i], f[i + 1]))
+        else:
+            continue
+        if best is None or candidate[0] < best[0]:
+            best = candidate
+    return None if best is None else best[1]
+
+
+def test_first_crossing_is_the_nearest_zero_or_sign_change_on_ties_the_lowest():
+    # small integer grids with zeros, NaN and inf make ties and undefined stretches common
+    rng = np.random.default_rng(5)
+    for _ in range(5000):
+        n = int(rng.integers(1, 12))
+        x = np.sort(rng.integers(0, 20, n).astype(float))
+        f = rng.choice([-2.0, -1.0, 0.0, 1.0, 3.0, np.nan, np.inf], n)
+        base = float(rng.integers(0, 20))
+        assert sens._first_crossing(x, f, base) == _nearest_crossing_by_scan(x, f, base)

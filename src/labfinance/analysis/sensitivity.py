@@ -288,20 +288,29 @@ Bracket = tuple[float, float, float, float]  # a, b, f(a), f(b)
 
 
 def _first_crossing(x: np.ndarray, f: np.ndarray, base: float) -> Bracket | None:
-    """The bracket [a, b] (with f(a), f(b)) of the sign change or zero of f nearest ``base``."""
-    best: tuple[float, Bracket] | None = None
-    for i in range(len(x)):
-        if f[i] == 0:
-            candidate = (abs(x[i] - base), (x[i], x[i], 0.0, 0.0))
-        elif i + 1 < len(x) and np.isfinite(f[i]) and np.isfinite(f[i + 1]) and f[i] * f[i + 1] < 0:
-            distance = 0.0 if x[i] <= base <= x[i + 1] else min(abs(x[i] - base),
-                                                                 abs(x[i + 1] - base))
-            candidate = (distance, (x[i], x[i + 1], f[i], f[i + 1]))
-        else:
-            continue
-        if best is None or candidate[0] < best[0]:
-            best = candidate
-    return None if best is None else best[1]
+    """The bracket [a, b] (with f(a), f(b)) of the sign change or zero of f nearest ``base``.
+
+    Candidates are the grid points where f is 0 and the intervals where f changes sign (both ends
+    finite); an interval holding ``base`` is at distance 0. On a tie the lower one wins.
+    """
+    x, f = np.asarray(x, dtype=float), np.asarray(f, dtype=float)
+    if x.size == 0:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        change = np.isfinite(f[:-1]) & np.isfinite(f[1:]) & (f[:-1] * f[1:] < 0)
+    lo, hi = x[:-1], x[1:]
+    inside = (lo <= base) & (base <= hi)
+    span = np.where(inside, 0.0, np.minimum(np.abs(lo - base), np.abs(hi - base)))
+    distance = np.full(x.size, np.inf)
+    distance[:-1] = np.where(change, span, np.inf)
+    zero = f == 0
+    distance[zero] = np.abs(x[zero] - base)
+    i = int(np.argmin(distance))  # the first of equal distances, as a scan from below finds
+    if not np.isfinite(distance[i]):
+        return None
+    if zero[i]:
+        return (float(x[i]), float(x[i]), 0.0, 0.0)
+    return (float(x[i]), float(x[i + 1]), float(f[i]), float(f[i + 1]))
 
 
 def _shown(x: float) -> str:

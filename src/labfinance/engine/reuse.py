@@ -17,7 +17,8 @@ from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import InKind, Scenario
 
 _KEEP = 8  # scenarios remembered (the case, its variants, a comparison)
-_cache: OrderedDict[int, tuple[Scenario, list[CostLine]]] = OrderedDict()
+# scenario id -> (the scenario, its case's lines, the paths they read with their values)
+_cache: OrderedDict[int, tuple[Scenario, list[CostLine], dict[str, float]]] = OrderedDict()
 
 
 def _implied_sources(s: Scenario) -> list[InKind]:
@@ -26,27 +27,34 @@ def _implied_sources(s: Scenario) -> list[InKind]:
             if isinstance(f, InKind) and f.covers is None and f.award_probability > 0]
 
 
-def _case_lines(s: Scenario) -> list[CostLine]:
+def _case_lines(s: Scenario) -> tuple[list[CostLine], dict[str, float]]:
     entry = _cache.get(id(s))
     if entry is not None and entry[0] is s:
         _cache.move_to_end(id(s))
-        return entry[1]
-    lines = cost_lines(Case(s, Parameters()))
-    _cache[id(s)] = (s, lines)  # held, so that the id is not reused while remembered
+        return entry[1], entry[2]
+    recording = Parameters(record=True)
+    lines = cost_lines(Case(s, recording))
+    assert recording.recorded is not None
+    _cache[id(s)] = (s, lines, recording.recorded)  # held: the id is not reused meanwhile
     while len(_cache) > _KEEP:
         _cache.popitem(last=False)
-    return lines
+    return lines, recording.recorded
 
 
 def reused_cost_lines(c: Case) -> list[CostLine]:
     """:func:`cost_lines` of ``c``, reusing the case's lines that ``c``'s parameters leave alone."""
     s, P = c.s, c.P
-    if P.recorded is not None:  # recording which paths the engine reads: read them all
-        return cost_lines(c)
     moved = set(P.values)
+    if P.recorded is not None:  # recording which paths the engine reads
+        if moved:
+            return cost_lines(c)
+        case, read = _case_lines(s)  # the case's own lines read the same paths, in this order
+        for path, value in read.items():
+            P.recorded.setdefault(path, value)
+        return list(case)
     if "inflation" in moved and s.prices == "nominal":
         return cost_lines(c)
-    case = _case_lines(s)
+    case, _ = _case_lines(s)
     if not moved:
         return list(case)
     owners = {".".join(path.split(".")[:2]) for path in moved}  # "costs.cameras", ...
