@@ -127,9 +127,13 @@ def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, np.
     advance = P.get(f"{path}.payment.advance", g.payment.advance)
     retention = P.get(f"{path}.payment.retention", g.payment.retention)
     lag = g.payment.lag
-    at = np.eye(n)
-    paid = (shift(entitlement * (1 - advance - retention), lag, n)
-            + advance * total * at[t0] + retention * total * at[t1 + lag])
+    paid = shift(entitlement * (1 - advance - retention), lag, n)
+    lumps = ((t0, advance * total), (t1 + lag, retention * total))  # (draws or 1, 1) each
+    rows = max(paid.shape[0], *(np.shape(amount)[0] for _, amount in lumps))
+    if paid.shape[0] != rows:
+        paid = np.repeat(paid, rows, axis=0)
+    for year, amount in lumps:  # added in place: two columns, not two full-size arrays
+        paid[:, year] += np.broadcast_to(amount, (rows, 1))[:, 0]
     return paid, {"eligible": eligible, "entitlement": entitlement}
 
 
