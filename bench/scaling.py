@@ -79,7 +79,7 @@ import json, resource, sys
 from labfinance.model.loader import load
 from labfinance.analysis.distributions import uncertain_parameters
 from labfinance.analysis.sensitivity import sensitivity
-from labfinance.engine.parameters import numeric_parameters
+from labfinance.model.parameters import numeric_parameters
 s = load(sys.argv[1]).scenario
 base = numeric_parameters(s)
 params, _ = uncertain_parameters(s, {}, base)
@@ -94,7 +94,7 @@ import json, resource, sys, time
 from labfinance.model.loader import load
 from labfinance.analysis.distributions import uncertain_parameters
 from labfinance.analysis.montecarlo import simulate
-from labfinance.engine.parameters import numeric_parameters
+from labfinance.model.parameters import numeric_parameters
 s = load(sys.argv[1]).scenario
 base = numeric_parameters(s)
 params, _ = uncertain_parameters(s, {{}}, base)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from helpers import scenario_file
 from labfinance.analysis.compare import parse_case
 from labfinance.cli import main
-from labfinance.engine.core import METRICS
+from labfinance.engine.catalogue import METRICS
 
 approx = pytest.approx
 

@@ -31,7 +31,8 @@ import numpy as np
 from numpy.random import PCG64, Generator, SeedSequence
 
 from labfinance.analysis.distributions import Uncertain
-from labfinance.engine.core import METRICS, ZERO, evaluate
+from labfinance.engine.catalogue import METRICS
+from labfinance.engine.core import ZERO, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
 

@@ -12,24 +12,17 @@ from xlsxwriter.chart import Chart
 from xlsxwriter.worksheet import Worksheet
 
 from labfinance import __version__
-from labfinance.engine.core import METRICS
+from labfinance.engine.catalogue import BY_NAME, METRICS
 from labfinance.outputs.excel import charts
 from labfinance.outputs.excel.book import NA, Book, scalar
 from labfinance.outputs.excel.layout import print_landscape
 from labfinance.outputs.excel.styles import Styles
-from labfinance.outputs.report import YEAR_METRICS
-
-RATE_METRICS = {"financial_irr", "financial_mirr", "funding_gap_rate", "economic_irr"}
 
 
 def kind_of(metric: str) -> str:
-    if metric in RATE_METRICS:
-        return "percent"
-    if metric in YEAR_METRICS:
-        return "year"
-    if metric == "bcr":
-        return "ratio"
-    return "money"
+    """The cell format of a metric's values (see :mod:`labfinance.engine.catalogue`)."""
+    kind = BY_NAME[metric].kind
+    return "percent" if kind == "rate" else kind
 
 
 def put(ws: Worksheet, st: Styles, row: int, col: int, value: Any, kind: str = "money") -> None:
