@@ -36,8 +36,8 @@ from labfinance.engine.core import ZERO, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
 
-__all__ = ["BLOCK", "CHUNK_BYTES", "MIN_CHUNK", "MonteCarlo", "chunk_draws",
-           "needs_risk_analysis", "simulate", "uniforms"]
+__all__ = ["BLOCK", "CHUNK_BYTES", "MIN_CHUNK", "MonteCarlo", "Spread", "chunk_draws",
+           "needs_risk_analysis", "simulate", "spread", "uniforms"]
 
 BLOCK = 2_500
 CHUNK_BYTES = 160 * 2 ** 20  # working memory of one engine call
@@ -138,6 +138,41 @@ def chunk_draws(scenario: Scenario, parameters: Sequence[Uncertain]) -> int:
 def _whole_blocks(chunk: int) -> int:
     """Whole blocks (each generated once) where a chunk holds one; else at least MIN_CHUNK."""
     return chunk - chunk % BLOCK if chunk >= BLOCK else max(MIN_CHUNK, chunk - chunk % 100)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How a metric's draws spread, for a histogram and a cumulative distribution chart:
+    ``shares[i]`` of the defined draws fall in the bin around ``centres[i]`` (20 equal bins over
+    the range; one bin where every draw is the same), and ``quantiles[j]`` is the
+    ``probabilities[j]`` percentile (0, 5, ..., 100 %)."""
+
+    centres: np.ndarray
+    shares: np.ndarray
+    probabilities: np.ndarray
+    quantiles: np.ndarray
+
+
+def spread(values: np.ndarray, bins: int = 20) -> Spread | None:
+    """The :class:`Spread` of the defined draws of ``values``; None where no draw is defined.
+
+    >>> s = spread(np.array([1.0, 2.0, 3.0, 4.0]), bins=2)
+    >>> s.centres.tolist(), s.shares.tolist()
+    ([1.75, 3.25], [0.5, 0.5])
+    >>> spread(np.array([5.0, 5.0])).centres.tolist()
+    [5.0]
+    """
+    defined = values[np.isfinite(values)]
+    if defined.size == 0:
+        return None
+    low, high = float(defined.min()), float(defined.max())
+    if not high > low:  # every draw the same: one bin, not 20 of zero width
+        centres, shares = np.array([low]), np.array([1.0])
+    else:
+        counts, edges = np.histogram(defined, bins=bins, range=(low, high))
+        centres, shares = (edges[:-1] + edges[1:]) / 2, counts / defined.size
+    probabilities = np.linspace(0, 1, 21)
+    return Spread(centres, shares, probabilities, np.quantile(defined, probabilities))
 
 
 def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int, seed: int,
