@@ -112,9 +112,10 @@ class Workings:
 class Results:
     """What the engine reports for one scenario over ``draws`` rows.
 
-    ``ledger`` and ``lines`` hold ``(draws, years)`` arrays; ``metrics`` and the stakeholder figures
-    ``(draws,)`` arrays with NaN where a metric is undefined (``notes`` says why, for the first
-    draw). ``workings`` (with ``detail=True``) holds every number the workbook shows.
+    ``ledger`` and ``lines`` (by line with ``detail=True``) hold ``(draws, years)`` arrays;
+    ``metrics`` and the stakeholder figures ``(draws,)`` arrays with NaN where a metric is
+    undefined (``notes`` says why, for the first draw). ``workings`` (with ``detail=True``) holds
+    every number the workbook shows.
     """
 
     scenario: Scenario
@@ -268,11 +269,11 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     m["discounted_payback_year"] = _year_or_nan(
         fm.payback_year_index(cumulative_discounted, ZERO), s.start_year)
 
-    results = Results(s, s.calendar_years, D, ledger,
-                      {"costs": {line.id: wide(line.cost) for line in costs},
-                       "funding": everything.lines,
-                       "benefits": {b.id: wide(b.value) for b in benefits}},
-                      m, {}, warnings, notes)
+    lines = ({"costs": {line.id: wide(line.cost) for line in costs},
+              "funding": everything.lines,
+              "benefits": {b.id: wide(b.value) for b in benefits}} if detail
+             else {"costs": {}, "funding": {}, "benefits": {}})  # 2,000 views a call otherwise
+    results = Results(s, s.calendar_years, D, ledger, lines, m, {}, warnings, notes)
     if detail:
         results.stakeholders = _stakeholders(s, everything, benefits, social_df, m)
         _explain(results, financial, economic, firr, eirr)
