@@ -1,0 +1,155 @@
+"""The workbook's formulas recalculated in Python: a wrong formula is caught without LibreOffice.
+
+Every formula cell of a written workbook is evaluated again by the ``formulas`` package
+(tests/pyrecalc.py) from the workbook's own inputs and must give its cached value, which is the
+engine's (relative 1e-9, absolute 1e-6 near zero, as in the LibreOffice tier). LibreOffice stays
+the arbiter in CI (test_workbook.py, test_workbook_random.py); this is the development loop's
+check, and needs no office suite.
+
+A workbook costs 4 to 9 s of CPU to recalculate in Python (``formulas`` parses and dispatches
+every cell), so the ``dev`` profile checks one: the fixture with every funding type and text that
+looks like a formula (helpers.TRICKY), which reaches the most formula kinds for its cost. The
+``ci`` profile (CI=true) checks every example of scenarios/, the base case (with its Risk sheet)
+and its first variant, as well.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from helpers import TRICKY, profile, scenario_file
+from labfinance.analysis.run import analyse
+from labfinance.model.loader import load, with_overrides
+from labfinance.outputs.excel import write_workbook
+from pyrecalc import Check, check
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p for p in (ROOT / "scenarios").glob("*")
+                  if p.suffix in (".yaml", ".yml", ".toml"))
+
+
+def _cases() -> list[tuple[str, str | None]]:
+    """(scenario, variant): the tricky fixture; under ``ci`` also every example's base case and
+    its first variant."""
+    cases: list[tuple[str, str | None]] = [("tricky.yaml", None)]
+    if profile() == "ci":
+        for path in EXAMPLES:
+            cases.append((path.name, None))
+            cases += [(path.name, name) for name in list(load(path).scenario.variants)[:1]]
+    return cases
+
+
+CASES = _cases()
+
+
+def case_id(case: tuple[str, str | None]) -> str:
+    return f"{Path(case[0]).stem}--{case[1] or 'base'}"
+
+
+def write(path: Path, target: Path, variant: str | None = None, draws: int = 0) -> Path:
+    """The workbook of ``path`` (its ``variant``) as the CLI writes it, with ``draws`` Monte Carlo
+    draws (a Risk sheet) where above 0."""
+    loaded = load(path)
+    analysis = analyse(loaded, with_overrides(loaded, variant, []), variant=variant,
+                       draws=draws, seed=7)
+    write_workbook(analysis, target)
+    return target
+
+
+def report(result: Check) -> str:
+    return (f"{len(result.failures)} of {result.cells} formula cells differ, "
+            f"{len(result.excluded)} not evaluated:\n"
+            + "\n".join(result.failures[:20] + result.excluded[:20]))
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_every_formula_cell_recalculates_in_python_to_the_engine_value(case, tmp_path):
+    name, variant = case
+    if name == "tricky.yaml":
+        source = tmp_path / name
+        source.write_text(TRICKY, encoding="utf-8")
+    else:
+        source = ROOT / "scenarios" / name
+    # the base case with 200 draws, as in test_workbook.py, so the Risk sheet's formulas count
+    path = write(source, tmp_path / f"{case_id(case)}.xlsx", variant,
+                 draws=200 if variant is None else 0)
+    result = check(path)
+    assert result.cells > 500  # every sheet's formulas were read (a workbook has over 1,000)
+    assert not result.failures and not result.excluded, report(result)
+
+
+# ----------------------------------------------------------------------------- a wrong formula
+
+LOAN = """\
+costs:
+  - {id: kit, category: capex, amount: 90000, year: 2026}
+funding:
+  - {id: bank, type: loan, stakeholder: city, amount: 90000, year: 2026, rate: 0.05, term: 4}
+benefits:
+  - {id: fewer, beneficiary: police, amount: 30000, from: 2027}
+"""
+# The loan's annual payment (annuity): amount * r / (1 - (1 + r)^(-term)), the exponent written
+# as ^(-<the term's input cell>) on the Funding sheet.
+ANNUITY_EXPONENT = re.compile(r"\^\(-('Assumptions'!\$C\$\d+)\)")
+
+
+def mutate(source: Path, target: Path, sheet: str, pattern: re.Pattern[str],
+           replacement: str) -> str:
+    """Copy a workbook with one formula's text changed on disk and its cached value kept (as a
+    wrong formula builder would write it); returns the changed cell's coordinate."""
+    index = openpyxl.load_workbook(source).sheetnames.index(sheet) + 1
+    member = f"xl/worksheets/sheet{index}.xml"
+    cell = re.compile(r'<c r="([A-Z]+\d+)"[^>]*><f>([^<]*)</f>')
+    changed: list[str] = []
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == member:
+                def one(m: re.Match[str]) -> str:
+                    formula, n = pattern.subn(replacement, m.group(2))
+                    if n:
+                        changed.append(m.group(1))
+                    return m.group(0).replace(m.group(2), formula)
+                data = cell.sub(one, data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)
+    assert len(changed) == 1, f"expected one formula to change on {sheet}, changed {changed}"
+    return changed[0]
+
+
+@pytest.fixture(scope="module")
+def loan_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    folder = tmp_path_factory.mktemp("mutation")
+    path = write(scenario_file(folder, LOAN, years=6), folder / "loan.xlsx")
+    return path, check(path)
+
+
+def test_the_loan_workbook_recalculates_cleanly(loan_book):
+    """The control of the mutation below: unchanged, the same workbook passes."""
+    _, result = loan_book
+    assert result.cells > 100
+    assert not result.failures and not result.excluded, report(result)
+
+
+def test_a_wrong_annuity_exponent_is_reported_without_libreoffice(loan_book, tmp_path):
+    """The annuity's exponent one year short, ^(-term+1), as a slip in the formula builder
+    would write it; the cached value stays the engine's. The fast check names that cell."""
+    path, _ = loan_book
+    wrong = tmp_path / "wrong.xlsx"
+    coord = mutate(path, wrong, "Funding", ANNUITY_EXPONENT, r"^(-\1+1)")
+    written = openpyxl.load_workbook(wrong, data_only=True)["Funding"][coord].value
+    # the cached payment is the engine's, 90,000 at 5 % over 4 years: 90000 * 0.05 /
+    # (1 - 1.05^-4) = 25,381.06 (hand calculation)
+    assert written == pytest.approx(25381.06, abs=0.01)
+    result = check(wrong)
+    assert any(f.startswith(f"Funding!{coord} ") and "+1)" in f for f in result.failures), (
+        report(result))
+    # with the exponent -3 the recalculated payment is 90000 * 0.05 / (1 - 1.05^-3) = 33,048.77
+    line = next(f for f in result.failures if f.startswith(f"Funding!{coord} "))
+    recalculated = float(line.rsplit("recalculated ", 1)[1])
+    assert recalculated == pytest.approx(33048.77, abs=0.01), line
