@@ -23,10 +23,10 @@ import formulas
 import numpy as np
 import openpyxl
 from formulas.cell import Cell, wrap_cell_func
-from formulas.excel import ExcelModel
+from formulas.excel import BOOK, ExcelModel
 from formulas.ranges import Ranges
 
-from recalc import ABS, close, formula_cells
+from recalc import ABS, close
 
 # ``formulas`` 1.3.4 reads a number with an exponent only when the exponent has a sign: "1E+9" is
 # a number, "1E9" is a syntax error (Excel and LibreOffice accept both). The workbook writes the
@@ -99,6 +99,30 @@ def _shape(formula: str, row: int, column: int) -> tuple[str, list[str]] | None:
     return "".join(pieces), references
 
 
+def _cells_read(book: Any) -> set[tuple[str, int, int]]:
+    """(SHEET, row, column) of every cell some formula of ``book`` reads (sheet upper-cased, as
+    ``formulas`` names it)."""
+    read: set[tuple[str, int, int]] = set()
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f" or not isinstance(cell.value, str):
+                    continue
+                for i, piece in enumerate(STRING.split(cell.value)):
+                    if i % 2:
+                        continue  # a string literal
+                    for m in REFERENCE.finditer(piece):
+                        prefix = m.group(1)[:-1]
+                        sheet = (prefix[1:-1].replace("''", "'") if prefix.startswith("'")
+                                 else prefix or ws.title).upper()
+                        r1, c1 = int(m.group(5)), _column_number(m.group(3))
+                        r2, c2 = ((int(m.group(9)), _column_number(m.group(7))) if m.group(7)
+                                  else (r1, c1))
+                        read.update((sheet, r, c) for r in range(r1, r2 + 1)
+                                    for c in range(c1, c2 + 1))
+    return read
+
+
 class _Model(ExcelModel):  # type: ignore[misc]
     """``formulas``' workbook model, reading unsigned exponents as Excel does, and compiling each
     formula shape once per sheet.
@@ -107,7 +131,9 @@ class _Model(ExcelModel):  # type: ignore[misc]
     workbook of 1,800 formulas). A timeline sheet repeats one formula across its year columns, so
     the harness compiles the first cell of each shape and gives the others the same compiled
     function with their own (shifted) input cells. A shared cell is still evaluated from its own
-    inputs: a wrong shift cannot hide a wrong value, it can only make cells differ.
+    inputs: a wrong shift cannot hide a wrong value, it can only make cells differ. Labels and
+    other constants no formula reads are left out of the model (a third of its cells); a
+    reference the harness failed to see would read as an empty cell and show as a difference.
     """
 
     def __init__(self) -> None:
@@ -115,6 +141,13 @@ class _Model(ExcelModel):  # type: ignore[misc]
         self._shapes: dict[tuple[str, str], tuple[Cell, list[str]]] = {}
         self._ranges: dict[tuple[str, str], Ranges] = {}
         self.shared = 0  # formula cells given a compiled function of their shape
+        self._read: set[tuple[str, int, int]] = set()
+
+    def load(self, filename: str) -> _Model:
+        book, context = self.add_book(filename)
+        self._read = _cells_read(book)
+        self.pushes(*book.worksheets, context=context)
+        return self
 
     @staticmethod
     def _compile_cell(crd: Any, val: Any, context: Any, check_formula: Any,
@@ -125,6 +158,8 @@ class _Model(ExcelModel):  # type: ignore[misc]
 
     def compile_cell(self, cell: Any, context: Any, references: Any,
                      formula_references: Any) -> Any:
+        if cell.data_type != "f" and (context["sheet"], cell.row, cell.column) not in self._read:
+            return Cell(None, None)  # a constant no formula reads: nothing to add to the model
         compiled = None
         shape = None
         if (cell.data_type == "f" and isinstance(cell.value, str)
@@ -204,11 +239,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def recalculate(path: Path | str) -> dict[tuple[str, str], Any]:
-    """Every formula cell of the workbook at ``path`` recalculated: (sheet, coordinate) -> value.
-
-    Sheet names are the workbook's own (``formulas`` upper-cases them in its keys).
-    """
+def recalculate(path: Path | str) -> dict[tuple[str, str], tuple[str, Any]]:
+    """Every formula cell of the workbook at ``path`` recalculated: (sheet, coordinate) ->
+    (formula, value). Sheet names are the workbook's own (``formulas`` upper-cases them)."""
     path = Path(path).resolve()
     model = _Model().loads(str(path)).finish()
     solution = model.calculate()
@@ -218,10 +251,15 @@ def recalculate(path: Path | str) -> dict[tuple[str, str], Any]:
         match = re.fullmatch(r"'\[[^\]]*\](.*)'!([A-Z]+\d+)", key)
         if match:
             by_key[f"{match.group(1)}!{match.group(2)}"] = value
-    out: dict[tuple[str, str], Any] = {}
-    for sheet, coord, _ in formula_cells(path):
-        key = f"{sheet.upper()}!{coord}"
-        out[sheet, coord] = _plain(by_key[key]) if key in by_key else KeyError(key)
+    out: dict[tuple[str, str], tuple[str, Any]] = {}
+    (book,) = (data[BOOK] for data in model.books.values())  # the workbook as formulas read it
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    key = f"{ws.title.upper()}!{cell.coordinate}"
+                    value = _plain(by_key[key]) if key in by_key else KeyError(key)
+                    out[ws.title, cell.coordinate] = (cell.value, value)
     return out
 
 
@@ -240,10 +278,9 @@ def check(path: Path | str) -> Check:
     path = Path(path)
     cached = openpyxl.load_workbook(path, data_only=True)
     fresh = recalculate(path)
-    formulas_of = {(s, c): f for s, c, f in formula_cells(path)}
     out = Check(cells=len(fresh))
-    for (sheet, coord), value in fresh.items():
-        where = f"{sheet}!{coord} {formulas_of[sheet, coord]}"
+    for (sheet, coord), (formula, value) in fresh.items():
+        where = f"{sheet}!{coord} {formula}"
         if isinstance(value, KeyError):
             out.excluded.append(f"{where}: not in the recalculation")
             continue
