@@ -24,7 +24,16 @@ import numpy as np
 import openpyxl
 from formulas.cell import Cell, wrap_cell_func
 from formulas.excel import BOOK, ExcelModel
+from formulas.functions import (
+    flatten,
+    get_functions,
+    raise_errors,
+    replace_empty,
+    text2num,
+    wrap_func,
+)
 from formulas.ranges import Ranges
+from formulas.tokens.operand import Error
 
 from recalc import ABS, close
 
@@ -220,6 +229,49 @@ class _SharedCell(Cell):  # type: ignore[misc]
             for key in links:
                 inputs[key].values.update(value.values)
         return inputs.values()
+
+
+# ``formulas``' IRR takes numpy-financial's root nearest zero and ignores the guess. Excel and
+# LibreOffice iterate from the guess instead (Newton's method: default 10 %, at most 20 tries, to
+# 0.00001 %), and give up (#NUM!) when the root lies far from it; the workbook's IRR cells rely on
+# that (IFERROR(IRR(flows, discount rate), IRR(flows, start)), docs/decisions.md). The harness
+# registers the spreadsheet's IRR so a wrong guess or fallback shows here too.
+IRR_TRIES, IRR_STEP = 20, 1e-7
+
+
+def spreadsheet_irr(values: Any, guess: Any = 0.1) -> Any:
+    """IRR as a spreadsheet computes it: Newton's method from ``guess``; #NUM! where 20 steps
+    do not settle to 1e-7 or a step reaches -100 %.
+
+    Microsoft's IRR help example: -70,000 then 12,000, 15,000, 18,000, 21,000, 26,000 gives
+    8.66 % over five years, -2.12 % over four; over two years Excel needs a guess of -10 % to
+    find -44.35 %, and gives #NUM! from its default guess.
+
+    >>> flows = np.array([[-70000, 12000, 15000, 18000, 21000, 26000]])
+    >>> round(spreadsheet_irr(flows), 6), round(spreadsheet_irr(flows[:, :5]), 6)
+    (0.086631, -0.021245)
+    >>> round(spreadsheet_irr(flows[:, :3], -0.1), 6), str(spreadsheet_irr(flows[:, :3]))
+    (-0.443507, '#NUM!')
+    """
+    raise_errors(values, guess)
+    flows = np.array([float(v) for v in flatten(values)])  # numbers only, as IRR reads a range
+    rate = float(np.asarray(text2num(replace_empty(guess)), dtype=float).ravel()[0])
+    years = np.arange(flows.size)
+    for _ in range(IRR_TRIES):
+        if rate <= -1:
+            break
+        factors = (1 + rate) ** -years
+        slope = -(years * flows * factors).sum() / (1 + rate)
+        if slope == 0:
+            break
+        step = (flows * factors).sum() / slope
+        rate -= step
+        if abs(step) < IRR_STEP:
+            return float(rate)
+    return Error.errors["#NUM!"]
+
+
+get_functions()["IRR"] = wrap_func(spreadsheet_irr)
 
 
 def _plain(value: Any) -> Any:
