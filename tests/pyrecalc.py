@@ -248,15 +248,16 @@ def spreadsheet_irr(values: Any, guess: Any = 0.1) -> Any:
     do not settle to 1e-7 or a step lands on -100 %. A root below -100 % is returned, as
     LibreOffice does (the workbook's IRR cells test for it).
 
-    Microsoft's IRR help example: -70,000 then 12,000, 15,000, 18,000, 21,000, 26,000 gives
-    8.66 % over five years, -2.12 % over four; over two years Excel needs a guess of -10 % to
-    find -44.35 %, and gives #NUM! from its default guess.
+    Microsoft's IRR help example, -70,000 then 12,000, 15,000, 18,000, 21,000, 26,000, as
+    LibreOffice recalculates it (=IRR over the first 6, 5 and 3 flows, the last with a guess of
+    -10 % and without): 8.66 %, -2.12 %, -44.35 %, and from the default guess the root below
+    -100 %, -138.51 %.
 
     >>> flows = np.array([[-70000, 12000, 15000, 18000, 21000, 26000]])
     >>> round(spreadsheet_irr(flows), 6), round(spreadsheet_irr(flows[:, :5]), 6)
     (0.086631, -0.021245)
-    >>> round(spreadsheet_irr(flows[:, :3], -0.1), 6), str(spreadsheet_irr(flows[:, :3]))
-    (-0.443507, '#NUM!')
+    >>> round(spreadsheet_irr(flows[:, :3], -0.1), 6), round(spreadsheet_irr(flows[:, :3]), 6)
+    (-0.443507, -1.385064)
     """
     raise_errors(values, guess)
     flows = np.array([float(v) for v in flatten(values)])  # numbers only, as IRR reads a range
