@@ -7,7 +7,7 @@ LibreOffice stays the arbiter in CI (tests/recalc.py); this path catches a wrong
 seconds on a machine without one.
 
 Where ``formulas`` reads a formula differently from a spreadsheet, the harness corrects it here,
-each with its reason: an exponent without a sign (1E9) and IRR's guess. Every function the
+with its reason: IRR, which must start from its guess. Every function the
 workbook uses is otherwise ``formulas``' own (ABS, COUNTIF, COUNTIFS, IF, IFERROR, ISNUMBER, MAX,
 MIN, MIRR, MOD, NPV, SMALL, SUM, SUMIF, SUMPRODUCT, TEXT) and agreed with the engine on every
 formula cell of the examples. Nothing is silently skipped: ``check`` returns the cells it could
@@ -41,22 +41,18 @@ from formulas.tokens.operand import Error, XlError
 from recalc import ABS, close
 
 # ``formulas`` 1.3.4 reads a number with an exponent only when the exponent has a sign: "1E+9" is
-# a number, "1E9" is a syntax error (Excel and LibreOffice accept both). The workbook writes the
-# verdict's money steps as 1E9, 1E6, 1E4 and 1E3 (src/labfinance/outputs/report.py,
-# MONEY_FORMULA). Until the source writes "1E+9", the harness adds the sign before parsing; string
-# literals are kept as they are. test_workbook_fast.py holds a strict xfail that turns red when the
-# source is fixed, to remove this.
-UNSIGNED_EXPONENT = re.compile(r'("(?:[^"]|"")*")|(?<![A-Za-z$_\d.])(\d+(?:\.\d*)?[Ee])(\d)')
+# a number, "1E9" a syntax error (Excel and LibreOffice read both). The workbook writes the sign
+# (src/labfinance/outputs/excel/verdict.py); test_workbook_fast.py keeps it so.
+UNSIGNED_EXPONENT = re.compile(r'("(?:[^"]|"")*")|(?<![A-Za-z$_\d.])(\d+(?:\.\d*)?[Ee]\d)')
 
 
-def sign_exponents(formula: str) -> str:
-    """``formula`` with every unsigned exponent given a "+", string literals untouched.
+def unsigned_exponents(formula: str) -> list[str]:
+    """The numbers of ``formula`` written with an unsigned exponent, string literals left out.
 
-    >>> sign_exponents('=IF(ABS(A1)>=1E9,TEXT(A1/1E9,"0.0E9"),1.5e6+E9)')
-    '=IF(ABS(A1)>=1E+9,TEXT(A1/1E+9,"0.0E9"),1.5e+6+E9)'
+    >>> unsigned_exponents('=IF(ABS(A1)>=1E9,TEXT(A1/1E+9,"0.0E9"),1.5e6+E9)')
+    ['1E9', '1.5e6']
     """
-    return UNSIGNED_EXPONENT.sub(
-        lambda m: m.group(1) if m.group(1) is not None else f"{m.group(2)}+{m.group(3)}", formula)
+    return [m.group(2) for m in UNSIGNED_EXPONENT.finditer(formula) if m.group(2)]
 
 
 # A reference in a formula: an optional sheet ('Cash flow'! or Costs!), a cell or a cell range, each
@@ -137,8 +133,7 @@ def _cells_read(book: Any) -> set[tuple[str, int, int]]:
 
 
 class _Model(ExcelModel):  # type: ignore[misc]
-    """``formulas``' workbook model, reading unsigned exponents as Excel does, and compiling each
-    formula shape once per sheet.
+    """``formulas``' workbook model, compiling each formula shape once per sheet.
 
     Parsing and compiling a formula is most of ``formulas``' time (about 5 ms a cell, 10 s for a
     workbook of 1,800 formulas). A timeline sheet repeats one formula across its year columns, so
@@ -162,13 +157,6 @@ class _Model(ExcelModel):  # type: ignore[misc]
         self.pushes(*book.worksheets, context=context)
         return self
 
-    @staticmethod
-    def _compile_cell(crd: Any, val: Any, context: Any, check_formula: Any,
-                      references: Any) -> Any:
-        if isinstance(val, str) and val.startswith("="):
-            val = sign_exponents(val)
-        return ExcelModel._compile_cell(crd, val, context, check_formula, references)
-
     def compile_cell(self, cell: Any, context: Any, references: Any,
                      formula_references: Any) -> Any:
         if cell.data_type != "f" and (context["sheet"], cell.row, cell.column) not in self._read:
@@ -177,7 +165,7 @@ class _Model(ExcelModel):  # type: ignore[misc]
         shape = None
         if (cell.data_type == "f" and isinstance(cell.value, str)
                 and cell.coordinate not in formula_references):
-            shape = _shape(sign_exponents(cell.value), cell.row, cell.column)
+            shape = _shape(cell.value, cell.row, cell.column)
         if shape is not None:
             key = (context["sheet"], shape[0])
             if key in self._shapes:
