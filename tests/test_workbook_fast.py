@@ -164,3 +164,24 @@ def test_a_wrong_annuity_exponent_is_reported_without_libreoffice(loan_book, tmp
     # a partial control in the same run: the sheets the loan does not reach still agree
     assert not [f for f in result.failures if f.startswith(("Costs!", "Benefits!"))], report(result)
     assert result.cells > 100 and not result.excluded, report(result)
+
+
+def test_a_wrong_formula_builder_in_the_source_fails_the_fast_tier(tmp_path, monkeypatch):
+    """The issue's own test: break the annuity's formula builder beside its numpy function
+    (engine/finance.py) so that it writes ^(-term+1); the engine's value stays right and is
+    cached, so only a recalculation can tell. The fast tier names the payment cell."""
+    from labfinance.engine import finance
+
+    right = finance.annuity_payment_formula
+
+    def wrong(amount: str, rate: str, term: str) -> str:
+        return right(amount, rate, term).replace(f"^(-{term})", f"^(-{term}+1)")
+
+    monkeypatch.setattr(finance, "annuity_payment_formula", wrong)
+    book = write(scenario_file(tmp_path, LOAN, years=6), tmp_path / "loan.xlsx")
+    result = check(book)
+    payment = [f for f in result.failures if f.startswith("Funding!") and "+1)" in f]
+    assert len(payment) == 1, report(result)
+    # engine's payment 90000 * 0.05 / (1 - 1.05^-4) = 25,381.06 cached; the broken formula
+    # recalculates to 90000 * 0.05 / (1 - 1.05^-3) = 33,048.77 (hand calculation)
+    assert "33048.77" in payment[0] and "25381.06" in payment[0], payment[0]
