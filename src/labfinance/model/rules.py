@@ -139,7 +139,52 @@ def _references(s: Scenario) -> list[Problem]:
         stakeholder(("benefits", i, "beneficiary"), b.beneficiary)
     for i, c in enumerate(s.criteria):
         stakeholder(("criteria", i, "stakeholder"), c.stakeholder)
+    for sid, holder in s.stakeholders.items():
+        rep = holder.represented_by
+        loc = ("stakeholders", sid, "represented_by")
+        if rep is None or rep == sid:
+            continue
+        if rep not in stakeholders:
+            stakeholder(loc, rep)
+            continue
+        above = s.stakeholders[rep].represented_by
+        if above is not None and above != rep:
+            problems.append((loc, f"'{rep}' is itself represented by '{above}'; a representative "
+                             f"may not itself be represented (name '{above}' here)"))
     return problems
+
+
+def representatives(s: Scenario) -> tuple[dict[str, str], list[str]]:
+    """Who pays on each stakeholder's behalf (its own id where it pays for itself), and the
+    warnings the defaults raise.
+
+    A stakeholder names its representative with `represented_by`. Residents that name none fall
+    to the scenario's one municipality (where there is exactly one, itself unrepresented, and the
+    residents represent no one); otherwise they pay for themselves, with a warning.
+    """
+    named = {sid: h.represented_by for sid, h in s.stakeholders.items()
+             if h.represented_by is not None}
+    representing = {rep for sid, rep in named.items() if rep != sid}
+    municipalities = [sid for sid, h in s.stakeholders.items() if h.kind == "municipality"
+                      and named.get(sid, sid) == sid]
+    out: dict[str, str] = {}
+    warnings: list[str] = []
+    for sid, holder in s.stakeholders.items():
+        if sid in named:
+            out[sid] = named[sid] or sid
+        elif holder.kind == "residents" and sid not in representing:
+            if len(municipalities) == 1:
+                out[sid] = municipalities[0]
+            else:
+                out[sid] = sid
+                why = ("there is no municipality" if not municipalities
+                       else "there are several municipalities")
+                warnings.append(f"residents ('{sid}') are asked to pay a share themselves: "
+                                f"{why} to represent them; name one with "
+                                f"stakeholders.{sid}.represented_by")
+        else:
+            out[sid] = sid
+    return out, warnings
 
 
 class CostLike(Protocol):

@@ -276,6 +276,19 @@ class CashFlowSheet:
                         f'=IF({last(cum)}<-{TOL},"{NA}",IF(MAX({f_})=0,{s.start_year},'
                         f"MAX({f_})+1))", value_or_na(m(name)), "year")
 
+    def decision_values(self) -> None:
+        """The decision-view metrics, as labelled values until their formulas are written."""
+        m = self.book.metric
+        for name, label, kind in (
+                ("secured_first_shortfall_year", "First year short of cash, committed only",
+                 "year"),
+                ("shortfall_per_year", "Shortfall per year from the first year short", "money"),
+                ("secured_shortfall_per_year", "Shortfall per year, committed only", "money"),
+                ("bridge_finance", "Bridge finance (cash needed until later receipts)", "money"),
+                ("funding_at_risk", "Funding not yet committed (planned case)", "money")):
+            unit = "year" if kind == "year" else self.cur
+            self.metric(name, label, unit, None, value_or_na(m(name)), kind)
+
     def real(self, formula: str) -> str:
         """A nominal rate formula made real (Fisher) in nominal prices."""
         if not self.nominal:
@@ -324,6 +337,7 @@ class CashFlowSheet:
         rows = self.ledger()
         flows = self.appraisal(rows)
         self.metrics(rows, flows, fin, soc)
+        self.decision_values()
         self.book.cells["rate.financial"] = fin
         self.book.cells["rate.social"] = soc
         self.book.rows["factor.financial"] = self.factors["financial"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from labfinance.engine.stakeholders import BASIS
 from labfinance.engine.timeline import ZERO
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel.book import NA, TOL, Book, scalar, value_or_na
@@ -18,7 +19,7 @@ TABLE = (("contributed", "Contributed (total)"), ("contributed_pv", "Contributed
          ("cash_releasing_received", "Cash-releasing (total)"),
          ("cash_releasing_received_pv", "Cash-releasing (PV)"), ("net", "Net (PV received - PV "
                                                                  "contributed)"),
-         ("weight", "Share of benefits (weight)"), ("fair_share", "Fair share of the shortfall"),
+         ("gain", "Gain of the payer (fair-share basis)"), ("weight", "Weight of the payer"), ("fair_share", "Fair share of the shortfall"),
          ("secured_fair_share", "Fair share, committed sources only"))
 
 
@@ -69,10 +70,14 @@ def build(book: Book) -> None:
         return f"${col_name(col[key])}${first + 1}:${col_name(col[key])}${last + 1}"
 
     total_row = last + 1
-    weights_total = f"${col_name(col['benefits_received_pv'])}${total_row + 2}"
+    weights_total = f"${col_name(col['gain'])}${total_row + 2}"
+    basis = BASIS[s.fair_share_basis]
+    payer_of = r.represented_by
+    row_of = {sid: first + i for i, sid in enumerate(s.stakeholders)}
     shortfall = {"fair_share": book.cells["metric.funding_shortfall"].ref(NAME),
                  "secured_fair_share": book.cells["metric.secured_funding_shortfall"].ref(NAME)}
-    pv_total = sum(max(scalar(v["benefits_received_pv"]), 0.0) for v in r.stakeholders.values())
+    pv_total = sum(max(scalar(v["gain"]), 0.0) for v in r.stakeholders.values()
+                   if np.isfinite(scalar(v["gain"])))
     for i, (sid, holder) in enumerate(s.stakeholders.items()):
         row = first + i
         fig = {k: scalar(v) for k, v in r.stakeholders[sid].items()}
@@ -84,7 +89,7 @@ def build(book: Book) -> None:
             net = (f"({book.rows[f'all.loan.{f.id}.in'].range(NAME)}-"
                    f"{book.rows[f'all.loan.{f.id}.service'].range(NAME)})")
             lent.append(f"SUMPRODUCT(({net}>0)*{net})")
-        weight = (max(fig["benefits_received_pv"], 0.0) / pv_total if pv_total > ZERO else NA)
+        weight = (max(fig["gain"], 0.0) / pv_total if pv_total > ZERO else NA)
         formulas = {
             "contributed": (f"=SUM({yearly[sid]['contributed'].range(NAME)})", fig["contributed"]),
             "lent": ("=" + "+".join(lent) if lent else "=0", fig["lent"]),
@@ -95,9 +100,13 @@ def build(book: Book) -> None:
                 fig["cash_releasing_received"]),
             "net": (f"={ref('benefits_received_pv', row)}-{ref('contributed_pv', row)}",
                     fig["net"]),
-            "weight": (f'=IF({weights_total}>{TOL},MAX({ref("benefits_received_pv", row)},0)/'
+            "weight": (f'=IF({weights_total}>{TOL},MAX({ref("gain", row)},0)/'
                        f'{weights_total},"{NA}")', weight),
         }
+        # a payer's gain counts itself and everyone it represents (residents: the municipality)
+        members = [m for m in s.stakeholders if (payer_of.get(m) or m) == sid]
+        formulas["gain"] = ("=" + "+".join(ref(basis, row_of[m]) for m in members), fig["gain"])
+        represented = payer_of.get(sid) is not None
         for key in ("contributed", "benefits_received", "cash_releasing_received"):
             pv = present_value(yearly[sid][key], soc.ref(NAME), NAME)
             formulas[f"{key}_pv"] = (f"={pv}", fig[f"{key}_pv"])
@@ -107,6 +116,10 @@ def build(book: Book) -> None:
                              value_or_na(fig[key]))
         for key, (formula, value) in formulas.items():
             fmt = st.cell("percent" if key == "weight" else "money", "calc")
+            if represented and key in ("gain", "weight", "fair_share", "secured_fair_share"):
+                who = s.stakeholders[payer_of[sid] or sid]
+                ws.write_string(row, col[key], f"via {who.name or payer_of[sid]}", st.label)
+                continue
             ws.write_formula(row, col[key], formula, fmt, value if isinstance(value, str)
                              else float(value))
             book.add_cell(f"stakeholder.{sid}.{key}", Cell(NAME, row, col[key]), value)
@@ -119,10 +132,10 @@ def build(book: Book) -> None:
                         if np.isfinite(scalar(v[key])))
         fmt = st.cell("percent" if key == "weight" else "money", "total")
         ws.write_formula(total_row, col[key], f"=SUM({column(key)})", fmt, float(value))
-    ws.write_string(total_row + 1, LABEL_COL, "Sum of the positive PVs of benefits received "
-                    "(divides the weights)", st.label_indent)
-    ws.write_formula(total_row + 1, col["benefits_received_pv"],
-                     f'=SUMIF({column("benefits_received_pv")},">0")', st.cell("money", "calc"),
+    ws.write_string(total_row + 1, LABEL_COL, "Sum of the payers' positive gains (divides the "
+                    "weights)", st.label_indent)
+    ws.write_formula(total_row + 1, col["gain"],
+                     f'=SUMIF({column("gain")},">0")', st.cell("money", "calc"),
                      float(pv_total))
     book.values["stakeholder_table"] = (first, last, col)
     sh.r = total_row + 3
