@@ -195,7 +195,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
         force: bool) -> None:
     """Evaluate one scenario FILE: summary, workbook (-o) and JSON (--json)."""
     from labfinance.analysis.run import analyse
-    from labfinance.outputs.report import results_json, summary_lines
+    from labfinance.outputs.report import results_json
 
     loaded, overrides = _load_with_sets(file, sets)
     scenario = with_overrides(loaded, variant, overrides)
@@ -206,7 +206,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
                        seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
     echo_summary = _terminal(json_path)
-    for line in summary_lines(results) + analysis.summary_lines():
+    for line in analysis.terminal_lines():
         echo_summary(line)
 
     if workbook is not None:

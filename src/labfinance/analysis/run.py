@@ -15,14 +15,18 @@ from typing import Any
 
 import numpy as np
 
+from labfinance.analysis.answers import answers as decision_answers
 from labfinance.analysis.distributions import uncertain_parameters
 from labfinance.analysis.montecarlo import needs_risk_analysis, simulate
 from labfinance.analysis.sensitivity import sensitivity as run_sensitivity
+from labfinance.analysis.sources import sources_at_risk
 from labfinance.engine.core import METRICS, Results, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.loader import Loaded, ScenarioError, with_overrides
 from labfinance.model.scenario import Scenario
-from labfinance.outputs.report import metrics_json, money
+from labfinance.outputs.decision import decision_lines
+from labfinance.outputs.report import metrics_json, money, summary_lines
+from labfinance.outputs.verdict import verdict
 
 # ``progress(total)`` gives a context manager whose value has ``update(n)``, or is None
 Progress = Callable[[int], AbstractContextManager[Any]]
@@ -45,10 +49,19 @@ class Analysis:
     sensitivity: dict[str, Any] | None = None
     monte_carlo: dict[str, Any] | None = None
     samples: dict[str, np.ndarray] = field(default_factory=dict)
+    sources_at_risk: list[dict[str, Any]] = field(default_factory=list)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        """The decision in the spec's order: secured, planned, risk, societal, who pays."""
+        return verdict(self.results, self.monte_carlo, self.answers.get("likely"),
+                       self.answers.get("prudent"))
 
     def json(self) -> dict[str, Any]:
-        """The sections of the JSON results beyond the base case."""
-        out: dict[str, Any] = {}
+        """The sections of the JSON results beyond the base case's ledger and metrics."""
+        out: dict[str, Any] = {"verdict": self.verdict, "answers": self.answers,
+                               "sources_at_risk": self.sources_at_risk}
         if self.variants:
             out["variants"] = {name: metrics_json(r) for name, r in self.variants.items()}
         if self.sensitivity is not None:
@@ -56,6 +69,13 @@ class Analysis:
         if self.monte_carlo is not None:
             out["monte_carlo"] = self.monte_carlo
         return out
+
+    def terminal_lines(self) -> list[str]:
+        """The terminal summary: the verdict first, the answers, the plan and the sources at
+        risk, then the figures, the warnings and the analyses."""
+        figures = summary_lines(self.results)
+        return [self.verdict, figures[0], *decision_lines(self), *figures[1:],
+                *self.summary_lines()]
 
     def summary_lines(self) -> list[str]:
         """A few terminal lines: the biggest tornado bars and the Monte Carlo odds."""
@@ -121,6 +141,8 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
         if name != variant:
             variants[name] = evaluate(with_overrides(loaded, name))
     analysis = Analysis(loaded, scenario, results, variant, dict(overrides or {}), variants)
+    analysis.sources_at_risk = sources_at_risk(scenario)
+    analysis.answers = decision_answers(results)
     if not needs_risk_analysis(scenario):
         return analysis
 
@@ -136,4 +158,5 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
                           on_chunk=None if bar is None else bar.update)
         analysis.monte_carlo = mc.json()
         analysis.samples = mc.samples
+        analysis.answers = decision_answers(results, mc.samples, list(mc.cash_out_by_year))
     return analysis

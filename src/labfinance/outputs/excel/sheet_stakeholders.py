@@ -19,7 +19,8 @@ TABLE = (("contributed", "Contributed (total)"), ("contributed_pv", "Contributed
          ("cash_releasing_received", "Cash-releasing (total)"),
          ("cash_releasing_received_pv", "Cash-releasing (PV)"), ("net", "Net (PV received - PV "
                                                                  "contributed)"),
-         ("gain", "Gain of the payer (fair-share basis)"), ("weight", "Weight of the payer"), ("fair_share", "Fair share of the shortfall"),
+         ("gain", "Gain of the payer (fair-share basis)"), ("weight", "Weight of the payer"),
+         ("fair_share", "Fair share of the shortfall"),
          ("secured_fair_share", "Fair share, committed sources only"))
 
 
