@@ -32,8 +32,8 @@ def percent(p: float) -> str:
     return f"{fixed(100 * p, 0)} %"
 
 
-def _secured(m: dict[str, float], cur: str) -> str:
-    year, short = m["secured_first_shortfall_year"], m["secured_funding_shortfall"]
+def secured_part(year: float, short: float, peak: float, cur: str) -> str:
+    """Part 1: what committed sources do (``year`` is NaN where cash never runs short)."""
     if math.isnan(year):
         if short > 0:
             return f"Committed sources leave {money(short, cur)} uncovered at the end"
@@ -41,32 +41,51 @@ def _secured(m: dict[str, float], cur: str) -> str:
     if short > 0:
         return f"Committed sources run out in {int(year)} and leave {money(short, cur)} uncovered"
     return (f"Committed sources run short in {int(year)} until money due later arrives "
-            f"(bridge finance {money(m['secured_peak_cash_need'], cur)})")
+            f"(bridge finance {money(peak, cur)})")
 
 
-def _planned(m: dict[str, float], cur: str) -> str:
-    head = f"if every expected source pays ({money(m['funding_at_risk'], cur)} not yet committed)"
-    year, short = m["first_shortfall_year"], m["funding_shortfall"]
+def planned_part(year: float, short: float, at_risk: float, per_year: float, peak: float,
+                 cur: str) -> str:
+    """Part 2: what happens if every expected source pays."""
+    head = f"if every expected source pays ({money(at_risk, cur)} not yet committed)"
     if math.isnan(year):
         if short > 0:
             return f"{head}, {money(short, cur)} is left uncovered at the end"
         return f"{head}, cash covers every year"
     if short > 0:
         return (f"{head}, short from {int(year)} by {money(short, cur)} (about "
-                f"{money(m['shortfall_per_year'], cur)} a year)")
+                f"{money(per_year, cur)} a year)")
     return (f"{head}, short from {int(year)} until money due later arrives (bridge finance "
-            f"{money(m['peak_cash_need'], cur)})")
+            f"{money(peak, cur)})")
 
 
-def _societal(m: dict[str, float], cur: str, mc: dict[str, Any] | None) -> str:
-    text = f"net societal value {money(m['economic_npv'], cur)}"
-    if not math.isnan(m["bcr"]):
-        # two decimals: 0.98 must not read as 1.0
-        text += f", benefits {fixed(m['bcr'], 2)} times the costs"
-        below = mc.get("prob_bcr_below_1") if mc else None
-        if below is not None:
-            text += f" ({percent(below)} chance they fall short of the costs)"
+def risk_part(likely: float, prudent: float, chance: float | None, cur: str) -> str:
+    """Part 3: the Monte Carlo's likely (P50) and prudent (P80) shortfall."""
+    text = f"likely shortfall {money(likely, cur)}, prudent {money(prudent, cur)}"
+    if chance is not None:
+        text += f"; {percent(chance)} chance of a shortfall"
     return text
+
+
+def societal_part(npv: float, bcr: float, chance_below_1: float | None, cur: str) -> str:
+    """Part 4: the net societal value and the benefit-cost ratio."""
+    text = f"net societal value {money(npv, cur)}"
+    if not math.isnan(bcr):
+        # two decimals: 0.98 must not read as 1.0
+        text += f", benefits {fixed(bcr, 2)} times the costs"
+        if chance_below_1 is not None:
+            text += f" ({percent(chance_below_1)} chance they fall short of the costs)"
+    return text
+
+
+def who_pays_part(secured_gap: bool, shares: list[tuple[str, float]], basis: str,
+                  cur: str) -> str:
+    """Part 5: the largest fair shares (name, money), up to three; "" where there are none."""
+    if not shares:
+        return ""
+    named = ", ".join(f"{name} {money(v, cur)}" for name, v in shares[:MAX_PAYERS])
+    gap = "the committed-only gap" if secured_gap else "the gap"
+    return f"fair shares of {gap} ({BASIS_SHORT[basis]}): {named}"
 
 
 def who_pays(results: Results) -> tuple[str, list[tuple[str, float]]]:
@@ -89,22 +108,19 @@ def verdict(results: Results, monte_carlo: dict[str, Any] | None = None,
     s = results.scenario
     cur = s.currency
     m = {k: float(v[0]) for k, v in results.metrics.items()}
-    m["secured_peak_cash_need"] = float(results.ledger["secured_top_up"][0].sum())
-    parts = [_secured(m, cur)]
+    parts = [secured_part(m["secured_first_shortfall_year"], m["secured_funding_shortfall"],
+                          float(results.ledger["secured_top_up"][0].sum()), cur)]
     if any(not f.committed and f.award_probability > 0 for f in s.funding):
-        parts.append(_planned(m, cur))
+        parts.append(planned_part(m["first_shortfall_year"], m["funding_shortfall"],
+                                  m["funding_at_risk"], m["shortfall_per_year"],
+                                  m["peak_cash_need"], cur))
     mc = monte_carlo if monte_carlo and monte_carlo.get("draws") else None
     if mc is not None and likely is not None and prudent is not None:
-        risk = (f"likely shortfall {money(likely['funding_shortfall'], cur)}, prudent "
-                f"{money(prudent['funding_shortfall'], cur)}")
-        if mc.get("prob_shortfall") is not None:
-            risk += f"; {percent(mc['prob_shortfall'])} chance of a shortfall"
-        parts.append(risk)
-    parts.append(_societal(m, cur, mc))
+        parts.append(risk_part(likely["funding_shortfall"], prudent["funding_shortfall"],
+                               mc.get("prob_shortfall"), cur))
+    parts.append(societal_part(m["economic_npv"], m["bcr"],
+                               mc.get("prob_bcr_below_1") if mc else None, cur))
     key, shares = who_pays(results)
-    if shares:
-        named = ", ".join(f"{s.stakeholders[sid].name or sid} {money(v, cur)}"
-                          for sid, v in shares[:MAX_PAYERS])
-        gap = "the committed-only gap" if key == "secured_fair_share" else "the gap"
-        parts.append(f"fair shares of {gap} ({BASIS_SHORT[s.fair_share_basis]}): {named}")
-    return "; ".join(parts) + "."
+    named = [(s.stakeholders[sid].name or sid, v) for sid, v in shares]
+    parts.append(who_pays_part(key == "secured_fair_share", named, s.fair_share_basis, cur))
+    return "; ".join(p for p in parts if p) + "."
