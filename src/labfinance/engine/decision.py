@@ -35,14 +35,11 @@ def top_up(cumulative: np.ndarray) -> np.ndarray:
     computes it, with money within 0.005 of zero counted as zero (a year whose cumulative cash is
     not below -0.005 needs nothing). The sum over the years is the peak cash need.
     """
-    out = np.zeros_like(cumulative, dtype=float)
-    so_far = np.zeros(cumulative.shape[:-1])
-    for t in range(cumulative.shape[-1]):
-        deficit = -cumulative[..., t]
-        need = np.where(deficit < ZERO, 0.0, np.maximum(0.0, deficit - so_far))
-        out[..., t] = need
-        so_far = so_far + need
-    return out
+    # sum of c_s for s <= t is the running maximum of the deficits counted so far, so the
+    # year-by-year rule is the increments of that running maximum (vectorised over draws)
+    deficit = -np.asarray(cumulative, dtype=float)
+    need = np.maximum.accumulate(np.where(deficit < ZERO, 0.0, deficit), axis=-1)
+    return np.diff(need, axis=-1, prepend=0.0)
 
 
 def _zero_small(x: np.ndarray) -> np.ndarray:
