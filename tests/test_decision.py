@@ -16,6 +16,7 @@ from labfinance.engine.core import evaluate
 from labfinance.engine.decision import top_up
 from labfinance.model.loader import load, with_overrides
 from labfinance.model.reading import ScenarioError
+from labfinance.outputs.decision import analysis_verdict, decision_json
 
 HEADER = """\
 labfinance: 1
@@ -277,7 +278,7 @@ def test_verdict_reads_secured_then_planned_then_value_then_who_pays(tmp_path):
     # secured 230 from 2027; planned 130 from 2028, 130/3 = 43.3 a year; 100 not committed;
     # societal at rate 0: benefits 270 - costs 500 = -230, ratio 0.54; committed-only gap is the
     # larger, so shares of 230: police 5/7 × 230 = 164.3, insurer 2/7 × 230 = 65.7
-    assert a.verdict == (
+    assert analysis_verdict(a) == (
         "Committed sources run out in 2027 and leave EUR 230 uncovered; if every expected "
         "source pays (EUR 100 not yet committed), short from 2028 by EUR 130 (about EUR 43 a "
         "year); net societal value EUR -230, benefits 0.54 times the costs; fair shares of the "
@@ -292,8 +293,9 @@ def test_verdict_with_monte_carlo_names_the_likely_and_prudent_shortfall(tmp_pat
     likely, prudent = a.answers["likely"], a.answers["prudent"]
     assert prudent["funding_shortfall"] == 230
     assert 130 <= likely["funding_shortfall"] <= 230
-    assert "likely shortfall EUR " in a.verdict and "prudent EUR 230; 100 % chance of a " \
-        "shortfall" in a.verdict
+    text = analysis_verdict(a)
+    assert "likely shortfall EUR " in text
+    assert "prudent EUR 230; 100 % chance of a shortfall" in text
     # first year short: 2027 in the half of the draws without the grant (>= 20 %): prudent
     assert prudent["first_shortfall_year"] == 2027
-    assert a.json()["verdict"] == a.verdict
+    assert decision_json(a)["verdict"] == analysis_verdict(a)

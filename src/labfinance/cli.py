@@ -195,6 +195,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
         force: bool) -> None:
     """Evaluate one scenario FILE: summary, workbook (-o) and JSON (--json)."""
     from labfinance.analysis.run import analyse
+    from labfinance.outputs.decision import decision_json, terminal_lines
     from labfinance.outputs.report import results_json
 
     loaded, overrides = _load_with_sets(file, sets)
@@ -206,7 +207,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
                        seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
     echo_summary = _terminal(json_path)
-    for line in analysis.terminal_lines():
+    for line in terminal_lines(analysis):
         echo_summary(line)
 
     if workbook is not None:
@@ -216,7 +217,8 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
         echo_summary(f"workbook: {workbook}")
     if json_path is not None:
         doc = results_json(results, path=loaded.path, sha256=loaded.document.sha256,
-                           variant=variant, overrides=dict(overrides), extra=analysis.json())
+                           variant=variant, overrides=dict(overrides),
+                           extra={**decision_json(analysis), **analysis.json()})
         _write_json(doc, json_path, force, echo_summary)
 
 

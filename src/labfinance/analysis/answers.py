@@ -20,11 +20,16 @@ from typing import Any
 import numpy as np
 
 from labfinance.engine.core import Results
-from labfinance.outputs.report import number
 
 CASES = ("secured", "planned", "likely", "prudent")
 ANSWERS = ("first_shortfall_year", "funding_shortfall", "shortfall_per_year", "peak_cash_need")
 QUANTILES = {"likely": 0.50, "prudent": 0.80}
+
+
+def number(value: float) -> float | None:
+    """A JSON number: NaN and infinities are ``None``."""
+    x = float(value)
+    return x if np.isfinite(x) else None
 
 
 def _year(x: float) -> int | None:

@@ -24,9 +24,7 @@ from labfinance.engine.core import METRICS, Results, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.loader import Loaded, ScenarioError, with_overrides
 from labfinance.model.scenario import Scenario
-from labfinance.outputs.decision import decision_lines
-from labfinance.outputs.report import metrics_json, money, summary_lines
-from labfinance.outputs.verdict import verdict
+from labfinance.outputs.report import metrics_json, money
 
 # ``progress(total)`` gives a context manager whose value has ``update(n)``, or is None
 Progress = Callable[[int], AbstractContextManager[Any]]
@@ -52,16 +50,9 @@ class Analysis:
     sources_at_risk: list[dict[str, Any]] = field(default_factory=list)
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    @property
-    def verdict(self) -> str:
-        """The decision in the spec's order: secured, planned, risk, societal, who pays."""
-        return verdict(self.results, self.monte_carlo, self.answers.get("likely"),
-                       self.answers.get("prudent"))
-
     def json(self) -> dict[str, Any]:
         """The sections of the JSON results beyond the base case's ledger and metrics."""
-        out: dict[str, Any] = {"verdict": self.verdict, "answers": self.answers,
-                               "sources_at_risk": self.sources_at_risk}
+        out: dict[str, Any] = {"answers": self.answers, "sources_at_risk": self.sources_at_risk}
         if self.variants:
             out["variants"] = {name: metrics_json(r) for name, r in self.variants.items()}
         if self.sensitivity is not None:
@@ -69,13 +60,6 @@ class Analysis:
         if self.monte_carlo is not None:
             out["monte_carlo"] = self.monte_carlo
         return out
-
-    def terminal_lines(self) -> list[str]:
-        """The terminal summary: the verdict first, the answers, the plan and the sources at
-        risk, then the figures, the warnings and the analyses."""
-        figures = summary_lines(self.results)
-        return [self.verdict, figures[0], *decision_lines(self), *figures[1:],
-                *self.summary_lines()]
 
     def summary_lines(self) -> list[str]:
         """A few terminal lines: the biggest tornado bars and the Monte Carlo odds."""

@@ -17,9 +17,14 @@ import numpy as np
 from labfinance.engine.core import Results, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Funding, Loan, Scenario
-from labfinance.outputs.report import number
 
 RATE_METRICS = ("financial_irr", "financial_mirr", "economic_irr")
+
+
+def number(value: float) -> float | None:
+    """A JSON number: NaN and infinities are ``None``."""
+    x = float(value)
+    return x if np.isfinite(x) else None
 
 
 def uncertain_sources(scenario: Scenario) -> list[Funding]:

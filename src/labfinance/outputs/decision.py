@@ -9,8 +9,8 @@ import numpy as np
 
 from labfinance.analysis.answers import ANSWERS, CASES
 from labfinance.engine.timeline import ZERO
-from labfinance.outputs.report import money
-from labfinance.outputs.verdict import percent
+from labfinance.outputs.report import money, summary_lines
+from labfinance.outputs.verdict import percent, verdict
 
 if TYPE_CHECKING:
     from labfinance.analysis.run import Analysis
@@ -99,3 +99,23 @@ def sources_lines(analysis: Analysis) -> list[str]:
 
 def decision_lines(analysis: Analysis) -> list[str]:
     return [*answer_lines(analysis), *plan_lines(analysis), *sources_lines(analysis)]
+
+
+def analysis_verdict(analysis: Analysis) -> str:
+    """The decision in the spec's order: secured, planned, risk, societal, who pays."""
+    return verdict(analysis.results, analysis.monte_carlo, analysis.answers.get("likely"),
+                   analysis.answers.get("prudent"))
+
+
+def terminal_lines(analysis: Analysis) -> list[str]:
+    """The terminal summary: the verdict first, the title, the answers, the plan and the sources
+    at risk, then the figures, the warnings and the analyses."""
+    figures = summary_lines(analysis.results)
+    return [analysis_verdict(analysis), figures[0], *decision_lines(analysis), *figures[1:],
+            *analysis.summary_lines()]
+
+
+def decision_json(analysis: Analysis) -> dict[str, Any]:
+    """The JSON sections of the decision view: ``verdict``, ``answers``, ``sources_at_risk``."""
+    return {"verdict": analysis_verdict(analysis), "answers": analysis.answers,
+            "sources_at_risk": analysis.sources_at_risk}

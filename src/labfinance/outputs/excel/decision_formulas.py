@@ -3,7 +3,8 @@
 Each function returns one formula over cell references, so that the Summary can build the verdict
 from small helper cells a reader can audit (the money in words, each of the five parts) instead of
 one long formula. Money is rounded with FIXED (half away from zero, as the terminal's ``fixed``),
-never with TEXT and a format string, whose meaning depends on the reader's locale: a Dutch Excel
+never with TEXT and a format string, whose meaning depends on the reader's locale (and 1E+9 with
+its sign, which every recalculation engine reads): a Dutch Excel
 shows "EUR 1,2m", an English one "EUR 1.2m", from the same file.
 """
 
@@ -19,9 +20,9 @@ def quoted(text: str) -> str:
 
 def money(x: str, currency: str) -> str:
     """Money for a sentence (``money()`` of the report): EUR 1.2m, EUR 350k, EUR 950."""
-    return (f'{quoted(currency + " ")}&IF(ABS({x})>=1E9,FIXED({x}/1E9,1,TRUE)&"bn",'
-            f'IF(ABS({x})>=1E6,FIXED({x}/1E6,1,TRUE)&"m",IF(ABS({x})>=1E4,'
-            f'FIXED({x}/1E3,0,TRUE)&"k",FIXED({x},0))))')
+    return (f'{quoted(currency + " ")}&IF(ABS({x})>=1E+9,FIXED({x}/1E+9,1,TRUE)&"bn",'
+            f'IF(ABS({x})>=1E+6,FIXED({x}/1E+6,1,TRUE)&"m",IF(ABS({x})>=1E+4,'
+            f'FIXED({x}/1E+3,0,TRUE)&"k",FIXED({x},0))))')
 
 
 def percent(p: str) -> str:
