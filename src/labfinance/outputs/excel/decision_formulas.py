@@ -3,9 +3,9 @@
 Each function returns one formula over cell references, so that the Summary can build the verdict
 from small helper cells a reader can audit (the money in words, each of the five parts) instead of
 one long formula. Money is rounded with FIXED (half away from zero, as the terminal's ``fixed``),
-never with TEXT and a format string, whose meaning depends on the reader's locale (and 1E+9 with
-its sign, which every recalculation engine reads): a Dutch Excel
-shows "EUR 1,2m", an English one "EUR 1.2m", from the same file.
+never with TEXT and a format string, whose meaning depends on the reader's locale: a Dutch Excel
+shows "EUR 1,2m", an English one "EUR 1.2m", from the same file. Powers of ten are written with
+their sign (1E+9), which every recalculation engine reads.
 """
 
 from __future__ import annotations
