@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from labfinance.analysis.run import analyse
+from labfinance.model.loader import load
+from labfinance.outputs.decision import analysis_verdict
 from labfinance.outputs.excel import decision_formulas as F
+from labfinance.outputs.excel import verdict_workings as W
 from labfinance.outputs.report import money
 from labfinance.outputs.verdict import (
     percent,
@@ -27,6 +31,7 @@ from labfinance.outputs.verdict import (
 from recalc import compare_formula_cells, recalculate
 
 NAN = math.nan
+EXAMPLES = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 MONEY = [0.0, 0.004, 950, 999.5, 9_999.5, 12_345.5, -12_500, 350_400, -350_400, 999_950,
          1_250_000, 1_234_567, 2_449_999.99, 1_234_567_890, -2.5]
 PERCENT = [0.0, 0.004, 0.005, 0.125, 0.895, 1.0]
@@ -129,3 +134,83 @@ def test_every_verdict_formula_gives_the_terminals_words(tmp_path: Path):
     assert not failures, "\n".join(failures)
     assert count == len(MONEY) + len(PERCENT) + 3 * len(SECURED) + 5 * len(PLANNED) \
         + 2 * len(SOCIETAL) + 1 + 3 + 1
+
+
+# ----------------------------------------------------------------------------- the workings
+
+
+def _workings_book(analysis, path: Path) -> str:
+    """A workbook with the verdict's inputs as values (metrics, Monte Carlo, stakeholders) and
+    its workings as formulas; returns the verdict's cached value."""
+    r = analysis.results
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("W")
+    row = 0
+    metric = {}
+    for name, values in r.metrics.items():
+        x = float(values[0])
+        ws.write_string(row, 0, name)
+        _value(ws, row, 1, x)
+        metric[name] = f"$B${row + 1}"
+        row += 1
+    ws.write_number(row, 1, float(r.ledger["secured_top_up"][0].sum()))
+    secured_peak = f"$B${row + 1}"
+    row += 1
+    mc = analysis.monte_carlo
+    cells = {}
+    for key, value in (("likely", analysis.answers["likely"]["funding_shortfall"]),
+                       ("prudent", analysis.answers["prudent"]["funding_shortfall"]),
+                       ("chance_short", mc["prob_shortfall"]),
+                       ("chance_bcr_below_1", mc["prob_bcr_below_1"])):
+        ws.write_number(row, 1, value)
+        cells[key] = f"$B${row + 1}"
+        row += 1
+    first = row
+    sids = list(r.stakeholders)
+    place = W.ranks(r)
+    last = first + len(sids)
+    for i, sid in enumerate(sids):
+        rr = first + i + 1
+        f = r.stakeholders[sid]
+        ws.write_string(rr - 1, 0, r.scenario.stakeholders[sid].name or sid)
+        _value(ws, rr - 1, 1, float(f["fair_share"][0]))
+        _value(ws, rr - 1, 2, float(f["secured_fair_share"][0]))
+        asked = max(float(f["fair_share"][0]), float(f["secured_fair_share"][0]))
+        ws.write_formula(rr - 1, 3, W.asked_formula(f"B{rr}", f"C{rr}"), None,
+                         0.0 if math.isnan(asked) else asked)
+        above = f"$D${first + 1}:D{rr - 1}" if i else None
+        ws.write_formula(rr - 1, 4, W.rank_formula(f"D{rr}", f"$D${first + 1}:$D${last}", above,
+                                                   "0.005"), None, place[sid])
+    row = last + 1
+    refs = W.VerdictCells(metric, secured_peak, f"$A${first + 1}:$A${last}",
+                          f"$E${first + 1}:$E${last}", f"$D${first + 1}:$D${last}", **cells)
+    at = [row]
+
+    def put(label: str, formula: str, cached) -> str:
+        ws.write_string(at[0], 0, label)
+        ws.write_formula(at[0], 1, formula, None, cached)
+        at[0] += 1
+        return f"$B${at[0]}"
+
+    formula, text = W.write(put, refs, r, mc, analysis.answers["likely"]["funding_shortfall"],
+                            analysis.answers["prudent"]["funding_shortfall"])
+    ws.write_formula(at[0], 1, formula, None, text)
+    book.close()
+    return text
+
+
+@pytest.mark.libreoffice
+def test_the_verdict_workings_give_the_terminals_verdict_on_every_example(tmp_path: Path):
+    written, texts = [], []
+    for example in EXAMPLES:
+        loaded = load(example)
+        analysis = analyse(loaded, loaded.scenario, draws=300, seed=2)
+        path = tmp_path / f"{example.stem}.xlsx"
+        texts.append((_workings_book(analysis, path), analysis_verdict(analysis)))
+        written.append(path)
+    for cached, terminal in texts:
+        assert cached == terminal
+    for path, fresh in zip(written, recalculate(written, tmp_path / "out"), strict=True):
+        count, failures, _ = compare_formula_cells(path, fresh)
+        assert not failures, "\n".join(failures)
+        assert count > 20
