@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from pytest import approx
 
 from labfinance.cli import main
-from labfinance.engine.core import LEDGER_ROWS, METRICS
+from labfinance.engine.catalogue import METRICS
+from labfinance.engine.core import LEDGER_ROWS
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "burglary-predictor.yaml"
 

@@ -19,7 +19,7 @@ from labfinance.model.loader import load
 from labfinance.outputs.decision import analysis_verdict
 from labfinance.outputs.excel import decision_formulas as F
 from labfinance.outputs.excel import verdict_workings as W
-from labfinance.outputs.report import money
+from labfinance.outputs.terminal import money
 from labfinance.outputs.verdict import (
     percent,
     planned_part,

@@ -20,7 +20,7 @@ from labfinance.analysis.run import analyse
 from labfinance.engine.core import Results, evaluate
 from labfinance.model.loader import load
 from labfinance.outputs.decision import analysis_verdict
-from labfinance.outputs.report import money
+from labfinance.outputs.terminal import money
 from labfinance.outputs.verdict import verdict, who_pays
 from test_engine_properties import FAST, START, _scenario, scenarios
 
@@ -79,8 +79,9 @@ def test_weights_sum_to_one_and_shares_and_plans_add_up(raw):
 @given(decision_scenarios())
 def test_top_up_keeps_cash_at_or_above_zero_and_sums_to_the_peak(raw):
     r = evaluate(_scenario(raw))
+    assert r.workings is not None
     for cumulative, row in ((r.ledger["cumulative_cash"][0], "top_up"),
-                            (r.detail["secured.cumulative_cash"][0], "secured_top_up")):
+                            (r.workings.secured.cumulative_cash[0], "secured_top_up")):
         topped = cumulative + np.cumsum(r.ledger[row][0])
         assert np.all(topped >= -0.005 - 1e-9 * np.abs(cumulative).max(initial=1))
         assert np.all(r.ledger[row][0] >= 0)

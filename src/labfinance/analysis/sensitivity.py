@@ -49,10 +49,11 @@ import numpy as np
 
 from labfinance.analysis.distributions import Distribution, Uncertain
 from labfinance.analysis.sources import tornado_bars
-from labfinance.engine.core import METRICS, ZERO, Results, evaluate
+from labfinance.engine.catalogue import METRICS, SOLVED_METRICS
+from labfinance.engine.core import ZERO, Results, evaluate
+from labfinance.engine.metrics import finite_or_none as number
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Loan, Scenario
-from labfinance.outputs.report import number
 
 __all__ = [
     "SWITCHING_TARGETS",
@@ -108,7 +109,6 @@ def _followers(scenario: Scenario, paths: Sequence[str],
             for path in paths}
 
 
-RATE_METRICS = ("financial_irr", "financial_mirr", "economic_irr")
 
 
 class _Stack:
@@ -153,7 +153,7 @@ def tornado(scenario: Scenario, parameters: Sequence[Uncertain],
     bases = dict(base_values or {p.path: p.base for p in parameters})
     bases.update({p.path: p.base for p in parameters})
     stack = _Stack(scenario, [p.path for p in parameters], bases,
-                   rates=any(m in RATE_METRICS for m in metrics))
+                   rates=any(m in SOLVED_METRICS for m in metrics))
     ends = np.array([p.distribution.ppf(q) for p in parameters for q in TORNADO_PERCENTILES],
                     dtype=float)
     moved = [p.path for p in parameters for _ in TORNADO_PERCENTILES]

@@ -25,7 +25,6 @@ import numpy as np
 
 from labfinance.engine.lineitems import BenefitLine
 from labfinance.engine.timeline import ZERO
-from labfinance.model.rules import representatives
 from labfinance.model.scenario import Loan, Scenario
 
 BASIS = {
@@ -38,6 +37,39 @@ BASIS_WORDS = {
     "benefits": "PV of benefits received",
     "cash_releasing": "PV of cash-releasing benefits received",
 }
+
+
+def representatives(s: Scenario) -> tuple[dict[str, str], list[str]]:
+    """Who pays on each stakeholder's behalf (its own id where it pays for itself), and the
+    warnings the defaults raise.
+
+    A stakeholder names its representative with `represented_by`. Residents that name none fall
+    to the scenario's one municipality (where there is exactly one, itself unrepresented, and the
+    residents represent no one); otherwise they pay for themselves, with a warning.
+    """
+    named = {sid: h.represented_by for sid, h in s.stakeholders.items()
+             if h.represented_by is not None}
+    representing = {rep for sid, rep in named.items() if rep != sid}
+    municipalities = [sid for sid, h in s.stakeholders.items() if h.kind == "municipality"
+                      and named.get(sid, sid) == sid]
+    out: dict[str, str] = {}
+    warnings: list[str] = []
+    for sid, holder in s.stakeholders.items():
+        if sid in named:
+            out[sid] = named[sid] or sid
+        elif holder.kind == "residents" and sid not in representing:
+            if len(municipalities) == 1:
+                out[sid] = municipalities[0]
+            else:
+                out[sid] = sid
+                why = ("there is no municipality" if not municipalities
+                       else "there are several municipalities")
+                warnings.append(f"residents ('{sid}') are asked to pay a share themselves: "
+                                f"{why} to represent them; name one with "
+                                f"stakeholders.{sid}.represented_by")
+        else:
+            out[sid] = sid
+    return out, warnings
 
 
 @dataclass
@@ -89,6 +121,9 @@ def stakeholders(s: Scenario, lines: dict[str, np.ndarray], benefits: list[Benef
             "cash_releasing_received": releasing[sid].sum(axis=-1),
             "cash_releasing_received_pv": present_value(releasing[sid]),
             "net": pv_received - pv_paid,
+            "contributed_yearly": paid[sid],
+            "benefits_received_yearly": received[sid],
+            "cash_releasing_received_yearly": releasing[sid],
         }
 
     payer_of, warnings = representatives(s)
@@ -125,3 +160,14 @@ def stakeholders(s: Scenario, lines: dict[str, np.ndarray], benefits: list[Benef
     represented = {sid: (None if payer_of[sid] == sid else payer_of[sid])
                    for sid in s.stakeholders}
     return Stakeholders(out, represented, notes, warnings)
+
+
+def stakeholder_totals(figures: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Each figure of one number per draw summed over the stakeholders (null ones left out),
+    and the sum of the payers' positive gains that divides the weights."""
+    keys = [k for k, v in next(iter(figures.values())).items() if v.ndim == 1] if figures else []
+    totals = {key: sum((np.nan_to_num(v[key]) for v in figures.values()), np.zeros(1))
+              for key in keys}
+    totals["positive_gain"] = sum((np.maximum(np.nan_to_num(v["gain"]), 0)
+                                   for v in figures.values()), np.zeros(1))
+    return totals

@@ -9,7 +9,7 @@ import numpy as np
 
 from labfinance.analysis.answers import ANSWERS, CASES
 from labfinance.engine.timeline import ZERO
-from labfinance.outputs.report import money, summary_lines
+from labfinance.outputs.terminal import analysis_lines, money, summary_lines
 from labfinance.outputs.verdict import percent, verdict
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def terminal_lines(analysis: Analysis) -> list[str]:
     at risk, then the figures, the warnings and the analyses."""
     figures = summary_lines(analysis.results)
     return [analysis_verdict(analysis), figures[0], *decision_lines(analysis), *figures[1:],
-            *analysis.summary_lines()]
+            *analysis_lines(analysis)]
 
 
 def decision_json(analysis: Analysis) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from labfinance.engine.core import Results
 from labfinance.engine.timeline import ZERO
-from labfinance.outputs.report import fixed, money
+from labfinance.outputs.terminal import fixed, money
 
 BASIS_SHORT = {"net_gain": "by net gain", "benefits": "by benefits received",
                "cash_releasing": "by budget freed"}

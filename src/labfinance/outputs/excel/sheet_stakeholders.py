@@ -1,14 +1,13 @@
 """Stakeholders: who pays and who benefits, year by year, and the table of totals, PVs (social
-rate), net position and fair share of the shortfall (split by the PV of benefits received)."""
+rate), net position, and the payers' gains, weights and fair shares of the shortfall (residents
+counted with the body that represents them)."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from labfinance.engine.core import stakeholder_totals
 from labfinance.engine.stakeholders import BASIS
-from labfinance.engine.timeline import ZERO
 from labfinance.model.scenario import Loan
-from labfinance.outputs.excel.book import NA, TOL, Book, scalar, value_or_na
+from labfinance.outputs.excel.book import NA, TOL, Book, scalar, series, value_or_na
 from labfinance.outputs.excel.cells import Cell, Row, TimelineSheet, col_name, present_value, total
 from labfinance.outputs.excel.layout import FIRST_YEAR_COL, LABEL_COL, UNIT_COL
 
@@ -30,7 +29,6 @@ def build(book: Book) -> None:
     sh = TimelineSheet(book, NAME, f"{cur}; contributions include in-kind and grants naming the "
                        "stakeholder, inside the horizon. PVs at the social rate.")
     soc = book.cells["rate.social"]
-    Y = book.timeline.horizon
     yearly: dict[str, dict[str, Row]] = {}
     sh.band("By year")
     for sid, holder in s.stakeholders.items():
@@ -48,8 +46,9 @@ def build(book: Book) -> None:
         }
         yearly[sid] = {}
         for key, (label, rows) in parts.items():
-            values = sum((book.values_of(row)[:Y] for row in rows), np.zeros(Y))
-            yearly[sid][key] = sh.series(label, cur, total(rows), values, total=True)
+            yearly[sid][key] = sh.series(label, cur, total(rows),
+                                         series(r.stakeholders[sid][f"{key}_yearly"]),
+                                         total=True)
         sh.skip()
 
     sh.band("Who pays, who benefits")
@@ -77,8 +76,7 @@ def build(book: Book) -> None:
     row_of = {sid: first + i for i, sid in enumerate(s.stakeholders)}
     shortfall = {"fair_share": book.cells["metric.funding_shortfall"].ref(NAME),
                  "secured_fair_share": book.cells["metric.secured_funding_shortfall"].ref(NAME)}
-    pv_total = sum(max(scalar(v["gain"]), 0.0) for v in r.stakeholders.values()
-                   if np.isfinite(scalar(v["gain"])))
+    totals = {k: scalar(v) for k, v in stakeholder_totals(r.stakeholders).items()}
     for i, (sid, holder) in enumerate(s.stakeholders.items()):
         row = first + i
         fig = {k: scalar(v) for k, v in r.stakeholders[sid].items()}
@@ -90,7 +88,7 @@ def build(book: Book) -> None:
             net = (f"({book.rows[f'all.loan.{f.id}.in'].range(NAME)}-"
                    f"{book.rows[f'all.loan.{f.id}.service'].range(NAME)})")
             lent.append(f"SUMPRODUCT(({net}>0)*{net})")
-        weight = (max(fig["gain"], 0.0) / pv_total if pv_total > ZERO else NA)
+        weight = value_or_na(fig["weight"])
         formulas = {
             "contributed": (f"=SUM({yearly[sid]['contributed'].range(NAME)})", fig["contributed"]),
             "lent": ("=" + "+".join(lent) if lent else "=0", fig["lent"]),
@@ -106,7 +104,8 @@ def build(book: Book) -> None:
         }
         # a payer's gain counts itself and everyone it represents (residents: the municipality)
         members = [m for m in s.stakeholders if (payer_of.get(m) or m) == sid]
-        formulas["gain"] = ("=" + "+".join(ref(basis, row_of[m]) for m in members), fig["gain"])
+        formulas["gain"] = ("=" + "+".join(ref(basis, row_of[m]) for m in members),
+                            value_or_na(fig["gain"]))
         represented = payer_of.get(sid) is not None
         for key in ("contributed", "benefits_received", "cash_releasing_received"):
             pv = present_value(yearly[sid][key], soc.ref(NAME), NAME)
@@ -126,17 +125,12 @@ def build(book: Book) -> None:
             book.add_cell(f"stakeholder.{sid}.{key}", Cell(NAME, row, col[key]), value)
     ws.write_string(total_row, LABEL_COL, "All stakeholders", st.label_bold)
     for key, _ in TABLE:
-        if key == "weight":
-            value = 1.0 if pv_total > ZERO else 0.0
-        else:
-            value = sum(scalar(v[key]) for v in r.stakeholders.values()
-                        if np.isfinite(scalar(v[key])))
         fmt = st.cell("percent" if key == "weight" else "money", "total")
-        ws.write_formula(total_row, col[key], f"=SUM({column(key)})", fmt, float(value))
+        ws.write_formula(total_row, col[key], f"=SUM({column(key)})", fmt, totals[key])
     ws.write_string(total_row + 1, LABEL_COL, "Sum of the payers' positive gains (divides the "
                     "weights)", st.label_indent)
     ws.write_formula(total_row + 1, col["gain"],
                      f'=SUMIF({column("gain")},">0")', st.cell("money", "calc"),
-                     float(pv_total))
+                     totals["positive_gain"])
     book.values["stakeholder_table"] = (first, last, col)
     sh.r = total_row + 3

@@ -16,7 +16,7 @@ from typing import Any
 
 from labfinance.engine.core import Results
 from labfinance.outputs.excel import decision_formulas as F
-from labfinance.outputs.report import money
+from labfinance.outputs.terminal import money
 from labfinance.outputs.verdict import (
     MAX_PAYERS,
     planned_part,
