@@ -42,6 +42,24 @@ def top_up(cumulative: np.ndarray) -> np.ndarray:
     return np.diff(need, axis=-1, prepend=0.0)
 
 
+def top_up_formula(cumulative: str, earlier: str, tolerance: str) -> str:
+    """``c_t = max(0, -(cumulative_t + earlier))``, ``earlier`` the sum of the top-ups before
+    year t; nothing where cumulative cash is not below -tolerance (the function is
+    :func:`top_up`)."""
+    return f"IF(-{cumulative}<{tolerance},0,MAX(0,-{cumulative}-{earlier}))"
+
+
+def per_year_formula(shortfall: str, first_year: str, last_year: str, na: str) -> str:
+    """The shortfall spread from its first year short of cash to the last year."""
+    return f'IF(ISNUMBER({first_year}),{shortfall}/({last_year}-{first_year}+1),"{na}")'
+
+
+def bridge_finance_formula(peak: str, shortfall: str, tolerance: str) -> str:
+    """``max(0, peak cash need - shortfall)``, within the tolerance of zero counted as 0."""
+    gap = f"MAX(0,{peak}-{shortfall})"
+    return f"IF(ABS({gap})<{tolerance},0,{gap})"
+
+
 def _zero_small(x: np.ndarray) -> np.ndarray:
     return np.where(np.abs(x) < ZERO, 0.0, x)
 
