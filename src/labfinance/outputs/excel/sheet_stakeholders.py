@@ -4,11 +4,22 @@ counted with the body that represents them)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from labfinance.engine.core import stakeholder_totals
 from labfinance.engine.stakeholders import BASIS
 from labfinance.model.scenario import Loan
+from labfinance.outputs.excel import verdict_workings
 from labfinance.outputs.excel.book import NA, TOL, Book, scalar, series, value_or_na
-from labfinance.outputs.excel.cells import Cell, Row, TimelineSheet, col_name, present_value, total
+from labfinance.outputs.excel.cells import (
+    At,
+    Cell,
+    Row,
+    TimelineSheet,
+    col_name,
+    present_value,
+    total,
+)
 from labfinance.outputs.excel.layout import FIRST_YEAR_COL, LABEL_COL, UNIT_COL
 
 NAME = "Stakeholders"
@@ -132,5 +143,59 @@ def build(book: Book) -> None:
     ws.write_formula(total_row + 1, col["gain"],
                      f'=SUMIF({column("gain")},">0")', st.cell("money", "calc"),
                      totals["positive_gain"])
+    # who pays first in the verdict: the share asked (of the larger gap) and its rank
+    extra = {"asked": FIRST_YEAR_COL + len(TABLE), "rank": FIRST_YEAR_COL + len(TABLE) + 1}
+    ws.write_string(header, extra["asked"], "Share asked (of the larger gap)", st.header)
+    ws.write_string(header, extra["rank"], "Rank in who pays", st.header)
+    asked_col = col_name(extra["asked"])
+    asked_range = f"${asked_col}${first + 1}:${asked_col}${last + 1}"
+    place = verdict_workings.ranks(r)
+    for i, sid in enumerate(s.stakeholders):
+        row = first + i
+        figures = r.stakeholders[sid]
+        asked = max(scalar(figures["fair_share"]), scalar(figures["secured_fair_share"]))
+        here = f"{asked_col}{row + 1}"
+        ws.write_formula(row, extra["asked"], verdict_workings.asked_formula(
+            ref("fair_share", row), ref("secured_fair_share", row)), st.cell("money", "calc"),
+            0.0 if np.isnan(asked) else asked)
+        above = f"${asked_col}${first + 1}:{asked_col}{row}" if i else None
+        ws.write_formula(row, extra["rank"], verdict_workings.rank_formula(
+            here, asked_range, above, TOL), st.cell("general", "calc"), place[sid])
+    name_col = col_name(LABEL_COL)
+    rank_col = col_name(extra["rank"])
+    book.values["who_pays"] = (f"${name_col}${first + 1}:${name_col}${last + 1}",
+                               f"${rank_col}${first + 1}:${rank_col}${last + 1}", asked_range)
     book.values["stakeholder_table"] = (first, last, col)
     sh.r = total_row + 3
+    _plans(book, sh, {sid: Cell(NAME, first + i, col["weight"])
+                      for i, sid in enumerate(s.stakeholders)})
+
+
+def _plans(book: Book, sh: TimelineSheet, weights: dict[str, Cell]) -> None:
+    """The funding plan: each payer's weight × the top-up of each year, planned and committed
+    only, and the sum over the payers (the Checks compare it with the top-up)."""
+    s, r = book.scenario, book.results
+    payers = [sid for sid in s.stakeholders if r.represented_by.get(sid) is None]
+    cur = s.currency
+    for key, label in (("plan", "Funding plan: new money per payer per year (weight × top-up, "
+                                "all sources)"),
+                       ("secured_plan", "Funding plan, committed sources only (weight × "
+                                        "top-up, committed only)")):
+        top = book.rows["cf.top_up" if key == "plan" else "cf.secured_top_up"]
+        sh.band(label)
+        if any(np.isnan(scalar(r.stakeholders[p]["weight"])) for p in payers) or not payers:
+            sh.item(r.notes.get(key, "no payer gains, so there is nothing to share by"))
+            continue
+        rows = []
+        for sid in payers:
+            def share(x: At, w: Cell = weights[sid], top: Row = top) -> str:
+                return f"={x.c(w)}*{x(top)}"
+
+            values = series(r.stakeholders[sid][key])
+            row = sh.series(s.stakeholders[sid].name or sid, cur, share, values, total=True)
+            book.add_row(f"{key}.{sid}", row, values)
+            rows.append(row)
+        everyone = series(sum(r.stakeholders[sid][key] for sid in payers))
+        book.add_row(f"{key}.all", sh.series("all payers", cur, total(rows), everyone,
+                                             role="line", total=True), everyone)
+        sh.skip()
