@@ -39,7 +39,7 @@ __all__ = ["BLOCK", "CHUNK", "MonteCarlo", "Spread", "needs_risk_analysis", "sim
 
 BLOCK = 2_500
 CHUNK = 20_000
-PERCENTILES = (5, 10, 50, 90, 95)
+PERCENTILES = (5, 10, 20, 50, 80, 90, 95)  # P20 and P80: the decision view's prudent figures
 
 
 def needs_risk_analysis(scenario: Scenario) -> bool:
