@@ -10,7 +10,7 @@ from decimal import Decimal, getcontext
 import numpy as np
 import numpy_financial as npf
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from labfinance.engine.metrics import (
@@ -363,6 +363,7 @@ def test_real_and_nominal_rates_are_inverse():
 
 
 # --- Invariants (hypothesis) --------------------------------------------------------------------
+# (how many examples each draws: the profiles in tests/conftest.py)
 
 amounts = st.one_of(
     st.just(0.0),
@@ -383,7 +384,6 @@ def one_sign_change(draw):
     return -values if draw(st.booleans()) else values
 
 
-@settings(max_examples=100, deadline=None)
 @given(series, st.floats(-0.5, 0.5))
 def test_npv_at_irr_is_zero(values, guess):
     result = irr(values, guess)
@@ -394,7 +394,6 @@ def test_npv_at_irr_is_zero(values, guess):
         assert result.n_roots == 0
 
 
-@settings(max_examples=100, deadline=None)
 @given(one_sign_change())
 def test_irr_with_one_sign_change_matches_numpy_financial(values):
     result = irr(values, 0.035)
@@ -407,7 +406,6 @@ def test_irr_with_one_sign_change_matches_numpy_financial(values):
     assert result.rate == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     st.integers(2, 12).flatmap(
         lambda n: st.lists(st.lists(amounts, min_size=n, max_size=n), min_size=1, max_size=8)

@@ -139,6 +139,18 @@ def _references(s: Scenario) -> list[Problem]:
         stakeholder(("benefits", i, "beneficiary"), b.beneficiary)
     for i, c in enumerate(s.criteria):
         stakeholder(("criteria", i, "stakeholder"), c.stakeholder)
+    for sid, holder in s.stakeholders.items():
+        rep = holder.represented_by
+        loc = ("stakeholders", sid, "represented_by")
+        if rep is None or rep == sid:
+            continue
+        if rep not in stakeholders:
+            stakeholder(loc, rep)
+            continue
+        above = s.stakeholders[rep].represented_by
+        if above is not None and above != rep:
+            problems.append((loc, f"'{rep}' is itself represented by '{above}'; a representative "
+                             f"may not itself be represented (name '{above}' here)"))
     return problems
 
 
