@@ -15,7 +15,8 @@ from typing import Any
 
 from labfinance import __version__
 from labfinance.engine.core import METRICS, Results, evaluate
-from labfinance.model.loader import Loaded, ScenarioError, load, with_overrides
+from labfinance.model.loader import Loaded, ScenarioError, with_overrides
+from labfinance.model.workbook import load_any
 from labfinance.outputs.report import YEAR_METRICS, metrics_json, money
 
 __all__ = ["Case", "compare_json", "load_cases", "parse_case", "table_lines", "write_workbook"]
@@ -69,7 +70,7 @@ def load_cases(arguments: Iterable[str]) -> list[Case]:
         path, variant = parse_case(argument)
         try:
             if path not in loaded_files:
-                loaded_files[path] = load(path)
+                loaded_files[path] = load_any(path)
             loaded = loaded_files[path]
             if variant not in (None, "base") and variant not in loaded.scenario.variants:
                 known = ", ".join(["base", *loaded.scenario.variants])
