@@ -14,6 +14,7 @@ original data with exactly the edits applied.
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Iterable, MutableMapping, MutableSequence
 from typing import Any
@@ -72,6 +73,7 @@ def set_value(data: Any, path: str, value: Any, new_map: Any = dict) -> None:
     making missing maps on the way with ``new_map``."""
     tokens = path.split(".")
     node = data
+    following = None  # lines that followed the map's last key, to go after the new one
     for depth, token in enumerate(tokens):
         last = depth == len(tokens) - 1
         key: Any
@@ -83,12 +85,36 @@ def set_value(data: Any, path: str, value: Any, new_map: Any = dict) -> None:
                 key = int(token)
         else:
             key = _key(node, token, depth > 0 and tokens[depth - 1] == "schedule")
+        added = isinstance(node, MutableMapping) and key not in node
+        if added and following is None:
+            following = _following(node)
         if last:
             node[key] = value
+            if added and following is not None:
+                node.ca.items[key] = [None, None, following, None]
             return
-        if isinstance(node, MutableMapping) and (key not in node or node[key] is None):
+        if isinstance(node, MutableMapping) and (added or node[key] is None):
             node[key] = new_map()
         node = node[key]
+
+
+def _following(node: Any) -> Any:
+    """Before a key is added at the end of a ruamel map: the blank and comment lines after the
+    map's last key (which ruamel keeps with that key), taken off it to go after the new key."""
+    items = getattr(getattr(node, "ca", None), "items", None)
+    if items is None or not len(node):
+        return None
+    entry = items.get(list(node)[-1])
+    token = entry[2] if entry and len(entry) > 2 else None
+    if token is None or "\n" not in token.value:
+        return None
+    own, after = token.value.split("\n", 1)
+    if not after:
+        return None
+    moved = copy.copy(token)
+    token.value = own + "\n"
+    moved.value = "\n" + after
+    return moved
 
 
 def _plain(value: Any) -> Any:
@@ -111,9 +137,13 @@ def rewrite(text: str, syntax: str, edits: Iterable[tuple[str, Any]]) -> tuple[s
         return tomlkit.dumps(doc), True
     from ruamel.yaml.comments import CommentedMap
 
+    crlf = "\r\n" in text and "\n" not in text.replace("\r\n", "")  # ruamel writes \n
+    if crlf:
+        text = text.replace("\r\n", "\n")
     layout = yaml_layout(text)
     yaml = _yaml(layout or LAYOUTS[0])
     data = yaml.load(text)
     for path, value in edits:
         set_value(data, path, _plain(value), CommentedMap)
-    return _dump(yaml, data), layout is not None
+    out = _dump(yaml, data)
+    return out.replace("\n", "\r\n") if crlf else out, layout is not None

@@ -1,0 +1,512 @@
+"""The round trip: a reader's edits in the workbook come back to the scenario file.
+
+A workbook is written, its live inputs changed with openpyxl (and, in the LibreOffice tier, saved
+again by LibreOffice, which rewrites the whole file), and imported. The imported scenario must be
+the original with exactly those changes as ``--set`` overrides, and its text the original's with
+only the edited values changed: every expected text below is the original with the lines named
+in the test replaced by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from labfinance.analysis.run import analyse
+from labfinance.cli import main
+from labfinance.model.loader import ScenarioError, load, with_overrides
+from labfinance.model.workbook import SOURCE_SHEET, import_workbook
+from labfinance.outputs.excel import write_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "templates").glob("*.yaml"))
+
+SMALL = """\
+# A small case for the round trip: comments must survive.
+labfinance: 1
+name: Round trip
+start_year: 2026
+years: 5
+discount_rate: 0.04    # the financial rate
+stakeholders:
+  city: {name: City, kind: municipality}
+  insurer: {name: Insurer, kind: insurer}
+  eu: {name: EU, kind: eu}
+
+costs:
+  - id: build          # one-off build
+    category: capex
+    amount: 100000     # the vendor's quote
+    year: 2026
+    life: 5
+  - id: operate
+    category: opex
+    amount: 20000
+    from: 2027
+
+funding:
+  - id: city
+    type: contribution
+    stakeholder: city
+    amount: 30000
+  - id: erdf
+    type: grant
+    stakeholder: eu
+    rate: 0.5
+    status: expected
+    probability: 0.8
+
+benefits:
+  - id: burglaries
+    beneficiary: insurer
+    quantity: 10
+    unit_value: 4000   # per burglary avoided
+    ramp_up: [0.5, 1]
+
+uncertainty:
+  benefits.burglaries.unit_value: {dist: triangular, low: 3000, mode: 4000, high: 6000}
+"""
+
+SMALL_TOML = """\
+# The same kind of case in TOML
+labfinance = 1
+name = "Round trip (TOML)"
+start_year = 2026
+years = 4
+discount_rate = 0.04  # the financial rate
+
+[stakeholders.city]
+name = "City"
+kind = "municipality"
+
+[[costs]]
+id = "build"   # one-off build
+category = "capex"
+amount = 100000
+year = 2026
+
+[[costs]]
+id = "operate"
+amount = 20000
+"""
+
+
+def write_book(scenario: Path, book: Path) -> Path:
+    loaded = load(scenario)
+    write_workbook(analyse(loaded, loaded.scenario, draws=0), book)
+    return book
+
+
+def cells(book: Path) -> dict[str, str]:
+    """Parameter path -> value cell (``C21``) of the Assumptions sheet, found by its headers."""
+    ws = openpyxl.load_workbook(book)["Assumptions"]
+    for row in ws.iter_rows(max_row=20):
+        titles = {c.value: c.column_letter for c in row if isinstance(c.value, str)}
+        if "Parameter path" in titles:
+            out = {}
+            for r in range(row[0].row + 1, ws.max_row + 1):
+                path = ws[f"{titles['Parameter path']}{r}"].value
+                if path:
+                    out[path] = f"{titles['Value']}{r}"
+            return out
+    raise AssertionError("no Assumptions header")
+
+
+def edit(book: Path, target: Path, changes: dict[str, Any]) -> dict[str, str]:
+    """Type ``changes`` (path -> value) into a copy of the workbook; returns path -> cell."""
+    where = cells(book)
+    wb = openpyxl.load_workbook(book)
+    for path, value in changes.items():
+        wb["Assumptions"][where[path]] = value
+    wb.save(target)
+    return where
+
+
+@pytest.fixture()
+def small(tmp_path: Path) -> tuple[Path, Path]:
+    scenario = tmp_path / "lab.yaml"
+    scenario.write_text(SMALL, encoding="utf-8")
+    return scenario, write_book(scenario, tmp_path / "lab.xlsx")
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+# ----------------------------------------------------------------------------- nothing changed
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_an_unedited_workbook_gives_back_its_scenario_byte_for_byte(example, tmp_path):
+    book = write_book(example, tmp_path / "book.xlsx")
+    imported = import_workbook(book)
+    assert imported.edits == ()
+    assert imported.text == example.read_text(encoding="utf-8")
+    assert imported.loaded.scenario == load(example).scenario
+
+
+def test_the_source_sheet_is_hidden_and_holds_the_text_as_text(small):
+    scenario, book = small
+    ws = openpyxl.load_workbook(book)[SOURCE_SHEET]
+    assert ws.sheet_state == "hidden"
+    lines = SMALL.split("\n")
+    assert ws["C1"].value == str(len(lines))
+    assert [ws.cell(r, 1).value or "" for r in range(2, len(lines) + 2)] == lines
+    assert all(ws.cell(r, 1).data_type != "f" for r in range(2, len(lines) + 2))
+
+
+def test_a_line_that_looks_like_a_formula_or_is_longer_than_a_cell_comes_back(tmp_path):
+    long_note = "x" * 70_000  # more than two cells' worth (32,000 characters each)
+    text = SMALL.replace("  - id: build          # one-off build\n",
+                         f"  - id: build          # one-off build\n    note: \"{long_note}\"\n"
+                         ).replace("name: Round trip", "name: \"=SUM(A1:A2)\"")
+    scenario = tmp_path / "odd.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    imported = import_workbook(write_book(scenario, tmp_path / "odd.xlsx"))
+    assert imported.text == text and imported.edits == ()
+
+
+def test_crlf_line_endings_are_kept(tmp_path):
+    scenario = tmp_path / "crlf.yaml"
+    scenario.write_bytes(SMALL.replace("\n", "\r\n").encode("utf-8"))
+    book = write_book(scenario, tmp_path / "crlf.xlsx")
+    edit(book, tmp_path / "e.xlsx", {"discount_rate": 0.05})
+    imported = import_workbook(tmp_path / "e.xlsx")
+    assert imported.text == SMALL.replace("0.04    #", "0.05    #").replace("\n", "\r\n")
+
+
+# ----------------------------------------------------------------------------- edits come back
+
+
+def test_edits_come_back_as_the_same_set_overrides_and_only_those_values_change(small, tmp_path):
+    scenario, book = small
+    changes = {
+        "discount_rate": 0.035,                       # a top-level rate with a comment
+        "costs.build.amount": 120000,                 # a value with a comment aligned after it
+        "benefits.burglaries.ramp_up.0": 0.6,         # an item of a flow list
+        "costs.operate.to": 2029,                     # a default the file leaves out (last year)
+        "funding.erdf.payment.advance": 0.3,          # in a map the file leaves out
+    }
+    edit(book, tmp_path / "edited.xlsx", changes)
+    imported = import_workbook(tmp_path / "edited.xlsx")
+    assert [e.line() for e in imported.edits] == [
+        "discount_rate: 0.04 -> 0.035",
+        "costs.build.amount: 100000 -> 120000",
+        "costs.operate.to: 2030 -> 2029",
+        "funding.erdf.payment.advance: 0 -> 0.3",
+        "benefits.burglaries.ramp_up.0: 0.5 -> 0.6",
+    ]  # in the order of the Assumptions sheet; 2030 is the last year of 2026 + 5 years
+    expected = (SMALL
+                .replace("discount_rate: 0.04    #", "discount_rate: 0.035   #")
+                .replace("amount: 100000     #", "amount: 120000     #")
+                .replace("    from: 2027\n", "    from: 2027\n    to: 2029\n")
+                .replace("    probability: 0.8\n",
+                         "    probability: 0.8\n    payment:\n      advance: 0.3\n")
+                .replace("ramp_up: [0.5, 1]", "ramp_up: [0.6, 1]"))
+    assert imported.text == expected
+    reference = with_overrides(load(scenario), None, list(changes.items()))
+    assert imported.loaded.scenario == reference
+
+
+def test_a_toml_scenario_keeps_its_layout(tmp_path):
+    text = SMALL_TOML
+    scenario = tmp_path / "lab.toml"
+    scenario.write_text(text, encoding="utf-8")
+    book = write_book(scenario, tmp_path / "lab.xlsx")
+    edit(book, tmp_path / "e.xlsx", {"discount_rate": 0.03, "costs.build.amount": 90000})
+    result = invoke("import", str(tmp_path / "e.xlsx"), "-o", str(tmp_path / "back.toml"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "back.toml").read_text(encoding="utf-8") == (
+        text.replace("discount_rate = 0.04 ", "discount_rate = 0.03 ")
+            .replace("amount = 100000", "amount = 90000"))
+    assert "discount_rate: 0.04 -> 0.03\ncosts.build.amount: 100000 -> 90000\n" in result.stdout
+
+
+def test_a_formula_that_follows_another_input_is_not_an_edit_unless_a_number_is_typed(small,
+                                                                                       tmp_path):
+    scenario, book = small  # SMALL leaves social_discount_rate out: it follows discount_rate
+    where = edit(book, tmp_path / "a.xlsx", {"discount_rate": 0.05})
+    formula = openpyxl.load_workbook(tmp_path / "a.xlsx")["Assumptions"][
+        where["social_discount_rate"]].value
+    assert formula == f"={where['discount_rate'].replace('C', '$C$')}"
+    assert [e.path for e in import_workbook(tmp_path / "a.xlsx").edits] == ["discount_rate"]
+    edit(book, tmp_path / "b.xlsx", {"discount_rate": 0.05, "social_discount_rate": 0.04})
+    imported = import_workbook(tmp_path / "b.xlsx")
+    assert [e.line() for e in imported.edits] == [
+        "discount_rate: 0.04 -> 0.05",
+        "social_discount_rate: (follows discount_rate) -> 0.04"]
+    assert imported.loaded.scenario.social_discount_rate == 0.04
+
+
+def test_rows_are_found_by_path_after_a_reader_moves_sheets_and_inserts_rows(small, tmp_path):
+    scenario, book = small
+    where = cells(book)
+    wb = openpyxl.load_workbook(book)
+    wb.move_sheet("Assumptions", offset=5)
+    wb.move_sheet(SOURCE_SHEET, offset=-10)
+    ws = wb["Assumptions"]
+    ws.insert_rows(6, amount=3)  # rows below move down; their paths move with them
+    row = int(where["costs.build.amount"][1:]) + 3
+    ws[f"C{row}"] = 110000
+    wb.save(tmp_path / "moved.xlsx")
+    imported = import_workbook(tmp_path / "moved.xlsx")
+    assert [e.line() for e in imported.edits] == ["costs.build.amount: 100000 -> 110000"]
+    assert imported.edits[0].cell == f"Assumptions!C{row}"
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+def test_import_writes_the_scenario_and_prints_each_change(small, tmp_path, monkeypatch):
+    scenario, book = small
+    edit(book, tmp_path / "edited.xlsx", {"costs.build.amount": 125000})
+    monkeypatch.chdir(tmp_path)
+    result = invoke("import", "edited.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ("costs.build.amount: 100000 -> 125000\n"
+                             "edited.yaml: written (1 change)\n")
+    assert (tmp_path / "edited.yaml").read_text(encoding="utf-8") == SMALL.replace(
+        "amount: 100000     #", "amount: 125000     #")
+
+
+def test_import_keeps_an_existing_scenario_without_force(small, tmp_path):
+    scenario, book = small
+    edit(book, tmp_path / "edited.xlsx", {"costs.build.amount": 125000})
+    result = invoke("import", str(tmp_path / "edited.xlsx"), "-o", str(scenario))
+    assert result.exit_code == 2
+    assert "--force" in result.stderr and "-o" in result.stderr
+    assert scenario.read_text(encoding="utf-8") == SMALL
+    forced = invoke("import", str(tmp_path / "edited.xlsx"), "-o", str(scenario), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "amount: 125000     # the vendor's quote" in scenario.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edited.xlsx", "lab.xlsx", "lab.yaml"]
+
+
+def test_import_names_the_right_suffix(small, tmp_path):
+    scenario, book = small
+    result = invoke("import", str(book), "-o", str(tmp_path / "back.toml"))
+    assert result.exit_code == 2
+    assert result.stderr == f"-o {tmp_path / 'back.toml'}: the scenario is YAML; name a .yaml or " \
+                            ".yml file\n"
+    assert not (tmp_path / "back.toml").exists()
+
+
+def _json(*args: str) -> dict[str, Any]:
+    result = invoke("run", *args, "--json", "-", "--draws", "300", "--seed", "11")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_run_on_a_workbook_is_run_on_the_imported_scenario(small, tmp_path):
+    scenario, book = small
+    changes = {"costs.build.amount": 130000, "funding.city.amount": 35000,
+               "costs.operate.to": 2029}
+    edit(book, tmp_path / "edited.xlsx", changes)
+    from_book = _json(str(tmp_path / "edited.xlsx"))
+    with_sets = _json(str(scenario), *[f"--set={k}={v}" for k, v in changes.items()])
+    imported = tmp_path / "imported.yaml"
+    assert invoke("import", str(tmp_path / "edited.xlsx"), "-o", str(imported)).exit_code == 0
+    from_file = _json(str(imported))
+    # run BOOK reports the workbook as its path and the SHA-256 of the imported text ...
+    assert from_book["scenario"]["path"] == str(tmp_path / "edited.xlsx")
+    assert from_book["scenario"]["sha256"] == from_file["scenario"]["sha256"]
+    assert from_book["scenario"]["overrides"] == {}
+    assert with_sets["scenario"]["overrides"] == changes
+    # ... and everything else is what the imported file gives, and what --set gives
+    for doc in (from_book, from_file, with_sets):
+        del doc["scenario"]["path"], doc["scenario"]["sha256"], doc["scenario"]["overrides"]
+    assert from_book == from_file
+    assert from_book == with_sets
+    assert "sensitivity" in from_book and from_book["monte_carlo"]["draws"] == 300
+
+
+def test_run_a_workbook_to_a_refreshed_workbook_that_imports_without_changes(small, tmp_path):
+    scenario, book = small
+    edit(book, tmp_path / "edited.xlsx", {"costs.build.amount": 130000})
+    result = invoke("run", str(tmp_path / "edited.xlsx"), "-o", str(tmp_path / "fresh.xlsx"),
+                    "--draws", "50")
+    assert result.exit_code == 0, result.output
+    again = import_workbook(tmp_path / "fresh.xlsx")
+    assert again.edits == ()
+    assert "amount: 130000     # the vendor's quote" in again.text
+    risk = openpyxl.load_workbook(tmp_path / "fresh.xlsx", data_only=True)
+    assert "Risk" in risk.sheetnames
+
+
+def test_validate_and_compare_accept_a_workbook(small, tmp_path):
+    scenario, book = small
+    edit(book, tmp_path / "edited.xlsx", {"costs.build.amount": 130000})
+    result = invoke("validate", str(tmp_path / "edited.xlsx"))
+    assert result.exit_code == 0 and result.stdout == f"{tmp_path / 'edited.xlsx'}: ok\n"
+    compared = invoke("compare", str(scenario), str(tmp_path / "edited.xlsx"), "--json", "-")
+    assert compared.exit_code == 0, compared.output
+    cases = json.loads(compared.stdout)["cases"]
+    assert [c["metrics"]["total_cost"] for c in cases][1] - \
+        [c["metrics"]["total_cost"] for c in cases][0] == pytest.approx(30000)
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def _errors(book: Path) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        import_workbook(book)
+    return caught.value.messages
+
+
+def test_bad_values_are_reported_at_their_cells_all_at_once(small, tmp_path):
+    scenario, book = small
+
+    def set_message(path: str, value: Any) -> str:
+        """What ``--set path=value`` says of the value (an edit is checked as a --set is)."""
+        with pytest.raises(ScenarioError) as caught:
+            with_overrides(load(scenario), None, [(path, value)])
+        [message] = caught.value.messages
+        assert message.startswith(f"--set: {path}: ")
+        return message[len(f"--set: {path}: "):]
+
+    where = edit(book, tmp_path / "bad.xlsx", {
+        "costs.build.amount": "abc", "funding.erdf.rate": 1.5, "costs.operate.amount": None,
+        "start_year": 2027, "costs.build.year": 2035})
+    name = str(tmp_path / "bad.xlsx")
+    assert sorted(_errors(tmp_path / "bad.xlsx")) == sorted([
+        f"{name}: Assumptions!{where['start_year']}: start_year: is structural (not live) and "
+        "was changed from 2026 to 2027; change it in the scenario file and run it again; only "
+        "live inputs (blue on yellow) come back from the workbook",
+        f"{name}: Assumptions!{where['costs.build.amount']}: costs.build.amount: must be a "
+        "number (got 'abc')",
+        f"{name}: Assumptions!{where['costs.build.year']}: costs.build.year: "
+        f"{set_message('costs.build.year', 2035)}",
+        f"{name}: Assumptions!{where['costs.operate.amount']}: costs.operate.amount: is empty; "
+        "type a number (the scenario's is 20000)",
+        f"{name}: Assumptions!{where['funding.erdf.rate']}: funding.erdf.rate: must be between "
+        "0 and 1 (got 1.5)",
+    ])
+    result = invoke("import", name, "-o", str(tmp_path / "out.yaml"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert not (tmp_path / "out.yaml").exists()
+    ran = invoke("run", name, "-o", str(tmp_path / "out.xlsx"))
+    assert ran.exit_code == 2 and "costs.build.amount: must be a number (got 'abc')" in ran.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_the_error_of_the_spec_reads_as_the_spec_writes_it(small, tmp_path):
+    scenario, book = small
+    where = edit(book, tmp_path / "book.xlsx", {"costs.build.amount": "abc"})
+    result = invoke("validate", str(tmp_path / "book.xlsx"))
+    assert result.exit_code == 2
+    assert result.stderr == (f"{tmp_path / 'book.xlsx'}: Assumptions!{where['costs.build.amount']}"
+                             ": costs.build.amount: must be a number (got 'abc')\n")
+
+
+def test_edits_that_are_wrong_only_together_are_reported_at_an_edited_cell(small, tmp_path):
+    scenario, book = small  # each alone is a valid --set; together they exceed 1
+    where = edit(book, tmp_path / "both.xlsx", {"funding.erdf.payment.advance": 0.7,
+                                                "funding.erdf.payment.retention": 0.5})
+    assert _errors(tmp_path / "both.xlsx") == [
+        f"{tmp_path / 'both.xlsx'}: Assumptions!{where['funding.erdf.payment.advance']}: "
+        "funding.erdf.payment: advance + retention is 1.2; it may not exceed 1"]
+
+
+def test_an_edit_outside_its_uncertainty_range_is_reported_at_its_cell(small, tmp_path):
+    scenario, book = small  # the range of unit_value is 3000..6000 (SMALL)
+    where = edit(book, tmp_path / "far.xlsx", {"benefits.burglaries.unit_value": 8000})
+    assert _errors(tmp_path / "far.xlsx") == [
+        f"{tmp_path / 'far.xlsx'}: Assumptions!{where['benefits.burglaries.unit_value']}: "
+        "uncertainty.benefits.burglaries.unit_value: the scenario's own value 8000 lies outside "
+        "the range 3000..6000; the file's value is the base case and must lie inside it"]
+
+
+def test_a_changed_id_is_a_structural_change(small, tmp_path):
+    scenario, book = small
+    where = edit(book, tmp_path / "id.xlsx", {"costs.build": "construction"})
+    assert _errors(tmp_path / "id.xlsx") == [
+        f"{tmp_path / 'id.xlsx'}: Assumptions!{where['costs.build']}: costs.build: is structural "
+        "(not live) and was changed from 'build' to 'construction'; change it in the scenario "
+        "file and run it again; only live inputs (blue on yellow) come back from the workbook"]
+
+
+def test_a_missing_source_sheet_is_named(small, tmp_path):
+    scenario, book = small
+    wb = openpyxl.load_workbook(book)
+    del wb[SOURCE_SHEET]
+    wb.save(tmp_path / "nosource.xlsx")
+    assert _errors(tmp_path / "nosource.xlsx") == [
+        f"{tmp_path / 'nosource.xlsx'}: the hidden sheet 'Scenario source' is missing, so the "
+        "scenario cannot be rebuilt (a workbook from an older labfinance, or the sheet was "
+        "deleted); run the scenario file again"]
+
+
+@pytest.mark.parametrize("change", ["line", "count", "marker", "number"])
+def test_an_altered_source_sheet_is_refused(small, tmp_path, change):
+    scenario, book = small
+    wb = openpyxl.load_workbook(book)
+    ws = wb[SOURCE_SHEET]
+    if change == "line":
+        ws["A7"] = "discount_rate: 0.09"
+    elif change == "count":
+        ws["C1"] = "3"
+    elif change == "marker":
+        ws["A1"] = "something else"
+    else:
+        ws["A7"] = 0.09
+    wb.save(tmp_path / "altered.xlsx")
+    assert _errors(tmp_path / "altered.xlsx") == [
+        f"{tmp_path / 'altered.xlsx'}: Scenario source: the scenario text was altered (it no "
+        "longer matches its SHA-256 in row 1); change inputs on the Assumptions sheet, and "
+        "anything else in the scenario file"]
+
+
+def test_a_workbook_not_written_by_labfinance_is_refused(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "budget"
+    wb.save(tmp_path / "other.xlsx")
+    (tmp_path / "text.xlsx").write_text("not a workbook", encoding="utf-8")
+    assert _errors(tmp_path / "other.xlsx") == [
+        f"{tmp_path / 'other.xlsx'}: was not written by labfinance (it has no 'Scenario source' "
+        "sheet); import reads the workbooks `labfinance run` writes"]
+    [message] = _errors(tmp_path / "text.xlsx")
+    assert message.startswith(f"{tmp_path / 'text.xlsx'}: is not an Excel workbook (.xlsx) that "
+                              "can be read")
+    assert _errors(tmp_path / "none.xlsx") == [f"{tmp_path / 'none.xlsx'}: no such file"]
+    result = invoke("import", str(tmp_path / "other.xlsx"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_missing_assumptions_sheet_is_named(small, tmp_path):
+    scenario, book = small
+    wb = openpyxl.load_workbook(book)
+    del wb["Assumptions"]
+    wb.save(tmp_path / "noinputs.xlsx")
+    assert _errors(tmp_path / "noinputs.xlsx") == [
+        f"{tmp_path / 'noinputs.xlsx'}: the Assumptions sheet is missing; it holds the inputs"]
+
+
+def test_a_typed_formula_counts_by_its_stored_result(small, tmp_path):
+    scenario, book = small
+    where = cells(book)
+    wb = openpyxl.load_workbook(book)
+    wb["Assumptions"][where["costs.build.amount"]] = "=100000*1.1"
+    wb.save(tmp_path / "formula.xlsx")  # openpyxl stores no result
+    assert _errors(tmp_path / "formula.xlsx") == [
+        f"{tmp_path / 'formula.xlsx'}: Assumptions!{where['costs.build.amount']}: "
+        "costs.build.amount: holds a formula with no stored result; open and save the workbook "
+        "in Excel or LibreOffice, or type the number"]
+
+
+def test_a_workbook_copy_of_a_variant_brings_the_variant_values(tmp_path):
+    """A workbook of a variant shows the variant's values: they are what the reader sees, so
+    they come back as edits of the file's base case (docs/decisions.md)."""
+    text = SMALL + "variants:\n  dear:\n    set: {costs.build.amount: 150000}\n"
+    scenario = tmp_path / "v.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    loaded = load(scenario)
+    write_workbook(analyse(loaded, with_overrides(loaded, "dear"), variant="dear", draws=0),
+                   tmp_path / "v.xlsx")
+    imported = import_workbook(tmp_path / "v.xlsx")
+    assert [e.line() for e in imported.edits] == ["costs.build.amount: 100000 -> 150000"]
