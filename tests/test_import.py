@@ -16,10 +16,13 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from labfinance.analysis.run import analyse
 from labfinance.cli import main
-from labfinance.model.loader import ScenarioError, load, with_overrides
+from labfinance.model import paths
+from labfinance.model.loader import ScenarioError, load, load_document, with_overrides
 from labfinance.model.workbook import SOURCE_SHEET, import_workbook
 from labfinance.outputs.excel import write_workbook
 
@@ -510,3 +513,134 @@ def test_a_workbook_copy_of_a_variant_brings_the_variant_values(tmp_path):
                    tmp_path / "v.xlsx")
     imported = import_workbook(tmp_path / "v.xlsx")
     assert [e.line() for e in imported.edits] == ["costs.build.amount: 100000 -> 150000"]
+
+
+# ----------------------------------------------------------------------------- LibreOffice
+
+
+@pytest.fixture(scope="module")
+def saved_by_libreoffice(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Workbooks edited with openpyxl, then opened, recalculated and saved by LibreOffice (which
+    rewrites the whole file: styles, cached values, shared strings), in one soffice call."""
+    from recalc import recalculate, require_soffice
+
+    require_soffice()
+    folder = tmp_path_factory.mktemp("libreoffice")
+    small = folder / "lab.yaml"
+    small.write_text(SMALL, encoding="utf-8")
+    books = {"small": write_book(small, folder / "lab.xlsx")}
+    changes = {"discount_rate": 0.035, "costs.build.amount": 120000, "costs.operate.to": 2029,
+               "funding.erdf.payment.advance": 0.3, "benefits.burglaries.ramp_up.0": 0.6}
+    edit(books["small"], folder / "lab-edited.xlsx", changes)
+    books["small-edited"] = folder / "lab-edited.xlsx"
+    for example in EXAMPLES:
+        books[example.name] = write_book(example, folder / f"{example.stem}.xlsx")
+    saved = recalculate(list(books.values()), out_dir=folder / "saved")
+    return {"folder": folder, "small": small, "changes": changes,
+            "saved": dict(zip(books, saved, strict=True)), "written": books}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_a_workbook_saved_by_libreoffice_gives_back_its_scenario(saved_by_libreoffice, example):
+    imported = import_workbook(saved_by_libreoffice["saved"][example.name])
+    assert imported.edits == ()
+    assert imported.text == example.read_text(encoding="utf-8")
+
+
+@pytest.mark.libreoffice
+def test_edits_saved_by_libreoffice_come_back_as_set_overrides(saved_by_libreoffice):
+    run = saved_by_libreoffice
+    imported = import_workbook(run["saved"]["small-edited"])
+    assert {e.path: e.new for e in imported.edits} == run["changes"]
+    assert imported.loaded.scenario == with_overrides(load(run["small"]), None,
+                                                      list(run["changes"].items()))
+    # the same text as the same edits saved by openpyxl alone
+    assert imported.text == import_workbook(run["written"]["small-edited"]).text
+    assert import_workbook(run["saved"]["small"]).edits == ()
+
+
+# ----------------------------------------------------------------------------- property
+
+
+@pytest.fixture(scope="module")
+def example_books(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """Each example's workbook, its bytes and its live inputs typed as numbers (path, old)."""
+    folder = tmp_path_factory.mktemp("examples")
+    out = []
+    for example in EXAMPLES[:5]:
+        book = write_book(example, folder / f"{example.stem}.xlsx")
+        ws = openpyxl.load_workbook(book)["Assumptions"]
+        where = cells(book)
+        live = [(path, ws[cell].value) for path, cell in where.items()
+                if ws[cell.replace("C", "G")].value == "live" and ws[cell].data_type == "n"]
+        out.append({"scenario": example, "bytes": book.read_bytes(), "live": live,
+                    "where": where})
+    return out
+
+
+def _new_value(draw: Any, old: float) -> Any:
+    kind = draw(st.sampled_from(["scaled", "whole", "small", "text"]))
+    if kind == "scaled":
+        return float(f"{old * draw(st.floats(0, 2)):.6g}")
+    if kind == "whole":
+        return draw(st.integers(-3, 3000))
+    if kind == "small":
+        return draw(st.floats(-1.5, 1.5).map(lambda x: round(x, 4)))
+    return draw(st.sampled_from(["abc", "5%", "1,000"]))
+
+
+@st.composite
+def random_edits(draw: Any, books: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    book = draw(st.sampled_from(books))
+    chosen = draw(st.lists(st.sampled_from(book["live"]), min_size=1, max_size=4,
+                           unique_by=lambda item: item[0]))
+    return book, {path: _new_value(draw, old) for path, old in chosen}
+
+
+def _changed_lines_name_the_edits(old: str, new: str, edits: dict[str, Any]) -> bool:
+    """Every line the import replaced, removed or added holds the key of an edited value."""
+    import difflib
+
+    keys = {next(t for t in reversed(path.split(".")) if not t.isdigit() or "schedule" in path)
+            for path in edits}
+    a, b = old.split("\n"), new.split("\n")
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal" and not all(any(k in line for k in keys)
+                                      for line in a[i1:i2] + b[j1:j2] if line.strip()):
+            return False
+    return True
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.data_too_large])
+@given(data=st.data())
+def test_random_edits_of_the_examples_import_as_the_same_set_overrides(example_books, data,
+                                                                       tmp_path_factory):
+    book, edits = data.draw(random_edits(example_books))
+    folder = tmp_path_factory.mktemp("edit")
+    (folder / "book.xlsx").write_bytes(book["bytes"])
+    edit(folder / "book.xlsx", folder / "edited.xlsx", edits)
+    loaded = load(book["scenario"])
+    # the reference: the file with these --set overrides, validated as a file is
+    try:
+        raw = loaded.document.raw
+        for path, value in edits.items():
+            raw, _ = paths.with_override(raw, path, value)
+        expected: Any = load_document(loaded.document.with_raw(raw)).scenario
+    except (ScenarioError, paths.PathError):
+        expected = None
+    name = str(folder / "edited.xlsx")
+    try:
+        imported = import_workbook(folder / "edited.xlsx")
+    except ScenarioError as exc:
+        event("import refused")
+        assert expected is None, exc.messages
+        assert all(m.startswith(f"{name}: ") for m in exc.messages)
+        return
+    event("imported")
+    assert expected is not None
+    assert imported.loaded.scenario == expected
+    original = loaded.document.text
+    assert _changed_lines_name_the_edits(original, imported.text, edits)
+    assert len(imported.edits) <= len(edits)
