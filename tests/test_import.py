@@ -563,11 +563,16 @@ def test_edits_saved_by_libreoffice_come_back_as_set_overrides(saved_by_libreoff
 # ----------------------------------------------------------------------------- property
 
 
+class _Books(list):  # type: ignore[type-arg]
+    def __repr__(self) -> str:  # hypothesis prints its arguments: not the workbooks' bytes
+        return f"<{len(self)} example workbooks>"
+
+
 @pytest.fixture(scope="module")
 def example_books(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     """Each example's workbook, its bytes and its live inputs typed as numbers (path, old)."""
     folder = tmp_path_factory.mktemp("examples")
-    out = []
+    out = _Books()
     for example in EXAMPLES[:5]:
         book = write_book(example, folder / f"{example.stem}.xlsx")
         ws = openpyxl.load_workbook(book)["Assumptions"]
@@ -612,12 +617,16 @@ def _changed_lines_name_the_edits(old: str, new: str, edits: dict[str, Any]) -> 
     return True
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.data_too_large])
 @given(data=st.data())
 def test_random_edits_of_the_examples_import_as_the_same_set_overrides(example_books, data,
                                                                        tmp_path_factory):
     book, edits = data.draw(random_edits(example_books))
+    shown = dict(book["live"])
+    # typing the value a cell already shows is no edit (a default stays out of the file)
+    changed = {path: value for path, value in edits.items()
+               if isinstance(value, str) or value != shown[path]}
     folder = tmp_path_factory.mktemp("edit")
     (folder / "book.xlsx").write_bytes(book["bytes"])
     edit(folder / "book.xlsx", folder / "edited.xlsx", edits)
@@ -625,7 +634,7 @@ def test_random_edits_of_the_examples_import_as_the_same_set_overrides(example_b
     # the reference: the file with these --set overrides, validated as a file is
     try:
         raw = loaded.document.raw
-        for path, value in edits.items():
+        for path, value in changed.items():
             raw, _ = paths.with_override(raw, path, value)
         expected: Any = load_document(loaded.document.with_raw(raw)).scenario
     except (ScenarioError, paths.PathError):
@@ -642,5 +651,5 @@ def test_random_edits_of_the_examples_import_as_the_same_set_overrides(example_b
     assert expected is not None
     assert imported.loaded.scenario == expected
     original = loaded.document.text
-    assert _changed_lines_name_the_edits(original, imported.text, edits)
-    assert len(imported.edits) <= len(edits)
+    assert _changed_lines_name_the_edits(original, imported.text, changed)
+    assert len(imported.edits) <= len(changed)
