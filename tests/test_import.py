@@ -262,6 +262,26 @@ def test_rows_are_found_by_path_after_a_reader_moves_sheets_and_inserts_rows(sma
     assert imported.edits[0].cell == f"Assumptions!C{row}"
 
 
+def test_a_file_in_an_unusual_layout_is_changed_correctly_and_says_its_indentation_moved(
+        tmp_path):
+    # one list flush with its key, another indented: no single ruamel.yaml setting writes both
+    head, rest = SMALL.split("funding:\n")
+    block, tail = rest.split("\nbenefits:")
+    text = head + "funding:\n" + "\n".join(line[2:] for line in block.split("\n")) + \
+        "\nbenefits:" + tail
+    assert text != SMALL
+    scenario = tmp_path / "odd.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    book = write_book(scenario, tmp_path / "odd.xlsx")
+    edit(book, tmp_path / "e.xlsx", {"costs.build.amount": 110000})
+    result = invoke("import", str(tmp_path / "e.xlsx"), "-o", str(tmp_path / "back.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "indentation could not be kept exactly" in result.stderr
+    back = load(tmp_path / "back.yaml")
+    assert back.scenario == with_overrides(load(scenario), None, [("costs.build.amount", 110000)])
+    assert "# the vendor's quote" in (tmp_path / "back.yaml").read_text(encoding="utf-8")
+
+
 # ----------------------------------------------------------------------------- the command
 
 
@@ -445,7 +465,7 @@ def test_a_missing_source_sheet_is_named(small, tmp_path):
         "deleted); run the scenario file again"]
 
 
-@pytest.mark.parametrize("change", ["line", "count", "marker", "number"])
+@pytest.mark.parametrize("change", ["line", "count", "huge count", "marker", "number"])
 def test_an_altered_source_sheet_is_refused(small, tmp_path, change):
     scenario, book = small
     wb = openpyxl.load_workbook(book)
@@ -454,6 +474,8 @@ def test_an_altered_source_sheet_is_refused(small, tmp_path, change):
         ws["A7"] = "discount_rate: 0.09"
     elif change == "count":
         ws["C1"] = "3"
+    elif change == "huge count":
+        ws["C1"] = "1048575"
     elif change == "marker":
         ws["A1"] = "something else"
     else:
@@ -533,6 +555,8 @@ def saved_by_libreoffice(tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
                "funding.erdf.payment.advance": 0.3, "benefits.burglaries.ramp_up.0": 0.6}
     edit(books["small"], folder / "lab-edited.xlsx", changes)
     books["small-edited"] = folder / "lab-edited.xlsx"
+    edit(books["small"], folder / "lab-formula.xlsx", {"costs.build.amount": "=100000*1.25"})
+    books["small-formula"] = folder / "lab-formula.xlsx"
     for example in EXAMPLES:
         books[example.name] = write_book(example, folder / f"{example.stem}.xlsx")
     saved = recalculate(list(books.values()), out_dir=folder / "saved")
@@ -558,6 +582,13 @@ def test_edits_saved_by_libreoffice_come_back_as_set_overrides(saved_by_libreoff
     # the same text as the same edits saved by openpyxl alone
     assert imported.text == import_workbook(run["written"]["small-edited"]).text
     assert import_workbook(run["saved"]["small"]).edits == ()
+
+
+@pytest.mark.libreoffice
+def test_a_formula_typed_into_an_input_counts_by_the_result_libreoffice_stored(
+        saved_by_libreoffice):
+    imported = import_workbook(saved_by_libreoffice["saved"]["small-formula"])
+    assert [e.line() for e in imported.edits] == ["costs.build.amount: 100000 -> 125000"]
 
 
 # ----------------------------------------------------------------------------- property
