@@ -17,8 +17,8 @@ from labfinance.analysis.distributions import Pert, Triangular, uncertain_parame
 from labfinance.analysis.run import analyse
 from labfinance.cli import main
 from labfinance.engine.core import evaluate
-from labfinance.engine.parameters import numeric_parameters
 from labfinance.model.loader import load, parse_set, with_overrides
+from labfinance.model.parameters import numeric_parameters
 
 approx = pytest.approx
 EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios"

@@ -198,7 +198,8 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     """Evaluate one scenario FILE (or a workbook, meaning the scenario imported from it):
     summary, workbook (-o) and JSON (--json)."""
     from labfinance.analysis.run import analyse
-    from labfinance.outputs.report import results_json, summary_lines
+    from labfinance.outputs.report import analysis_json, results_json
+    from labfinance.outputs.terminal import analysis_lines, summary_lines
 
     loaded, overrides = _load_with_sets(file, sets)
     scenario = with_overrides(loaded, variant, overrides)
@@ -209,7 +210,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
                        seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
     echo_summary = _terminal(json_path)
-    for line in summary_lines(results) + analysis.summary_lines():
+    for line in summary_lines(results) + analysis_lines(analysis):
         echo_summary(line)
 
     if workbook is not None:
@@ -219,7 +220,8 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
         echo_summary(f"workbook: {workbook}")
     if json_path is not None:
         doc = results_json(results, path=loaded.path, sha256=loaded.document.sha256,
-                           variant=variant, overrides=dict(overrides), extra=analysis.json())
+                           variant=variant, overrides=dict(overrides),
+                           extra=analysis_json(analysis))
         _write_json(doc, json_path, force, echo_summary)
 
 
@@ -233,7 +235,10 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
 def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
             force: bool) -> None:
     """Compare scenarios or variants side by side (FILE alone: its base case and all variants)."""
-    from labfinance.analysis.compare import compare_json, load_cases, table_lines, write_workbook
+    from labfinance.analysis.compare import load_cases
+    from labfinance.outputs.excel.compare import write_workbook
+    from labfinance.outputs.report import compare_json
+    from labfinance.outputs.terminal import table_lines
 
     evaluated = load_cases(cases)
     _check_outputs(output, json_path, force)

@@ -7,7 +7,6 @@ source that is not committed; ``draws=0`` skips Monte Carlo.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ from labfinance.engine.core import METRICS, Results, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.loader import Loaded, ScenarioError, with_overrides
 from labfinance.model.scenario import Scenario
-from labfinance.outputs.report import metrics_json, money
 
 # ``progress(total)`` gives a context manager whose value has ``update(n)``, or is None
 Progress = Callable[[int], AbstractContextManager[Any]]
@@ -46,47 +44,6 @@ class Analysis:
     monte_carlo: dict[str, Any] | None = None
     samples: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def json(self) -> dict[str, Any]:
-        """The sections of the JSON results beyond the base case."""
-        out: dict[str, Any] = {}
-        if self.variants:
-            out["variants"] = {name: metrics_json(r) for name, r in self.variants.items()}
-        if self.sensitivity is not None:
-            out["sensitivity"] = self.sensitivity
-        if self.monte_carlo is not None:
-            out["monte_carlo"] = self.monte_carlo
-        return out
-
-    def summary_lines(self) -> list[str]:
-        """A few terminal lines: the biggest tornado bars and the Monte Carlo odds."""
-        cur = self.scenario.currency
-        lines: list[str] = []
-        if self.sensitivity is not None:
-            bars = [b for b in self.sensitivity["tornado"]
-                    if b["metric"] == "economic_npv" and b["swing"]][:3]
-            if bars:
-                lines.append("  biggest uncertainties for the economic NPV (10th-90th percentile):")
-                for b in bars:
-                    lines.append(f"    {b['parameter']} {_value(b['low'])}..{_value(b['high'])}: "
-                                 f"{money(b['at_low'], cur)} to {money(b['at_high'], cur)}")
-        mc = self.monte_carlo
-        if mc is not None and mc["draws"]:
-            npv = mc["metrics"]["economic_npv"]
-
-            def pct(x: float | None) -> str:
-                return "n/a" if x is None or math.isnan(x) else f"{x:.0%}"
-
-            spread = ("n/a" if npv["p10"] is None else
-                      f"{money(npv['p10'], cur)} to {money(npv['p90'], cur)}")
-            lines.append(f"  risk ({mc['draws']:,} draws, seed {mc['seed']}): P(shortfall) "
-                         f"{pct(mc['prob_shortfall'])}, P(BCR < 1) {pct(mc['prob_bcr_below_1'])}, "
-                         f"economic NPV p10-p90 {spread}")
-        return lines
-
-
-def _value(x: float) -> str:
-    """A parameter value for the terminal: 532,158 or 0.1242."""
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
 def fixed_parameters(loaded: Loaded, variant: str | None,

@@ -46,9 +46,9 @@ import numpy as np
 
 from labfinance.analysis.distributions import Distribution, Uncertain
 from labfinance.engine.core import METRICS, ZERO, Results, evaluate
+from labfinance.engine.metrics import finite_or_none as number
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Loan, Scenario
-from labfinance.outputs.report import number
 
 __all__ = [
     "SWITCHING_TARGETS",

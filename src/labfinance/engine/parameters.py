@@ -3,8 +3,8 @@
 The engine reads every money amount, share and rate through a :class:`Parameters` object by its
 parameter path (``costs.cameras.amount``). A base case reads the scenario's own values; sensitivity
 and Monte Carlo pass arrays of values for some paths, one value per draw, and the same engine code
-runs on all draws at once. Recording which paths a base case reads gives the list of parameters
-that ``uncertainty`` may name, so that list can never drift from the engine.
+runs on all draws at once. Recording which paths a base case reads gives the engine's list of
+parameters, which a test compares with the model's (:mod:`labfinance.model.parameters`).
 """
 
 from __future__ import annotations
@@ -46,12 +46,13 @@ class Parameters:
         return self.values.get(path, base)
 
 
-def numeric_parameters(scenario: Scenario) -> dict[str, float]:
-    """Every real-valued parameter path of ``scenario`` with its base value.
+def recorded_parameters(scenario: Scenario) -> dict[str, float]:
+    """Every path the engine reads as a number in a base case, with its value.
 
-    These are the paths ``uncertainty`` may name and sensitivity may move.
+    :func:`labfinance.model.parameters.numeric_parameters` lists the same from the model (the
+    tests check they agree); this is the engine's side of that check.
     """
-    from labfinance.engine.core import evaluate
+    from labfinance.engine.core import evaluate  # core imports this module
 
     params = Parameters(record=True)
     evaluate(scenario, params, detail=False, rates=False)  # every parameter is read before these

@@ -1,6 +1,6 @@
 """The validated model of a scenario file (format version 1).
 
-Every key, type and default of ``shared/spec/scenario-format.md`` lives here as a frozen pydantic
+Every key, type and default of ``docs/scenario-format.md`` lives here as a frozen pydantic
 model with ``extra="forbid"``: a key that is not known is an error, never silently ignored. The
 models check what a single item can check on its own (types, ranges, exactly one amount form);
 rules that need the whole file (years inside the horizon, references between items, uncertainty
@@ -298,6 +298,15 @@ class Grant(Source, Timed):
             _check_window(self.from_, self.to)
         return self
 
+    def pays_on(self, cost_id: str, category: str) -> bool:
+        """Whether this rate-based grant's eligibility names a cost (by id or by category)."""
+        return self.eligible is None or cost_id in self.eligible or category in self.eligible
+
+    def window(self, start_year: int, last_year: int) -> tuple[int, int]:
+        """First and last year whose costs are eligible (default: the horizon)."""
+        return (self.from_ if self.from_ is not None else start_year,
+                self.to if self.to is not None else last_year)
+
 
 class InKind(Source, Timed):
     type: Literal["in_kind"]
@@ -382,6 +391,15 @@ class Benefit(Item, Timed):
         else:
             self._check_amount_form()
         return self
+
+    def first_year(self, start_year: int) -> int:
+        """The year from which ramp-up and drop-off count (k = 0): its `from`, its one-off
+        `year`, or its first schedule year."""
+        if self.schedule:
+            return min(self.schedule)
+        if self.year is not None:
+            return self.year
+        return self.from_ if self.from_ is not None else start_year
 
 
 class _ThreePoint(Model):
@@ -485,6 +503,12 @@ class Scenario(Model):
     def effective_social_discount_rate(self) -> float:
         social = self.social_discount_rate
         return self.discount_rate if social is None else social
+
+    def grant_window(self, grant: Grant) -> tuple[int, int]:
+        return grant.window(self.start_year, self.last_year)
+
+    def benefit_first_year(self, benefit: Benefit) -> int:
+        return benefit.first_year(self.start_year)
 
     def category_contingency(self, category: str) -> float:
         if isinstance(self.contingency, dict):

@@ -12,7 +12,7 @@ from typing import Any
 
 from labfinance.model.scenario import Scenario
 
-# Descriptions of keys, from shared/spec/scenario-format.md; a key means the same wherever it is.
+# Descriptions of keys, from docs/scenario-format.md; a key means the same wherever it is.
 DESCRIPTIONS = {
     "labfinance": "Format version: 1.",
     "name": "Title shown on the business case (for a list item: defaults to its id).",

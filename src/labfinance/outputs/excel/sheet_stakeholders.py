@@ -3,11 +3,9 @@ rate), net position and fair share of the shortfall (split by the PV of benefits
 
 from __future__ import annotations
 
-import numpy as np
-
-from labfinance.engine.timeline import ZERO
+from labfinance.engine.core import stakeholder_totals
 from labfinance.model.scenario import Loan
-from labfinance.outputs.excel.book import NA, TOL, Book, scalar, value_or_na
+from labfinance.outputs.excel.book import NA, TOL, Book, scalar, series, value_or_na
 from labfinance.outputs.excel.cells import Cell, Row, TimelineSheet, col_name, present_value, total
 from labfinance.outputs.excel.layout import FIRST_YEAR_COL, LABEL_COL, UNIT_COL
 
@@ -28,7 +26,6 @@ def build(book: Book) -> None:
     sh = TimelineSheet(book, NAME, f"{cur}; contributions include in-kind and grants naming the "
                        "stakeholder, inside the horizon. PVs at the social rate.")
     soc = book.cells["rate.social"]
-    Y = book.timeline.horizon
     yearly: dict[str, dict[str, Row]] = {}
     sh.band("By year")
     for sid, holder in s.stakeholders.items():
@@ -46,8 +43,9 @@ def build(book: Book) -> None:
         }
         yearly[sid] = {}
         for key, (label, rows) in parts.items():
-            values = sum((book.values_of(row)[:Y] for row in rows), np.zeros(Y))
-            yearly[sid][key] = sh.series(label, cur, total(rows), values, total=True)
+            yearly[sid][key] = sh.series(label, cur, total(rows),
+                                         series(r.stakeholders[sid][f"{key}_yearly"]),
+                                         total=True)
         sh.skip()
 
     sh.band("Who pays, who benefits")
@@ -72,7 +70,7 @@ def build(book: Book) -> None:
     weights_total = f"${col_name(col['benefits_received_pv'])}${total_row + 2}"
     shortfall = {"fair_share": book.cells["metric.funding_shortfall"].ref(NAME),
                  "secured_fair_share": book.cells["metric.secured_funding_shortfall"].ref(NAME)}
-    pv_total = sum(max(scalar(v["benefits_received_pv"]), 0.0) for v in r.stakeholders.values())
+    totals = {k: scalar(v) for k, v in stakeholder_totals(r.stakeholders).items()}
     for i, (sid, holder) in enumerate(s.stakeholders.items()):
         row = first + i
         fig = {k: scalar(v) for k, v in r.stakeholders[sid].items()}
@@ -84,7 +82,7 @@ def build(book: Book) -> None:
             net = (f"({book.rows[f'all.loan.{f.id}.in'].range(NAME)}-"
                    f"{book.rows[f'all.loan.{f.id}.service'].range(NAME)})")
             lent.append(f"SUMPRODUCT(({net}>0)*{net})")
-        weight = (max(fig["benefits_received_pv"], 0.0) / pv_total if pv_total > ZERO else NA)
+        weight = value_or_na(fig["weight"])
         formulas = {
             "contributed": (f"=SUM({yearly[sid]['contributed'].range(NAME)})", fig["contributed"]),
             "lent": ("=" + "+".join(lent) if lent else "=0", fig["lent"]),
@@ -112,17 +110,12 @@ def build(book: Book) -> None:
             book.add_cell(f"stakeholder.{sid}.{key}", Cell(NAME, row, col[key]), value)
     ws.write_string(total_row, LABEL_COL, "All stakeholders", st.label_bold)
     for key, _ in TABLE:
-        if key == "weight":
-            value = 1.0 if pv_total > ZERO else 0.0
-        else:
-            value = sum(scalar(v[key]) for v in r.stakeholders.values()
-                        if np.isfinite(scalar(v[key])))
         fmt = st.cell("percent" if key == "weight" else "money", "total")
-        ws.write_formula(total_row, col[key], f"=SUM({column(key)})", fmt, float(value))
+        ws.write_formula(total_row, col[key], f"=SUM({column(key)})", fmt, totals[key])
     ws.write_string(total_row + 1, LABEL_COL, "Sum of the positive PVs of benefits received "
                     "(divides the weights)", st.label_indent)
     ws.write_formula(total_row + 1, col["benefits_received_pv"],
                      f'=SUMIF({column("benefits_received_pv")},">0")', st.cell("money", "calc"),
-                     float(pv_total))
+                     totals["positive_benefits_pv"])
     book.values["stakeholder_table"] = (first, last, col)
     sh.r = total_row + 3

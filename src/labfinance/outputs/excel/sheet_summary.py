@@ -13,7 +13,8 @@ from labfinance.outputs.excel.book import Book, value_or_na
 from labfinance.outputs.excel.cells import Cell
 from labfinance.outputs.excel.layout import print_landscape
 from labfinance.outputs.excel.sheet_analyses import kind_of, tornado_chart
-from labfinance.outputs.report import verdict, verdict_formula
+from labfinance.outputs.excel.verdict import verdict_formula
+from labfinance.outputs.terminal import verdict
 
 NAME = "Summary"
 HEADLINES = (
