@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from labfinance.model import paths
 from labfinance.model.loader import (
     Loaded,
@@ -226,6 +224,7 @@ def _source(name: str, book: Any) -> tuple[str, str]:
 
 def _inputs(name: str, book: Any) -> list[_Input]:
     """Every Assumptions row with a parameter path, as it stands."""
+    from openpyxl.utils import get_column_letter
     if ASSUMPTIONS not in book.sheetnames:
         raise ScenarioError([f"{name}: the {ASSUMPTIONS} sheet is missing; it holds the inputs"])
     ws = book[ASSUMPTIONS]
