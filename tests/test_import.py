@@ -230,6 +230,18 @@ def test_a_toml_scenario_keeps_its_layout(tmp_path):
     assert "discount_rate: 0.04 -> 0.03\ncosts.build.amount: 100000 -> 90000\n" in result.stdout
 
 
+def test_a_toml_scenario_takes_new_keys_inside_their_item(tmp_path):
+    scenario = tmp_path / "lab.toml"
+    scenario.write_text(SMALL_TOML, encoding="utf-8")
+    book = write_book(scenario, tmp_path / "lab.xlsx")
+    # operate runs to the last year, 2029 (2026 + 4 years - 1), unless `to` says otherwise
+    edit(book, tmp_path / "e.xlsx", {"costs.operate.to": 2028})
+    imported = import_workbook(tmp_path / "e.xlsx")
+    assert [e.line() for e in imported.edits] == ["costs.operate.to: 2029 -> 2028"]
+    assert imported.text == SMALL_TOML.replace('id = "operate"\namount = 20000\n',
+                                               'id = "operate"\namount = 20000\nto = 2028\n')
+
+
 def test_a_formula_that_follows_another_input_is_not_an_edit_unless_a_number_is_typed(small,
                                                                                        tmp_path):
     scenario, book = small  # SMALL leaves social_discount_rate out: it follows discount_rate

@@ -133,7 +133,7 @@ def rewrite(text: str, syntax: str, edits: Iterable[tuple[str, Any]]) -> tuple[s
 
         doc = tomlkit.parse(text)
         for path, value in edits:
-            set_value(doc, path, _plain(value), tomlkit.table)
+            set_value(doc, path, _plain(value), tomlkit.inline_table)
         return tomlkit.dumps(doc), True
     from ruamel.yaml.comments import CommentedMap
 
