@@ -466,6 +466,19 @@ def test_a_changed_id_is_a_structural_change(small, tmp_path):
         "file and run it again; only live inputs (blue on yellow) come back from the workbook"]
 
 
+def test_a_structural_row_marked_live_by_a_reader_stays_structural(small, tmp_path):
+    scenario, book = small
+    where = cells(book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Assumptions"]
+    row = where["start_year"][1:]
+    ws[f"G{row}"] = "live"  # the Live column
+    ws[f"C{row}"] = 2027
+    wb.save(tmp_path / "live.xlsx")
+    [message] = _errors(tmp_path / "live.xlsx")
+    assert f"Assumptions!C{row}: start_year: is structural (not live)" in message
+
+
 def test_a_missing_source_sheet_is_named(small, tmp_path):
     scenario, book = small
     wb = openpyxl.load_workbook(book)

@@ -49,6 +49,10 @@ MAX_SOURCE_LINES = 1_048_575  # the rows of a sheet, less the header
 SAME = 1e-12  # relative: a number read back within this of the scenario's is not an edit
 # inputs the workbook shows as a formula while the file leaves them out: they follow another
 FOLLOWS = {"social_discount_rate": "discount_rate"}
+# keys the sheets are laid out from: never live, whatever a reader writes in the Live column
+STRUCTURAL = frozenset({"name", "currency", "start_year", "years", "prices", "status",
+                        "stakeholder", "eligible", "covers", "category", "benefit", "beneficiary",
+                        "cash_releasing", "residual_value", "type", "id"})
 ROOT_CHANGED = ("change it in the scenario file and run it again; only live inputs (blue on "
                 "yellow) come back from the workbook")
 
@@ -249,7 +253,10 @@ def _inputs(name: str, book: Any) -> list[_Input]:
                           f"{seen[path]}); keep one")
             continue
         seen[path] = where
-        live = getattr(live_cell, "value", None) == "live"
+        tokens = path.split(".")
+        structural = tokens[-1] in STRUCTURAL or tokens[0] == "uncertainty" or (
+            len(tokens) == 2 and tokens[0] in ("stakeholders", *paths.ID_LISTS))
+        live = getattr(live_cell, "value", None) == "live" and not structural
         value = getattr(value_cell, "value", None)
         formula = getattr(value_cell, "data_type", None) == "f"
         inputs.append(_Input(path, where, live, value, formula))
