@@ -10,7 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from labfinance.cli import main
-from labfinance.engine.core import LEDGER_ROWS, METRICS
+from labfinance.engine.catalogue import METRICS
+from labfinance.engine.core import LEDGER_ROWS
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "burglary-predictor.yaml"
 

@@ -21,7 +21,7 @@ from labfinance.analysis.distributions import (
 from labfinance.analysis.montecarlo import BLOCK, simulate, uniforms
 from labfinance.analysis.run import analyse
 from labfinance.cli import main
-from labfinance.engine.core import METRICS
+from labfinance.engine.catalogue import METRICS
 from labfinance.model.loader import load
 
 approx = pytest.approx

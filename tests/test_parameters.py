@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from labfinance.engine.parameters import recorded_parameters
+from labfinance.engine.core import recorded_parameters
 from labfinance.model.loader import load, validate_document
 from labfinance.model.parameters import numeric_parameters
 from labfinance.model.reading import Document
@@ -34,3 +34,12 @@ def test_the_model_lists_what_the_engine_reads_in_generated_scenarios(index):
     scenario = validate_document(Document("generated.yaml", raw, {}, "", ""),
                                  check_file_rules=False)
     assert numeric_parameters(scenario) == recorded_parameters(scenario)
+
+
+def test_the_catalogue_names_every_metric_the_engine_reports():
+    from labfinance.engine.catalogue import CATALOGUE
+    from labfinance.engine.core import evaluate
+
+    results = evaluate(load(FILES[0]).scenario)
+    assert [m.name for m in CATALOGUE] == list(results.metrics)
+    assert all(m.label and m.meaning for m in CATALOGUE)

@@ -19,7 +19,8 @@ import openpyxl
 import pytest
 
 from labfinance.analysis.run import Analysis, analyse
-from labfinance.engine.core import METRICS, evaluate
+from labfinance.engine.catalogue import METRICS
+from labfinance.engine.core import evaluate
 from labfinance.model.loader import load, with_overrides
 from labfinance.outputs.excel import write_workbook
 from recalc import (

@@ -26,6 +26,55 @@ DEFAULT_SEED = 20261127
 DEFAULT_DRAWS = 10_000
 
 
+class OptionError(click.UsageError):
+    """A bad option value, shown as ``--option: message`` (the project's error style), exit 2."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+class Seed(click.ParamType):
+    """A Monte Carlo seed: a whole number of 0 or more."""
+
+    name = "seed"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        try:
+            seed = int(value)
+        except (TypeError, ValueError):
+            raise OptionError(f"--seed: must be a whole number (got '{value}')") from None
+        if seed < 0:
+            raise OptionError(f"--seed: must be 0 or more (got {seed})")
+        return seed
+
+
+class MetricName(click.ParamType):
+    """The name of a metric of the catalogue."""
+
+    name = "metric"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from labfinance.engine.catalogue import METRICS
+
+        if value not in METRICS:
+            raise OptionError(f"--metric: unknown metric '{value}' (known: {', '.join(METRICS)})")
+        return str(value)
+
+
+class TemplateName(click.ParamType):
+    """The name of a starter in templates/."""
+
+    name = "template"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from labfinance.model.templates import template_names
+
+        known = template_names(_templates())
+        if value not in known:
+            raise OptionError(f"--template: no template '{value}' (known: {', '.join(known)})")
+        return str(value)
+
+
 def _fail(messages: list[str]) -> None:
     for message in messages:
         click.echo(message, err=True)
@@ -104,7 +153,7 @@ def _templates() -> Path:
 
 @main.command()
 @click.argument("name")
-@click.option("--template", "-t", default="blank", show_default=True,
+@click.option("--template", "-t", type=TemplateName(), default="blank", show_default=True,
               help="Starter from templates/: blank, eu-pilot or fee-service.")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @guarded
@@ -182,13 +231,13 @@ def _outputs(file: str, output: str | None, json_path: str | None) -> str | None
               help="Write the results as JSON ('-': stdout).")
 @click.option("--draws", type=click.IntRange(min=0), default=DEFAULT_DRAWS, show_default=True,
               help="Monte Carlo draws (0 skips Monte Carlo).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+@click.option("--seed", type=Seed(), default=DEFAULT_SEED, show_default=True,
               help="Seed of the Monte Carlo draws.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
               help="Override one parameter (repeatable), e.g. --set discount_rate=0.03.")
 @click.option("--variant", metavar="NAME",
               help="Evaluate a named variant instead of the base case.")
-@click.option("--metric", "extra_metrics", multiple=True, metavar="NAME",
+@click.option("--metric", "extra_metrics", type=MetricName(), multiple=True, metavar="NAME",
               help="Add a metric to the tornado (repeatable).")
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 @guarded

@@ -17,9 +17,10 @@ import numpy as np
 from labfinance.analysis.distributions import uncertain_parameters
 from labfinance.analysis.montecarlo import needs_risk_analysis, simulate
 from labfinance.analysis.sensitivity import sensitivity as run_sensitivity
-from labfinance.engine.core import METRICS, Results, evaluate
+from labfinance.engine.catalogue import METRICS
+from labfinance.engine.core import Results, evaluate
 from labfinance.engine.parameters import Parameters
-from labfinance.model.loader import Loaded, ScenarioError, with_overrides
+from labfinance.model.loader import Loaded, with_overrides
 from labfinance.model.scenario import Scenario
 
 # ``progress(total)`` gives a context manager whose value has ``update(n)``, or is None
@@ -65,12 +66,9 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
     ``extra_metrics`` adds metrics to the tornado. ``progress(total)``, where given, wraps the
     Monte Carlo run (a progress bar).
     """
-    unknown = [m for m in extra_metrics if m not in METRICS]
-    if unknown:
-        raise ScenarioError([f"--metric: unknown metric '{m}' (known: {', '.join(METRICS)})"
-                             for m in unknown])
-    if seed < 0:
-        raise ScenarioError([f"--seed: must be 0 or more (got {seed})"])
+    if seed < 0 or any(m not in METRICS for m in extra_metrics):
+        raise ValueError(f"a seed of 0 or more and known metrics, please (got {seed}, "
+                         f"{extra_metrics})")
     case_parameters = Parameters(record=True)  # numeric_parameters(scenario), read on the way
     results = evaluate(scenario, case_parameters)
     variants = {"base": evaluate(loaded.scenario)} if variant not in (None, "base") else {}

@@ -45,7 +45,8 @@ from typing import Any
 import numpy as np
 
 from labfinance.analysis.distributions import Distribution, Uncertain
-from labfinance.engine.core import METRICS, ZERO, Results, evaluate
+from labfinance.engine.catalogue import METRICS, SOLVED_METRICS
+from labfinance.engine.core import ZERO, Results, evaluate
 from labfinance.engine.metrics import finite_or_none as number
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Loan, Scenario
@@ -104,7 +105,6 @@ def _followers(scenario: Scenario, paths: Sequence[str],
             for path in paths}
 
 
-RATE_METRICS = ("financial_irr", "financial_mirr", "economic_irr")
 
 
 class _Stack:
@@ -146,7 +146,7 @@ def tornado(scenario: Scenario, parameters: Sequence[Uncertain],
     bases = dict(base_values or {p.path: p.base for p in parameters})
     bases.update({p.path: p.base for p in parameters})
     stack = _Stack(scenario, [p.path for p in parameters], bases,
-                   rates=any(m in RATE_METRICS for m in metrics))
+                   rates=any(m in SOLVED_METRICS for m in metrics))
     ends = np.array([p.distribution.ppf(q) for p in parameters for q in TORNADO_PERCENTILES],
                     dtype=float)
     moved = [p.path for p in parameters for _ in TORNADO_PERCENTILES]

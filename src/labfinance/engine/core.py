@@ -40,12 +40,6 @@ LEDGER_ROWS = (
     "costs", "funding", "revenue", "loan_in", "debt_service", "net_cash", "cumulative_cash",
     "benefits", "cash_releasing_benefits", "residual_value",
 )
-METRICS = (
-    "total_cost", "total_funding", "receivable_after_horizon", "debt_outstanding",
-    "funding_shortfall", "secured_funding_shortfall", "peak_cash_need", "first_shortfall_year",
-    "financial_npv", "financial_irr", "financial_mirr", "funding_gap_rate", "economic_npv",
-    "economic_irr", "bcr", "payback_year", "discounted_payback_year",
-)
 
 
 @dataclass
@@ -419,3 +413,16 @@ def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any,
     if first("debt_outstanding") > ZERO:
         warnings.append(f"{cur} {first('debt_outstanding'):,.0f} of loan principal is still "
                         "owed at the end of the horizon.")
+
+
+def recorded_parameters(scenario: Scenario) -> dict[str, float]:
+    """Every path the engine reads as a number in a base case, with its value.
+
+    :func:`labfinance.model.parameters.numeric_parameters` lists the same from the model (the
+    tests check they agree); this is the engine's side of that check.
+    """
+
+    params = Parameters(record=True)
+    evaluate(scenario, params, detail=False, rates=False)  # every parameter is read before these
+    assert params.recorded is not None
+    return dict(params.recorded)

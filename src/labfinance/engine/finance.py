@@ -246,6 +246,20 @@ def shortfall_formula(cumulative_last: str, receivable: str, debt: str, toleranc
 # --------------------------------------------------------------------------- timing and prices
 
 
+def horizon_total(values: ArrayLike) -> float:
+    """The undiscounted total of a yearly series (a total column).
+
+    >>> horizon_total([1.5, 2.0, -0.5])
+    3.0
+    """
+    return float(np.sum(np.asarray(values, dtype=float)))
+
+
+def horizon_total_formula(row_range: str) -> str:
+    return f"SUM({row_range})"
+
+
+
 def price_factor_formula(escalation: str, t: str, inflation: str | None = None) -> str:
     """``(1 + escalation)^t``, times ``(1 + inflation)^t`` in nominal prices (the function is
     :func:`labfinance.engine.timeline.price_factor`)."""

@@ -10,6 +10,7 @@ ranges) are in :mod:`labfinance.model.rules`.
 from __future__ import annotations
 
 import math
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,7 +27,6 @@ STAKEHOLDER_KINDS = (
     "municipality", "police", "national_government", "province", "eu", "insurer", "business",
     "housing_corporation", "residents", "knowledge_institution", "vendor", "other",
 )
-FUNDING_TYPES = ("contribution", "revenue", "grant", "in_kind", "loan", "outcome_payment")
 
 
 class KeyProblem(ValueError):
@@ -363,9 +363,13 @@ class OutcomePayment(Source):
         return self
 
 
+FUNDING_MODELS = (Contribution, Revenue, Grant, InKind, Loan, OutcomePayment)
 Funding = Annotated[
     Contribution | Revenue | Grant | InKind | Loan | OutcomePayment, Field(discriminator="type")
 ]
+# each funding type by its `type` word, from the models (a new type is added in one place)
+FUNDING_TYPES = tuple(typing.get_args(m.model_fields["type"].annotation)[0]
+                      for m in FUNDING_MODELS)
 
 
 class Benefit(Item, Timed):

@@ -8,11 +8,9 @@ from typing import Any
 import numpy as np
 
 from labfinance import __version__
-from labfinance.engine.core import LEDGER_ROWS, METRICS, Results
+from labfinance.engine.catalogue import METRICS, YEAR_METRICS
+from labfinance.engine.core import LEDGER_ROWS, Results
 from labfinance.engine.metrics import finite_or_none
-
-YEAR_METRICS = ("first_shortfall_year", "payback_year", "discounted_payback_year")
-
 
 number = finite_or_none  # a JSON number: NaN and infinities become null
 

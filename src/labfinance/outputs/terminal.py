@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from labfinance.engine.catalogue import BY_NAME
 from labfinance.engine.core import Results
 from labfinance.outputs.report import metrics_json
 
@@ -131,14 +132,10 @@ def analysis_lines(analysis: Any) -> list[str]:
     return lines
 
 
-# The metrics of the terminal table, with how each is shown
-TABLE_METRICS = (
-    ("total_cost", "money"), ("total_funding", "money"), ("funding_shortfall", "money"),
-    ("secured_funding_shortfall", "money"), ("peak_cash_need", "money"),
-    ("first_shortfall_year", "year"), ("financial_npv", "money"), ("funding_gap_rate", "rate"),
-    ("economic_npv", "money"), ("economic_irr", "rate"), ("bcr", "ratio"),
-    ("payback_year", "year"),
-)
+# The metrics of the terminal table of ``compare``
+TABLE_METRICS = ("total_cost", "total_funding", "funding_shortfall", "secured_funding_shortfall",
+                 "peak_cash_need", "first_shortfall_year", "financial_npv", "funding_gap_rate",
+                 "economic_npv", "economic_irr", "bcr", "payback_year")
 
 
 def _shown(value: float | None, kind: str, currency: str) -> str:
@@ -159,7 +156,8 @@ def table_lines(cases: Sequence[Any]) -> list[str]:
     header = ["metric", *(c.variant if one_file else c.label for c in cases)]
     rows = [header]
     metrics = [metrics_json(c.results) for c in cases]
-    for name, kind in TABLE_METRICS:
+    for name in TABLE_METRICS:
+        kind = BY_NAME[name].kind
         rows.append([name, *(_shown(m[name], kind, c.loaded.scenario.currency)
                              for c, m in zip(cases, metrics, strict=True))])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
