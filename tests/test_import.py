@@ -528,6 +528,16 @@ def test_a_workbook_not_written_by_labfinance_is_refused(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+def test_a_compare_workbook_does_not_come_back(small, tmp_path):
+    scenario, book = small
+    result = invoke("compare", str(scenario), "-o", str(tmp_path / "compare.xlsx"))
+    assert result.exit_code == 0, result.output
+    assert _errors(tmp_path / "compare.xlsx") == [
+        f"{tmp_path / 'compare.xlsx'}: is not the business case of one scenario (it has no "
+        "Assumptions or 'Scenario source' sheet; a `compare` workbook does not come back); "
+        "import reads the workbooks `labfinance run` writes"]
+
+
 def test_a_missing_assumptions_sheet_is_named(small, tmp_path):
     scenario, book = small
     wb = openpyxl.load_workbook(book)

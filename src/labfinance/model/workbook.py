@@ -189,12 +189,15 @@ def _header(ws: Any) -> tuple[int, dict[str, int]] | None:
 def _foreign(name: str, book: Any) -> ScenarioError:
     """A workbook without its source: labfinance's (sheet lost) or another's."""
     assumptions = book[ASSUMPTIONS] if ASSUMPTIONS in book.sheetnames else None
-    ours = (assumptions is not None and _header(assumptions) is not None) or \
-        (book.properties.creator or "") == "labfinance"
-    if ours:
+    if assumptions is not None and _header(assumptions) is not None:
         return ScenarioError([f"{name}: the hidden sheet '{SOURCE_SHEET}' is missing, so the "
                               "scenario cannot be rebuilt (a workbook from an older labfinance, "
                               "or the sheet was deleted); run the scenario file again"])
+    if (book.properties.creator or "") == "labfinance":
+        return ScenarioError([f"{name}: is not the business case of one scenario (it has no "
+                              f"{ASSUMPTIONS} or '{SOURCE_SHEET}' sheet; a `compare` workbook "
+                              "does not come back); import reads the workbooks `labfinance run` "
+                              "writes"])
     return ScenarioError([f"{name}: was not written by labfinance (it has no '{SOURCE_SHEET}' "
                           "sheet); import reads the workbooks `labfinance run` writes"])
 
