@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from labfinance import __version__
 import numpy as np
 
+from labfinance import __version__
 from labfinance.outputs.report import metrics_json, number
 from labfinance.outputs.terminal import verdict  # ISSUE 9: the decision view's verdict
 

@@ -77,6 +77,7 @@ class Writer:
     # ------------------------------------------------------------------ helpers
 
     def header(self, ws: Worksheet, heads: list[str]) -> None:
+        ws.set_row(HEAD, 42)  # room for headings wrapped on three lines
         for col, text in enumerate(heads):
             ws.write_string(HEAD, col, text, self.st.header)
 
@@ -167,9 +168,9 @@ def _overview(w: Writer) -> dict[str, int]:
     ws.write_string(note, 0, "The totals of cost, shortfall and NPV are sums of the rows above; "
                     "the first year short is the earliest. P50, P80 and P(shortfall) of all "
                     "initiatives come from the Risk sheet: draws summed across initiatives, "
-                    "not the sum of each row's percentile.", w.st.note)
+                    "not the sum of each row's percentile.", w.st.label)
     ws.write_string(note + 1, 0, "Money in " + w.cur + "; each initiative in its own price "
-                    "basis (see its workbook).", w.st.note)
+                    "basis (see its workbook).", w.st.label)
     _overview_charts(w, first, last, cols, note + 3)
     _finish(ws, w.title, {0: 42, 1: 30, 2: 11, **{c: 15 for c in cols.values()}})
     ws.freeze_panes(HEAD + 1, 1)
@@ -209,6 +210,7 @@ def _overview_charts(w: Writer, first: int, last: int, cols: dict[str, int], at:
                          "fill": {"color": colour}, "gap": 40})
     _chart_style(bars, "Shortfall by initiative: secured, planned, prudent (P80)", w.cur)
     bars.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+    bars.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8}})
     ws.insert_chart(at, 3, bars)
 
 
@@ -388,7 +390,7 @@ def _risk(w: Writer) -> None:
     w.risk_row_sum_p80 = row
     ws.write_string(row + 2, 0, "Draw d of the portfolio is draw d of every initiative, each "
                     "from its own seed; the total shortfall of a draw is the sum of the "
-                    "initiatives' shortfalls in it.", w.st.note)
+                    "initiatives' shortfalls in it.", w.st.label)
     _finish(ws, w.title, {0: 60, 1: 8, 2: 18})
 
 
