@@ -26,7 +26,7 @@ import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from labfinance.analysis.run import Analysis, analyse
 from labfinance.engine import metrics as fm
 from labfinance.engine.core import LEDGER_ROWS, Results
 from labfinance.engine.timeline import ZERO
-from labfinance.model.loader import load
+from labfinance.model.loader import Loaded, load
 from labfinance.model.reading import ScenarioError
 from labfinance.model.scenario import Loan
 
@@ -156,7 +156,11 @@ def evaluate_file(path: str, seed: int, draws: int) -> Outcome:
     analysis.samples = {}
     initiative = Initiative(path, sha, own_seed, analysis,
                             _secured_first_year(analysis.results))
-    analysis.results.workings = None  # the workbook's workings: the portfolio does not show them
+    # the portfolio shows neither the workbook's workings nor the file's text: dropping them
+    # keeps what the parent holds per file small (about a third)
+    analysis.results.workings = None
+    analysis.loaded = Loaded(replace(loaded.document, raw=None, lines={}, text=""),
+                             loaded.scenario)
     if samples is not None and samples.size:
         initiative.shortfall = quantiles(samples)
         initiative.prob_shortfall = float(np.mean(samples > 0))

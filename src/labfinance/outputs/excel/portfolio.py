@@ -33,6 +33,7 @@ SHEETS = ("Overview", "Yearly", "Payers", "Funders", "Risk", "About")
 HEAD = 3                     # the header row of every table (0-based); its body starts below
 FIRST_YEAR_COL = 3           # A label, B unit, C total, then the years
 NA = "n/a"
+STACKED_MAX = len(PALETTE)  # initiatives stacked in a chart; more: their total alone
 # the Yearly sheet's blocks: ledger row, label (ISSUE 9: the top-up rows, where the engine has them)
 BLOCKS = (("costs", "Costs"), ("funding", "Funding (grants, contributions, in kind)"),
           ("revenue", "Revenue"), ("net_cash", "Net cash (funding, revenue and loans less costs)"),
@@ -64,10 +65,11 @@ class Writer:
         self.st = Styles(book, portfolio.currency)
         self.sheets = {name: book.add_worksheet(name) for name in SHEETS}
         self.n = len(portfolio.initiatives)
-        self.title = f"Portfolio of {self.n} initiatives"
+        self.title = f"Portfolio of {self.n} initiative{'' if self.n == 1 else 's'}"
         self.risk_cells: dict[str, str] = {}        # Risk's figures, referenced from Overview
         self.risk_row_sum_p80 = 0
         self.yearly_rows: dict[str, list[int]] = {}  # ledger row -> each initiative's row
+        self.yearly_totals: dict[str, int] = {}      # ledger row -> its all-initiatives row
         cur = portfolio.currency
         self.simulated = (f"Monte Carlo: {portfolio.draws:,} draws per initiative, seed "
                           f"{portfolio.seed} (each file's own seed on About), labfinance "
@@ -189,13 +191,16 @@ def _overview_charts(w: Writer, first: int, last: int, cols: dict[str, int], at:
     row_name = "top_up" if "top_up" in w.p.totals else "costs"
     rows = w.yearly_rows.get(row_name, [])
     last_col = FIRST_YEAR_COL + len(w.p.years) - 1
-    for i, (item, r) in enumerate(zip(w.p.initiatives, rows, strict=False)):
-        stacked.add_series({"name": safe(item.name),
+    series = [(item.name, r) for item, r in zip(w.p.initiatives, rows, strict=False)]
+    if len(series) > STACKED_MAX:  # beyond a dozen colours a stack reads as noise: the total
+        series = [("All initiatives", w.yearly_totals[row_name])]
+    for i, (name, r) in enumerate(series):
+        stacked.add_series({"name": safe(name),
                             "categories": ["Yearly", HEAD, FIRST_YEAR_COL, HEAD, last_col],
                             "values": ["Yearly", r, FIRST_YEAR_COL, r, last_col],
                             "fill": {"color": PALETTE[i % len(PALETTE)]}, "gap": 50})
-    title = ("New money needed by year, stacked by initiative" if row_name == "top_up"
-             else "Costs by year, stacked by initiative")
+    title = ("New money needed by year" if row_name == "top_up" else "Costs by year")
+    title += ", stacked by initiative" if len(series) > 1 or w.n == 1 else ", all initiatives"
     _chart_style(stacked, title, w.cur)
     ws.insert_chart(at, 0, stacked)
     bars = book.add_chart({"type": "bar"})
@@ -280,7 +285,7 @@ def _yearly(w: Writer) -> dict[str, int]:
             row += 1
         _sum_row(w, ws, row, f"{label.split(' (')[0]}, all initiatives", first, row - 1,
                  p.totals[key])
-        totals[key] = row
+        totals[key] = w.yearly_totals[key] = row
         row += 1
         if key == "net_cash":
             _cumulative_row(w, ws, row, totals["net_cash"], p.totals["cumulative_cash"])
@@ -444,11 +449,11 @@ def write_workbook(portfolio: Any, path: str | Path) -> None:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
                                            "strings_to_urls": False})
     try:
-        book.set_properties({"title": f"Portfolio of {len(portfolio.initiatives)} initiatives",
-                             "subject": "Portfolio of business cases", "author": "labfinance",
+        w = Writer(book, portfolio)
+        book.set_properties({"title": w.title, "subject": "Portfolio of business cases",
+                             "author": "labfinance",
                              "comments": f"Written by labfinance {__version__}",
                              "created": timestamp()})
-        w = Writer(book, portfolio)
         _risk(w)
         yearly_totals = _yearly(w)
         cols = _overview(w)
