@@ -26,6 +26,7 @@ import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -239,9 +240,7 @@ def evaluate_portfolio(paths: Sequence[str | Path], *, draws: int, seed: int, jo
     total = np.zeros(draws)
     short_count = np.zeros(draws, dtype=np.int64)
     currency: str | None = None
-    bar_context = progress(len(files)) if progress is not None else None
-    bar = bar_context.__enter__() if bar_context is not None else None
-    try:
+    with (progress or (lambda total: nullcontext()))(len(files)) as bar:
         for outcome in _outcomes(files, seed, draws, jobs):
             if bar is not None:
                 bar.update(1)
@@ -257,13 +256,10 @@ def evaluate_portfolio(paths: Sequence[str | Path], *, draws: int, seed: int, jo
                 continue
             initiatives.append(item)
             # a file without draws (nothing uncertain) has its base shortfall in every draw
-            drawn = outcome.draws if outcome.draws is not None and outcome.draws.size == draws \
-                else np.full(draws, item.metric("funding_shortfall"))
+            drawn = (outcome.draws if outcome.draws is not None and outcome.draws.size == draws
+                     else np.full(draws, item.metric("funding_shortfall")))
             total += drawn
             short_count += drawn > 0
-    finally:
-        if bar_context is not None:
-            bar_context.__exit__(None, None, None)
     return _summed(initiatives, seed, draws, currency or "EUR", total, short_count, problems)
 
 
