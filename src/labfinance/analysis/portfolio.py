@@ -192,10 +192,15 @@ class Portfolio:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    _wide: pd.DataFrame | None = field(default=None, repr=False)
+
     def row(self, initiative: int, row: str) -> np.ndarray:
         """One initiative's ledger row on the portfolio's years (0 outside its own)."""
-        part = self.yearly[(self.yearly.initiative == initiative) & (self.yearly.row == row)]
-        return part.set_index("year")["value"].reindex(self.years, fill_value=0.0).to_numpy()
+        if self._wide is None:  # pivoted once: one row per (initiative, ledger row)
+            self._wide = (self.yearly.pivot(index=["initiative", "row"], columns="year",
+                                            values="value")
+                          .reindex(columns=self.years).fillna(0.0))
+        return self._wide.loc[(initiative, row)].to_numpy(dtype=float)
 
 
 # ``progress(total)`` gives a context manager whose value has ``update(n)``, or is None
