@@ -331,3 +331,54 @@ def import_(book: str, output: str | None, force: bool) -> None:
     if not imported.layout_kept:
         click.echo(f"note: {target}: the file's indentation could not be kept exactly (it "
                    "was normalised); its comments, key order and other values are kept", err=True)
+def _portfolio_progress(total: int) -> Any:
+    """One tick per file on standard error, at a terminal only."""
+    from contextlib import nullcontext
+
+    if not sys.stderr.isatty():
+        return nullcontext()
+    return click.progressbar(length=total, label="Portfolio", file=sys.stderr)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("-o", "--output", "output", metavar="OUT.xlsx",
+              help="Write the workbook here (default: portfolio.xlsx, unless --json is given).")
+@click.option("--json", "json_path", metavar="PATH|-",
+              help="Write the portfolio as JSON ('-': stdout).")
+@click.option("--draws", type=click.IntRange(min=0), default=DEFAULT_DRAWS, show_default=True,
+              help="Monte Carlo draws per file (0 skips Monte Carlo).")
+@click.option("--seed", type=Seed(), default=DEFAULT_SEED, show_default=True,
+              help="Seed of the portfolio; each file's seed is derived from it and its SHA-256.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Files evaluated at once, in separate processes (default: the cores).")
+@click.option("--force", is_flag=True, help="Replace existing output files.")
+@guarded
+def portfolio(paths: tuple[str, ...], output: str | None, json_path: str | None, draws: int,
+              seed: int, jobs: int | None, force: bool) -> None:
+    """Every initiative of PATH... (scenario files, or folders of them) in one workbook, summed
+    by calendar year, with the risk of the whole (exit 2 if a file was left out)."""
+    from labfinance.analysis.portfolio import default_jobs, evaluate_portfolio
+    from labfinance.outputs.portfolio import portfolio_json
+    from labfinance.outputs.terminal import portfolio_lines
+
+    workbook = "portfolio.xlsx" if output is None and json_path is None else output
+    _check_outputs(workbook, json_path, force)
+    result = evaluate_portfolio(paths, draws=draws, seed=seed, jobs=jobs or default_jobs(),
+                                progress=_portfolio_progress)
+    for message in result.problems:
+        click.echo(message, err=True)
+    if not result.initiatives:
+        _fail(["labfinance: no valid scenario among the paths given; nothing written"])
+    echo = _terminal(json_path)
+    for line in portfolio_lines(result):
+        echo(line)
+    if workbook is not None:
+        from labfinance.outputs.excel.portfolio import write_workbook as write_portfolio
+
+        write_atomically(workbook, lambda temp: write_portfolio(result, temp), force)
+        echo(f"workbook: {workbook}")
+    if json_path is not None:
+        _write_json(portfolio_json(result), json_path, force, echo)
+    if result.problems:
+        sys.exit(2)
