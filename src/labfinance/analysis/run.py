@@ -62,20 +62,23 @@ def fixed_parameters(loaded: Loaded, variant: str | None,
 
 def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
             overrides: dict[str, Any] | None = None, draws: int = 0, seed: int = 0,
-            extra_metrics: tuple[str, ...] = (), progress: Progress | None = None) -> Analysis:
+            extra_metrics: tuple[str, ...] = (), progress: Progress | None = None,
+            with_variants: bool = True, with_sensitivity: bool = True) -> Analysis:
     """Evaluate the chosen case and every named variant of the file; add sensitivity and risk
     where the case has anything uncertain.
 
     ``extra_metrics`` adds metrics to the tornado. ``progress(total)``, where given, wraps the
-    Monte Carlo run (a progress bar).
+    Monte Carlo run (a progress bar). ``with_variants=False`` and ``with_sensitivity=False`` skip
+    what a portfolio does not report; the case and its Monte Carlo are the same either way.
     """
     if seed < 0 or any(m not in METRICS for m in extra_metrics):
         raise ValueError(f"a seed of 0 or more and known metrics, please (got {seed}, "
                          f"{extra_metrics})")
     case_parameters = Parameters(record=True)  # numeric_parameters(scenario), read on the way
     results = evaluate(scenario, case_parameters)
-    variants = {"base": evaluate(loaded.scenario)} if variant not in (None, "base") else {}
-    for name in loaded.scenario.variants:
+    variants = ({"base": evaluate(loaded.scenario)}
+                if with_variants and variant not in (None, "base") else {})
+    for name in loaded.scenario.variants if with_variants else ():
         if name != variant:
             variants[name] = evaluate(with_overrides(loaded, name))
     analysis = Analysis(loaded, scenario, results, variant, dict(overrides or {}), variants)
@@ -89,7 +92,8 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
     parameters, notes = uncertain_parameters(
         scenario, fixed_parameters(loaded, variant, overrides), base_values)
     extra = tuple(m for m in extra_metrics if m not in ("economic_npv", "funding_shortfall"))
-    analysis.sensitivity = run_sensitivity(scenario, parameters, base_values, extra, notes)
+    if with_sensitivity:
+        analysis.sensitivity = run_sensitivity(scenario, parameters, base_values, extra, notes)
     if draws > 0:
         with (progress or (lambda total: nullcontext()))(draws) as bar:
             mc = simulate(scenario, parameters, draws=draws, seed=seed, notes=notes,

@@ -29,11 +29,13 @@ from labfinance.engine.lineitems import (
     Case,
     CostLine,
     benefit_lines,
-    cost_lines,
     left_out_lines,
 )
 from labfinance.engine.parameters import Parameters
+from labfinance.engine.reuse import reused_cost_lines
 from labfinance.engine.stakeholders import stakeholder_totals, stakeholders
+from labfinance.engine.sums import add_up
+from labfinance.engine.threads import one_blas_thread
 from labfinance.engine.timeline import ZERO, case_rate
 from labfinance.model.scenario import Scenario
 
@@ -115,9 +117,10 @@ class Workings:
 class Results:
     """What the engine reports for one scenario over ``draws`` rows.
 
-    ``ledger`` and ``lines`` hold ``(draws, years)`` arrays; ``metrics`` and the stakeholder figures
-    ``(draws,)`` arrays with NaN where a metric is undefined (``notes`` says why, for the first
-    draw). ``workings`` (with ``detail=True``) holds every number the workbook shows.
+    ``ledger`` and ``lines`` (by line with ``detail=True``) hold ``(draws, years)`` arrays;
+    ``metrics`` and the stakeholder figures ``(draws,)`` arrays with NaN where a metric is
+    undefined (``notes`` says why, for the first draw). ``workings`` (with ``detail=True``) holds
+    every number the workbook shows.
     """
 
     scenario: Scenario
@@ -166,7 +169,7 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
     MIRR (NaN), which sensitivity searches do not need.
     """
     # amounts near the float limit overflow to inf; they then read as null, not as a warning
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), one_blas_thread():
         return _evaluate(scenario, params, awarded, detail, rates)
 
 
@@ -176,7 +179,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     P = params or Parameters()
     c = Case(s, P)
     D, Y = c.D, c.Y
-    costs = cost_lines(c)
+    costs = reused_cost_lines(c)
     benefits = benefit_lines(c)
 
     def part(f: Any, secured: bool) -> Any:
@@ -202,11 +205,10 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding}))
     secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding}))
 
-    cost_row = wide(sum((line.cost for line in costs), np.zeros((1, Y))))
-    benefit_row = wide(sum((b.value for b in benefits), np.zeros((1, Y))))
-    cash_releasing_row = wide(sum((b.value for b in benefits if b.cash_releasing),
-                                  np.zeros((1, Y))))
-    residual = wide1(sum((line.residual for line in costs), np.zeros(1)))
+    cost_row = wide(add_up((line.cost for line in costs), (Y,)))
+    benefit_row = wide(add_up((b.value for b in benefits), (Y,)))
+    cash_releasing_row = wide(add_up((b.value for b in benefits if b.cash_releasing), (Y,)))
+    residual = wide1(add_up((line.residual for line in costs), ()))
     residual_row = np.zeros((D, Y))
     residual_row[:, -1] = residual
 
@@ -254,7 +256,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     financial = _zero_small(everything.revenue + residual_row - cost_row)
     m["financial_npv"] = _present_value(financial, financial_df)
     no_rate = fm.IrrResult(np.full(D, np.nan), np.zeros(D, dtype=int))
-    firr = fm.irr(financial, financial_rate) if rates else no_rate
+    firr = fm.irr(financial, financial_rate, count_roots=detail) if rates else no_rate
     m["financial_irr"] = fm.real_rate_from_nominal(firr.rate, inflation)
     m["financial_mirr"] = (fm.real_rate_from_nominal(
         fm.mirr(financial, financial_rate, financial_rate), inflation) if rates else no_rate.rate)
@@ -265,7 +267,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
 
     economic = _zero_small(benefit_row + residual_row - cost_row)
     m["economic_npv"] = _present_value(economic, social_df)
-    eirr = fm.irr(economic, social_rate) if rates else no_rate
+    eirr = fm.irr(economic, social_rate, count_roots=detail) if rates else no_rate
     m["economic_irr"] = fm.real_rate_from_nominal(eirr.rate, inflation)
     pv_costs = _present_value(cost_row, social_df)
     pv_gains = _present_value(benefit_row + residual_row, social_df)
@@ -278,11 +280,11 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     m["discounted_payback_year"] = _year_or_nan(
         fm.payback_year_index(cumulative_discounted, ZERO), s.start_year)
 
-    results = Results(s, s.calendar_years, D, ledger,
-                      {"costs": {line.id: wide(line.cost) for line in costs},
-                       "funding": everything.lines,
-                       "benefits": {b.id: wide(b.value) for b in benefits}},
-                      m, {}, warnings, notes)
+    lines = ({"costs": {line.id: wide(line.cost) for line in costs},
+              "funding": everything.lines,
+              "benefits": {b.id: wide(b.value) for b in benefits}} if detail
+             else {"costs": {}, "funding": {}, "benefits": {}})  # 2,000 views a call otherwise
+    results = Results(s, s.calendar_years, D, ledger, lines, m, {}, warnings, notes)
     if detail:
         who = stakeholders(s, everything.lines, benefits,
                            lambda v: _present_value(v, social_df), m, ledger)
@@ -310,9 +312,9 @@ def _funding_gap(costs: list[CostLine], revenue: np.ndarray, residual_row: np.nd
     """The workings of the EU funding-gap rate (Reg. 480/2014 art. 15-19), contingency
     excluded: investment cost (capex less the repurchases `life` makes), other costs, DIC, DNR."""
     capex = [line for line in costs if line.category == "capex"]
-    investment = sum((line.before_contingency - line.repurchases for line in capex),
-                     np.zeros_like(revenue))
-    before = sum((line.before_contingency for line in costs), np.zeros_like(revenue))
+    Y = revenue.shape[-1]
+    investment = add_up((line.before_contingency - line.repurchases for line in capex), (Y,))
+    before = add_up((line.before_contingency for line in costs), (Y,))
     other = before - investment
     pv = {"dic": _present_value(investment, factors),
           "pv_revenue": _present_value(revenue, factors),

@@ -142,3 +142,32 @@ def table_lines(cases: Sequence[Any]) -> list[str]:
     return lines
 
 
+
+
+def portfolio_lines(portfolio: Any) -> list[str]:
+    """The terminal summary of ``portfolio``: one line per initiative, the totals, the risk."""
+    cur = portfolio.currency
+    items = portfolio.initiatives
+    years = portfolio.years
+    lines = [f"Portfolio of {len(items)} initiative{'s' if len(items) != 1 else ''} "
+             f"({years[0]}-{years[-1]}, {cur})" if items else "Portfolio: no valid initiative"]
+    for item in items:
+        m = {k: float(v[0]) for k, v in item.results.metrics.items()}
+        p80 = item.shortfall.get("p80")
+        lines.append(f"  {item.name}: shortfall {money(m['funding_shortfall'], cur)} "
+                     f"(committed only {money(m['secured_funding_shortfall'], cur)}"
+                     + (f", P80 {money(p80, cur)}" if p80 is not None else "") + ")")
+    if items:
+        total = {k: float(sum(float(i.results.metrics[k][0]) for i in items))
+                 for k in ("total_cost", "funding_shortfall", "secured_funding_shortfall")}
+        lines.append(f"  all: total cost {money(total['total_cost'], cur)}, shortfall "
+                     f"{money(total['funding_shortfall'], cur)} (committed only "
+                     f"{money(total['secured_funding_shortfall'], cur)})")
+    mc = portfolio.monte_carlo
+    if mc is not None:
+        t = mc["total_shortfall"]
+        lines.append(f"  risk ({portfolio.draws:,} draws, seed {portfolio.seed}): total shortfall "
+                     f"P50 {money(t['p50'], cur)}, P80 {money(t['p80'], cur)}; "
+                     f"P(any shortfall) {mc['prob_any_shortfall']:.0%}")
+    lines += [f"  warning: {w}" for w in portfolio.warnings]
+    return lines
