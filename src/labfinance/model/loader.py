@@ -56,8 +56,12 @@ class Loaded:
 def _check(doc: Document, check_file_rules: bool) -> tuple[Scenario | None, list[Problem]]:
     try:
         scenario = Scenario.model_validate(doc.raw)
-    except ValidationError as exc:
-        return None, validation_problems(exc, doc)
+    except ValidationError as exc:  # years outside the horizon too, so that all show at once
+        problems = validation_problems(exc, doc)
+        seen = {(p.line, p.path) for p in problems}
+        extra = [doc.problem(loc, text) for loc, text in rules.raw_rules(doc.raw)]
+        problems += [p for p in extra if (p.line, p.path) not in seen]
+        return None, sorted(problems, key=lambda p: p.line)
     found = rules.check(scenario, doc.raw, file_rules=check_file_rules, line_of=doc.line_of)
     problems = sorted((doc.problem(loc, text) for loc, text in found), key=lambda p: p.line)
     return scenario, problems
