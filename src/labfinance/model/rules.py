@@ -96,8 +96,9 @@ def rate_span(s: Scenario, path: str) -> int | None:
         return s.years - 1 + max_lag
     parts = path.split(".")
     if len(parts) == 3 and parts[2] in ("escalation", "rate"):
-        section = {"costs": s.costs, "funding": s.funding, "benefits": s.benefits}.get(parts[0])
-        item = next((i for i in section or [] if i.id == parts[1]), None)
+        section: list[Any] = {"costs": s.costs, "funding": s.funding,
+                              "benefits": s.benefits}.get(parts[0], [])  # type: ignore[assignment]
+        item = next((i for i in section if i.id == parts[1]), None)
         if isinstance(item, Loan) and parts[2] == "rate":
             return item.term
         if item is not None and parts[2] == "escalation":
@@ -156,7 +157,8 @@ def _factor(rate: float, years: int) -> str:
 def _products(s: Scenario) -> list[Problem]:
     """fte × cost_per_fte and quantity × unit_value are money too."""
     problems: list[Problem] = []
-    pairs = [("costs", i, item, "fte", "cost_per_fte") for i, item in enumerate(s.costs)]
+    pairs: list[tuple[str, int, Any, str, str]] = [
+        ("costs", i, item, "fte", "cost_per_fte") for i, item in enumerate(s.costs)]
     pairs += [("benefits", i, item, "quantity", "unit_value") for i, item in enumerate(s.benefits)]
     for section, i, item, first, second in pairs:
         a, b = getattr(item, first), getattr(item, second)

@@ -69,7 +69,8 @@ def _rate(value: float) -> float:
 
 def _at_most(value: float, maximum: float, what: str) -> float:
     if value > maximum:
-        raise ValueError(f"must be at most {maximum:g}{what} (got {value:g})")
+        shown = "1e15" if maximum == MAX_AMOUNT else f"{maximum:g}"
+        raise ValueError(f"must be at most {shown}{what} (got {value:g})")
     return value
 
 
@@ -89,7 +90,9 @@ def _not_negative(value: float) -> float:
 
 
 def _contingency(value: float) -> float:
-    _not_negative(value)
+    _finite(value)
+    if value < 0:
+        raise ValueError(f"must not be negative (got {value:g})")
     return _at_most(value, MAX_CONTINGENCY, " (an overrun of 1,000 %)")
 
 

@@ -173,7 +173,11 @@ def risk(book: Book) -> None:
         row += 1
         header(ws, st, row, ["Bin centre", "Share of draws", "", "Value", "P(at most value)"])
         row += 1
-        counts, edges = np.histogram(draws, bins=20)
+        low, high = float(draws.min()), float(draws.max())
+        # draws (nearly) all equal: numpy cannot cut a range narrower than the numbers' precision
+        pad = max(0.5, 1e-9 * max(abs(low), abs(high))) if high - low < 1e-9 * max(
+            abs(low), abs(high), 1.0) else 0.0
+        counts, edges = np.histogram(draws, bins=20, range=(low - pad, high + pad))
         centres = (edges[:-1] + edges[1:]) / 2
         probs = np.linspace(0, 1, 21)
         quantiles = np.quantile(draws, probs)
