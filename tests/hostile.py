@@ -15,6 +15,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,8 +95,15 @@ class Outcome:
     peak_mb: float
 
 
-def _limits(memory: int, umask: int | None, fsize: int | None) -> Callable[[], None]:
+NOBODY = 65534
+
+
+def _limits(memory: int, umask: int | None, fsize: int | None,
+            as_nobody: bool = False) -> Callable[[], None]:
     def apply() -> None:
+        if as_nobody and os.getuid() == 0:  # root reads every file: test permissions as nobody
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         if fsize is not None:  # a full disk, as the writer sees it: EFBIG on the next write
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -109,7 +117,7 @@ def _limits(memory: int, umask: int | None, fsize: int | None) -> Callable[[], N
 
 def run_cli(args: list[str], cwd: Path, *, env: dict[str, str] | None = None,
             stdin: Any = subprocess.DEVNULL, stdout: Any = subprocess.PIPE,
-            umask: int | None = None, fsize: int | None = None,
+            umask: int | None = None, fsize: int | None = None, as_nobody: bool = False,
             seconds: float = SECONDS, memory: int = MEMORY) -> Outcome:
     """Run ``labfinance ARGS`` in ``cwd`` under the bounds; never raises on the child's fate."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LABFINANCE")}
@@ -117,23 +125,36 @@ def run_cli(args: list[str], cwd: Path, *, env: dict[str, str] | None = None,
     environment.update(env or {})
     code = "from labfinance.cli import main; main(prog_name='labfinance')"
     start = time.monotonic()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     process = subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd, env=environment,
                                stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
-                               preexec_fn=_limits(memory, umask, fsize))
-    try:
-        out, err = process.communicate(timeout=seconds)
-        status: int | str = process.returncode
-    except subprocess.TimeoutExpired:
+                               preexec_fn=_limits(memory, umask, fsize, as_nobody))
+    streams: dict[str, bytes] = {}
+
+    def drain(name: str, stream: Any) -> None:
+        streams[name] = stream.read() if stream is not None else b""
+
+    readers = [threading.Thread(target=drain, args=(name, stream)) for name, stream in
+               (("out", process.stdout), ("err", process.stderr))]
+    for reader in readers:
+        reader.start()
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
         os.killpg(process.pid, signal.SIGKILL)
-        out, err = process.communicate()
-        status = "timeout"
-    seconds_taken = time.monotonic() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+    timer = threading.Timer(seconds, stop)
+    timer.start()
+    _, wait_status, usage = os.wait4(process.pid, 0)  # the child's own peak memory, not the max
+    timer.cancel()                                    # over every child so far
+    process.returncode = os.waitstatus_to_exitcode(wait_status)
+    for reader in readers:
+        reader.join()
+    status: int | str = "timeout" if timed_out.is_set() else process.returncode
     if isinstance(status, int) and status < 0:
         status = signal.Signals(-status).name
-    return Outcome(status, out or b"", err.decode("utf-8", "replace"), seconds_taken,
-                   max(peak, before) / 1024)
+    return Outcome(status, streams.get("out", b""), streams.get("err", b"").decode(
+        "utf-8", "replace"), time.monotonic() - start, usage.ru_maxrss / 1024)
 
 
 # ------------------------------------------------------------------------------ the cases
@@ -150,6 +171,7 @@ class Case:
     expect: tuple[int, ...] = (2,)  # 0 where the input is fine and only the machine is odd
     fsize: int | None = None
     stdout_to: str | None = None  # a device to send standard output to
+    as_nobody: bool = False  # run as an unprivileged user (permissions mean nothing to root)
 
 
 def _file(name: str, text: str, *args: str,
@@ -192,8 +214,16 @@ def _no_execute(folder: Path) -> list[str]:
     locked = folder / "locked"
     locked.mkdir()
     (locked / "case.yaml").write_text(BASE, encoding="utf-8")
-    locked.chmod(0o600)
+    locked.chmod(0o666)  # read and write, but no one may enter it
+    folder.chmod(0o777)
     return ["validate", "locked/case.yaml"]
+
+
+def _read_only_folder(folder: Path) -> list[str]:
+    (folder / "case.yaml").write_text(BASE, encoding="utf-8")
+    (folder / "case.yaml").chmod(0o644)
+    folder.chmod(0o555)
+    return ["run", "case.yaml", "--draws", "0", "-o", "out.xlsx"]
 
 
 def _bytes_name(folder: Path) -> list[str]:
@@ -372,7 +402,8 @@ CASES: list[Case] = [
     Case("fifo", "files", _fifo),
     Case("link-to-dev-zero", "files", _zero_link),
     Case("name-too-long", "files", _long_name),
-    Case("folder-without-execute", "files", _no_execute),
+    Case("folder-without-execute", "files", _no_execute, as_nobody=True),
+    Case("read-only-folder", "faults", _read_only_folder, as_nobody=True),
     Case("non-utf8-file-name", "files", _bytes_name, expect=(0,)),
     Case("folder-named-yaml", "files", _folder_named_yaml),
     Case("lone-surrogate", "files", _validate(BASE.replace("Hostile probe", '"\\ud800"'))),

@@ -7,7 +7,9 @@ engine as ``run`` (its base draw; no sensitivity or Monte Carlo).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +143,11 @@ def write_workbook(cases: Sequence[Case], path: str | Path) -> None:
 
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
                                            "strings_to_urls": False})
+    # a fixed creation time, as the business-case workbook has: the same input, the same bytes
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    created = (dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+               if epoch.isdigit() and len(epoch) <= 11 else dt.datetime(2000, 1, 1))
+    book.set_properties({"created": created})
     try:
         sheet = book.add_worksheet("Compare")
         bold = book.add_format({"bold": True})
