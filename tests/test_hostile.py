@@ -301,3 +301,34 @@ def test_the_mutation_fuzzer_finds_no_internal_error():
     statuses, failures = fuzz.fuzz(30, seed=11)
     assert [(n, name, err[-300:]) for n, name, err, _ in failures] == []
     assert set(statuses) <= {0, 2} and statuses[2] > 0
+
+
+# ----------------------------------------------------------------------------- large magnitudes
+
+
+@pytest.mark.libreoffice
+def test_the_master_check_stays_ok_at_the_largest_amounts(tmp_path):
+    """Every amount at the maximum (just under 1e15) over 30 nominal years: recalculated by
+    LibreOffice, the master check still reads OK (with a half-cent tolerance alone it read ERROR
+    from about 1e14 on)."""
+    import openpyxl
+
+    import recalc
+
+    top = "999999999999999"
+    text = (hostile.BASE.replace("years: 5", "years: 30")
+            .replace("discount_rate: 0.03", "discount_rate: 0.03\nprices: nominal\n"
+                     "inflation: 0.05\ncontingency: 0.3")
+            .replace("    amount: 100000\n", f"    amount: {top}\n")
+            .replace("    amount: 10000\n", f"    amount: {top}\n")
+            .replace("amount: 20000", f"amount: {top}")
+            .replace("unit_value: 5000", "unit_value: 1.0e+14")
+            .replace("low: 80000, mode: 100000, high: 150000", f"low: 0, mode: {top}, high: 1e15"))
+    (tmp_path / "case.yaml").write_text(text, encoding="utf-8")
+    outcome = hostile.run_cli(["run", "case.yaml", "--draws", "100", "-o", "out.xlsx"], tmp_path,
+                              seconds=60)
+    assert outcome.status == 0, outcome.stderr
+    recalculated = recalc.recalculate([tmp_path / "out.xlsx"], tmp_path / "re")[0]
+    sheet, ref = recalc.named_cells(tmp_path / "out.xlsx")["master_check"]
+    book = openpyxl.load_workbook(recalculated, data_only=True)
+    assert book[sheet][ref.replace("$", "")].value == "OK"
