@@ -63,7 +63,7 @@ def test_a_hostile_case_exits_0_or_2_located_bounded_and_leaves_nothing(case, tm
         if out:
             out.close()
     assert outcome.status in case.expect, outcome.stderr
-    assert outcome.seconds < hostile.SECONDS
+    assert outcome.seconds < hostile.SECONDS  # processor time; a hang is caught by HANG
     for word in ("internal error", "Traceback", "out of memory", "Warning"):
         assert word not in outcome.stderr, outcome.stderr
     assert "\x1b" not in outcome.stderr and "\x07" not in outcome.stderr
@@ -193,13 +193,13 @@ def _interrupt(tmp_path: Path, signum: int) -> tuple[int, bytes, str]:
     process = subprocess.Popen([sys.executable, "-c", code, "run", "case.yaml", "--draws",
                                 "3000", "-o", "out.xlsx", "--json", "out.json"], cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + hostile.SECONDS
+    deadline = time.monotonic() + hostile.HANG
     while time.monotonic() < deadline and process.poll() is None:
         if any(p.suffix == ".tmp" for p in tmp_path.iterdir()):
             break
         time.sleep(0.002)
     process.send_signal(signum)
-    out, err = process.communicate(timeout=hostile.SECONDS)
+    out, err = process.communicate(timeout=hostile.HANG)
     return process.returncode, out, err.decode()
 
 
@@ -220,7 +220,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()
     errors = process.stderr.read().decode()
-    process.wait(timeout=hostile.SECONDS)
+    process.wait(timeout=hostile.HANG)
     assert "Traceback" not in errors and "internal error" not in errors
     assert process.returncode in (0, 128 + signal.SIGPIPE)
 
