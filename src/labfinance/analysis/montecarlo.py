@@ -131,8 +131,10 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
     sources = [f for f in scenario.funding if not f.committed]
     samples = {name: np.empty(draws) for name in METRICS}
     cash_out = np.zeros(scenario.years)
-    # memory: the engine holds a few dozen (chunk, years) arrays at once; about 2 MB each at most
-    chunk = min(chunk, max(BLOCK, 250_000 // max(scenario.years, 1)))
+    # memory: the engine holds a few (chunk, years) arrays per line item at once; at most about
+    # 7.5 million numbers (60 MB) in each set of them (docs/decisions.md, "Bounds")
+    lines = 1 + len(scenario.costs) + len(scenario.funding) + len(scenario.benefits)
+    chunk = min(chunk, max(BLOCK, 7_500_000 // (max(scenario.years, 1) * lines)))
     chunk = max(BLOCK, chunk - chunk % BLOCK)  # whole blocks: each block is generated once
     for first in range(0, draws, chunk):
         n = min(chunk, draws - first)

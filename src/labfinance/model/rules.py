@@ -16,6 +16,7 @@ from labfinance.model.scenario import (
     CATEGORIES,
     MAX_AMOUNT,
     MAX_CONTINGENCY,
+    MAX_ITEM_YEARS,
     Benefit,
     Grant,
     InKind,
@@ -49,6 +50,7 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
     problems += _in_kind_shares(scenario)
     problems += _growth(scenario)
     problems += _products(scenario)
+    problems += _size(scenario)
     if "base" in scenario.variants:
         problems.append((("variants", "base"), "'base' is the name of the file's own case; "
                          "give the variant another name"))
@@ -152,6 +154,16 @@ def _factor(rate: float, years: int) -> str:
         return f"{(1 + rate) ** max(years, 1):.3g}"
     except OverflowError:
         return "more than 1e308"
+
+
+def _size(s: Scenario) -> list[Problem]:
+    """Line items × years: what every Monte Carlo draw and the workbook's timelines hold."""
+    items = len(s.costs) + len(s.funding) + len(s.benefits)
+    if items * s.years <= MAX_ITEM_YEARS:
+        return []
+    return [(("years",), f"{items} costs, funding sources and benefits over {s.years} years make "
+             f"{items * s.years:,} item-years; labfinance handles at most {MAX_ITEM_YEARS:,} (e.g. "
+             f"{MAX_ITEM_YEARS // s.years} items over {s.years} years): group small items")]
 
 
 def _products(s: Scenario) -> list[Problem]:
