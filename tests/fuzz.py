@@ -179,7 +179,8 @@ def broken(status: int, stderr: str) -> bool:
     return status not in (0, 2) or "internal error" in stderr or "Traceback" in stderr
 
 
-def fuzz(count: int, seed: int = 11) -> tuple[Counter[int], list[tuple[int, str, str, str]]]:
+def fuzz(count: int, seed: int = 11, progress: bool = False
+         ) -> tuple[Counter[int], list[tuple[int, str, str, str]]]:
     """Run ``count`` cases; returns the exit statuses and the broken cases (number, example,
     standard error, text)."""
     rng = random.Random(seed)
@@ -196,13 +197,16 @@ def fuzz(count: int, seed: int = 11) -> tuple[Counter[int], list[tuple[int, str,
             statuses[status] += 1
             if broken(status, stderr):
                 failures.append((number, name, stderr, text))
+            if progress and (number + 1) % 100 == 0:
+                print(f"{number + 1} cases: {dict(sorted(statuses.items()))}, "
+                      f"{len(failures)} broken", flush=True)
     return statuses, failures
 
 
 if __name__ == "__main__":
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 11
-    found, bad = fuzz(total, seed)
+    found, bad = fuzz(total, seed, progress=True)
     print(f"{total} cases, seed {seed}: exit statuses {dict(sorted(found.items()))}")
     out = Path("fuzz-failures")
     for number, name, stderr, text in bad:
