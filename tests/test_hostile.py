@@ -332,3 +332,27 @@ def test_the_master_check_stays_ok_at_the_largest_amounts(tmp_path):
     sheet, ref = recalc.named_cells(tmp_path / "out.xlsx")["master_check"]
     book = openpyxl.load_workbook(recalculated, data_only=True)
     assert book[sheet][ref.replace("$", "")].value == "OK"
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 24 kB file system (tmpfs; needs root): the workbook does not fit, the JSON does."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24k", "tmpfs", str(folder)],
+                             capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip("mounting a small file system needs root")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_is_one_located_line_and_leaves_nothing(small_disk):
+    (small_disk / "case.yaml").write_text(hostile.BASE, encoding="utf-8")
+    outcome = hostile.run_cli(["run", "case.yaml", "--draws", "0", "-o", "out.xlsx", "--json",
+                               "out.json"], small_disk)
+    assert (outcome.status, outcome.stdout, outcome.stderr) == (
+        2, b"", "labfinance: out.xlsx: cannot be written: the disk is full\n")
+    assert _listing(small_disk) == {"case.yaml"}

@@ -44,6 +44,10 @@ def _on_signal(signum: int, frame: Any) -> None:
     raise _Signalled(signum)
 
 
+def _ignore_unraisable(unraisable: Any) -> None:
+    pass
+
+
 def _say(text: str, err: bool = False) -> None:
     """A line for the terminal, control characters shown as escapes (a scenario's or a file's name
     could otherwise move the cursor or change colours)."""
@@ -73,6 +77,9 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         previous = {signum: signal.signal(signum, _on_signal)
                     for signum in (signal.SIGTERM, signal.SIGHUP)}
+        # a writer that failed (a full disk) may fail again when Python collects it at exit; the
+        # failure is already reported in one line, so its second traceback is not shown
+        sys.unraisablehook = _ignore_unraisable
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # numpy's RuntimeWarnings name source files
