@@ -27,8 +27,9 @@ from labfinance.analysis.distributions import uncertain_parameters
 from labfinance.analysis.montecarlo import random_columns, simulate, uniforms
 from labfinance.analysis.sensitivity import sensitivity
 from labfinance.engine.core import evaluate
-from labfinance.engine.parameters import Parameters, numeric_parameters
+from labfinance.engine.parameters import Parameters
 from labfinance.model.loader import load
+from labfinance.model.parameters import numeric_parameters
 from labfinance.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@
 By default LibreOffice keeps the results stored in an xlsx file and computes only formula cells
 without one, so a check against it would prove nothing. A fresh profile whose
 ``registrymodifications.xcu`` sets OOXMLRecalcMode to 0 ("always") makes it recalculate everything
-on load (shared/reference/excel-recalculation.md).
+on load (docs/recalculation.md).
 
 Also the comparison shared by the workbook tests: every formula cell's cached value (the
 engine's) against its recalculated value.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 
 import openpyxl
 import pytest
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from helpers import scenario_file
 from labfinance.analysis.compare import parse_case
 from labfinance.cli import main
-from labfinance.engine.core import METRICS
+from labfinance.engine.catalogue import METRICS
 
 approx = pytest.approx
 
@@ -127,3 +128,16 @@ def test_parse_case(tmp_path):
 def test_compare_has_help():
     result = CliRunner().invoke(main, ["compare", "--help"])
     assert result.exit_code == 0 and "FILE[#VARIANT]..." in result.output
+
+
+def test_the_same_cases_give_the_same_bytes(tmp_path, case_file, monkeypatch):
+    # the workbook's creation time is fixed (SOURCE_DATE_EPOCH aside), not the wall clock
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    for out in (first, second):
+        result = CliRunner().invoke(main, ["compare", str(case_file), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as book:  # not the wall clock, which could match by chance
+        assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2000-01-01T00:00:00Z" in \
+            book.read("docProps/core.xml").decode()

@@ -145,7 +145,7 @@ def test_rate_grant_with_cap_window_advance_retention_and_lag(tmp_path):
     # E = 900: advance 0.2 × 900 = 180 in 2026; interim 0.7 × e one year late: 490 in 2027,
     # 140 in 2028; retention 0.1 × 900 = 90 in 2027 + 1 = 2028
     assert row(r, "funding") == approx([180, 490, 230, 0, 0])
-    assert r.detail["grant.erdf.entitlement"][0].tolist() == approx([700, 200, 0, 0, 0])
+    assert r.workings.source("erdf").detail.entitlement[0].tolist() == approx([700, 200, 0, 0, 0])
     assert metric(r, "receivable_after_horizon") == 0
 
 
@@ -299,7 +299,7 @@ def test_benefit_deductions_chain_and_ramp_up_and_drop_off(tmp_path):
     # k = 0 in 2027: ramp 0.5; 2028: (1 - 0.1)^1; 2029: 0.9^2
     assert row(r, "benefits") == approx(
         [0, 1000 * keep * 0.5, 1000 * keep * 0.9, 1000 * keep * 0.81])
-    assert r.detail["benefit.b.net_quantity"][0].tolist() == approx(
+    assert r.workings.benefit("b").net_quantity[0].tolist() == approx(
         [0, 100 * keep * 0.5, 100 * keep * 0.9, 100 * keep * 0.81])
 
 

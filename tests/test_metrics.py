@@ -1,7 +1,7 @@
 """Tests of labfinance.engine.metrics: published test vectors, then behaviour, then invariants.
 
-Every expected value names its source. "methodology B1/B2" is
-/work/shared/reference/methodology.md, section "Published test vectors".
+Every expected value names its source; "B1"/"B2" are the sections of
+docs/published-vectors.md.
 """
 
 import math
@@ -10,7 +10,7 @@ from decimal import Decimal, getcontext
 import numpy as np
 import numpy_financial as npf
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from labfinance.engine.metrics import (
@@ -64,7 +64,8 @@ def test_present_value_matches_numpy_financial_npv(rate, values, expected):
 
 
 def test_present_value_not_excel_convention():
-    # methodology Trap 1: 117.04 = 122.89 / 1.05 was a stale numpy test using Excel's timing.
+    # docs/published-vectors.md, trap 1: 117.04 = 122.89 / 1.05 was a stale numpy test using
+    # Excel's timing.
     assert present_value([-15000, 1500, 2500, 3500, 4500, 6000], 0.05) != pytest.approx(
         117.04, abs=0.01
     )
@@ -137,7 +138,8 @@ def exact_root_of(values, lower, upper):
 
 
 def test_irr_several_roots_returns_root_nearest_guess():
-    # methodology Trap 3: [-100, 100, 0, -7] has two roots; numpy-financial returns -8.33 %
+    # docs/published-vectors.md, trap 3: [-100, 100, 0, -7] has two roots; numpy-financial
+    # returns -8.33 %
     # (smallest magnitude). Trap 3 quotes the other as "-67.85 %"; the exact root (Decimal
     # bisection below, and numpy.roots) is -67.8894 %.
     values = [-100, 100, 0, -7]
@@ -172,7 +174,7 @@ def test_mirr_all_positive_is_nan():
 
 
 def test_mirr_not_the_stale_value():
-    # methodology Trap 2: an old numpy test expected 0.1344 for Excel's example.
+    # docs/published-vectors.md, trap 2: an old numpy test expected 0.1344 for Excel's example.
     assert mirr([-120000, 39000, 30000, 21000, 37000, 46000], 0.10, 0.12) != pytest.approx(
         0.1344, abs=1e-4
     )
@@ -185,7 +187,7 @@ def test_mirr_not_the_stale_value():
     ("values", "guess", "expected"),
     [
         # Microsoft IRR doc example: after 5 years 8.7 %, after 4 years -2.1 %,
-        # after 2 years with guess -10 %: -44.4 % (computed values in methodology B2)
+        # after 2 years with guess -10 %: -44.4 % (computed values in docs/published-vectors.md, B2)
         ([-70000, 12000, 15000, 18000, 21000, 26000], 0.1, 0.086631),
         ([-70000, 12000, 15000, 18000, 21000], 0.1, -0.021245),
         ([-70000, 12000, 15000], -0.1, -0.443507),
@@ -361,6 +363,7 @@ def test_real_and_nominal_rates_are_inverse():
 
 
 # --- Invariants (hypothesis) --------------------------------------------------------------------
+# (how many examples each draws: the profiles in tests/conftest.py)
 
 amounts = st.one_of(
     st.just(0.0),
@@ -381,7 +384,6 @@ def one_sign_change(draw):
     return -values if draw(st.booleans()) else values
 
 
-@settings(max_examples=100, deadline=None)
 @given(series, st.floats(-0.5, 0.5))
 def test_npv_at_irr_is_zero(values, guess):
     result = irr(values, guess)
@@ -392,7 +394,6 @@ def test_npv_at_irr_is_zero(values, guess):
         assert result.n_roots == 0
 
 
-@settings(max_examples=100, deadline=None)
 @given(one_sign_change())
 def test_irr_with_one_sign_change_matches_numpy_financial(values):
     result = irr(values, 0.035)
@@ -405,7 +406,6 @@ def test_irr_with_one_sign_change_matches_numpy_financial(values):
     assert result.rate == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     st.integers(2, 12).flatmap(
         lambda n: st.lists(st.lists(amounts, min_size=n, max_size=n), min_size=1, max_size=8)

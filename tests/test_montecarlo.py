@@ -21,7 +21,7 @@ from labfinance.analysis.distributions import (
 from labfinance.analysis.montecarlo import BLOCK, simulate, uniforms
 from labfinance.analysis.run import analyse
 from labfinance.cli import main
-from labfinance.engine.core import METRICS
+from labfinance.engine.catalogue import METRICS
 from labfinance.model.loader import load
 
 approx = pytest.approx
@@ -157,7 +157,8 @@ def test_json_shape_and_null_statistics(tmp_path):
                          "prob_cash_out_by_year", "notes"]
     assert (doc["draws"], doc["seed"], len(doc["prob_cash_out_by_year"])) == (1000, 5, 3)
     assert list(doc["metrics"]) == list(METRICS)
-    stats_keys = ["mean", "sd", "p5", "p10", "p50", "p90", "p95", "prob_below_zero", "share_null"]
+    stats_keys = ["mean", "sd", "p5", "p10", "p20", "p50", "p80", "p90", "p95", "prob_below_zero",
+                  "share_null"]
     assert all(list(v) == stats_keys for v in doc["metrics"].values())
     # no cash ever runs short: the first shortfall year is null in every draw
     assert doc["metrics"]["first_shortfall_year"] == dict.fromkeys(stats_keys[:-1]) | {

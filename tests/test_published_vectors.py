@@ -1,4 +1,5 @@
-"""Published NPV / IRR / MIRR vectors reproduced through scenario files (methodology.md B1, B2)."""
+"""Published NPV / IRR / MIRR vectors reproduced through scenario files
+(docs/published-vectors.md, B1 and B2)."""
 
 from __future__ import annotations
 

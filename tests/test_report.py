@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers import run
-from labfinance.outputs.report import fixed, money, verdict
+from labfinance.outputs.terminal import fixed, money, verdict
 
 
 def test_verdict_names_the_last_funded_year_the_shortfall_and_the_societal_case(tmp_path):

@@ -1,6 +1,6 @@
 """Broken scenario files: each is refused with exit status 2 and exactly the messages below.
 
-Every file in ``tests/broken/`` breaks one rule of ``shared/spec/scenario-format.md`` (one file,
+Every file in ``tests/broken/`` breaks one rule of ``docs/scenario-format.md`` (one file,
 ``several-problems.yaml``, breaks five and must list them all, in line order). The table gives the
 full standard error of ``labfinance validate FILE``, run in ``tests/broken/``: one located message
 per line, ``FILE:LINE: PATH: message``, the path written as a user writes a parameter path.

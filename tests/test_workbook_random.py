@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from labfinance.analysis.run import Analysis, analyse
+from labfinance.engine.financing import RateGrantWorkings
 from labfinance.model.loader import Loaded, load
 from labfinance.model.scenario import CATEGORIES
 from labfinance.outputs.excel import write_workbook
@@ -439,9 +440,9 @@ def test_the_cases_reach_the_corners(tmp_path):
         debt += metrics["debt_outstanding"] > 0
         for source in results.scenario.funding:
             cap = getattr(source, "cap", None)
-            entitlement = results.detail.get(f"grant.{source.id}.entitlement")
-            if cap is not None and entitlement is not None:
-                binding += bool(np.isclose(entitlement.sum(), cap))
+            detail = results.workings.source(source.id).detail
+            if cap is not None and isinstance(detail, RateGrantWorkings):
+                binding += bool(np.isclose(detail.entitlement.sum(), cap))
         roots = {name: len(results.irr_roots.get(name, [])) for name in ("financial_irr",
                                                                          "economic_irr")}
         if case == "two-irr-roots":

@@ -32,6 +32,55 @@ MAX_DRAWS = 2_000_000  # docs/decisions.md: about 16 MB per metric kept, within 
 LATEST_EPOCH = 253_402_300_799  # 9999-12-31 23:59:59 UTC: the last second a workbook can date
 
 
+class OptionError(click.UsageError):
+    """A bad option value, shown as ``--option: message`` (the project's error style), exit 2."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+class Seed(click.ParamType):
+    """A Monte Carlo seed: a whole number of 0 or more."""
+
+    name = "seed"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        try:
+            seed = int(value)
+        except (TypeError, ValueError):
+            raise OptionError(f"--seed: must be a whole number (got '{value}')") from None
+        if seed < 0:
+            raise OptionError(f"--seed: must be 0 or more (got {seed})")
+        return seed
+
+
+class MetricName(click.ParamType):
+    """The name of a metric of the catalogue."""
+
+    name = "metric"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from labfinance.engine.catalogue import METRICS
+
+        if value not in METRICS:
+            raise OptionError(f"--metric: unknown metric '{value}' (known: {', '.join(METRICS)})")
+        return str(value)
+
+
+class TemplateName(click.ParamType):
+    """The name of a starter in templates/."""
+
+    name = "template"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from labfinance.model.templates import template_names
+
+        known = template_names(_templates())
+        if value not in known:
+            raise OptionError(f"--template: no template '{value}' (known: {', '.join(known)})")
+        return str(value)
+
+
 class _Signalled(BaseException):
     """SIGTERM or SIGHUP: unwinds like Ctrl-C, so that temporary files are removed."""
 
@@ -174,7 +223,7 @@ def _templates() -> Path:
 
 @main.command()
 @click.argument("name")
-@click.option("--template", "-t", default="blank", show_default=True,
+@click.option("--template", "-t", type=TemplateName(), default="blank", show_default=True,
               help="Starter from templates/: blank, eu-pilot or fee-service.")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @guarded
@@ -257,13 +306,13 @@ def _outputs(file: str, output: str | None, json_path: str | None) -> str | None
               help="Write the results as JSON ('-': stdout).")
 @click.option("--draws", type=click.IntRange(min=0, max=MAX_DRAWS), default=DEFAULT_DRAWS,
               show_default=True, help="Monte Carlo draws (0 skips Monte Carlo).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+@click.option("--seed", type=Seed(), default=DEFAULT_SEED, show_default=True,
               help="Seed of the Monte Carlo draws.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
               help="Override one parameter (repeatable), e.g. --set discount_rate=0.03.")
 @click.option("--variant", metavar="NAME",
               help="Evaluate a named variant instead of the base case.")
-@click.option("--metric", "extra_metrics", multiple=True, metavar="NAME",
+@click.option("--metric", "extra_metrics", type=MetricName(), multiple=True, metavar="NAME",
               help="Add a metric to the tornado (repeatable).")
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 @guarded
@@ -272,7 +321,8 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
         force: bool) -> None:
     """Evaluate one scenario FILE: summary, workbook (-o) and JSON (--json)."""
     from labfinance.analysis.run import analyse
-    from labfinance.outputs.report import results_json, summary_lines
+    from labfinance.outputs.decision import decision_json, terminal_lines
+    from labfinance.outputs.report import analysis_json, results_json
 
     loaded, overrides = _load_with_sets(file, sets)
     scenario = with_overrides(loaded, variant, overrides)
@@ -282,12 +332,13 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     analysis = analyse(loaded, scenario, variant=variant, overrides=dict(overrides), draws=draws,
                        seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
-    lines = summary_lines(results) + analysis.summary_lines()
+    lines = terminal_lines(analysis)
     json_text = None
     if json_path is not None:
         json_text = _json_text(results_json(
             results, path=loaded.path, sha256=loaded.document.sha256, variant=variant,
-            overrides=dict(overrides), extra=analysis.json()))
+            overrides=dict(overrides),
+            extra={**decision_json(analysis), **analysis_json(analysis)}))
 
     with Outputs(force) as outputs:  # every file of the command, or none
         if workbook is not None:
@@ -319,7 +370,10 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
 def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
             force: bool) -> None:
     """Compare scenarios or variants side by side (FILE alone: its base case and all variants)."""
-    from labfinance.analysis.compare import compare_json, load_cases, table_lines, write_workbook
+    from labfinance.analysis.compare import load_cases
+    from labfinance.outputs.excel.compare import write_workbook
+    from labfinance.outputs.report import compare_json
+    from labfinance.outputs.terminal import table_lines
 
     evaluated = load_cases(cases)
     _check_outputs(output, json_path, force)

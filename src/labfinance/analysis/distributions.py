@@ -27,6 +27,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from labfinance.model import scenario as model
+from labfinance.model.parameters import numeric_parameters
+from labfinance.model.rules import parameter_domain
 
 __all__ = [
     "Distribution", "Normal", "Pert", "Triangular", "Uncertain", "Uniform", "from_spec",
@@ -312,9 +314,6 @@ def uncertain_parameters(scenario: model.Scenario, fixed: Mapping[str, str] | No
     no_eu_grant"). Such a parameter is held at its value: it is left out, and the second value
     returned (a map from path to a sentence, the ``notes`` of the JSON) says so.
     """
-    from labfinance.engine.parameters import numeric_parameters
-    from labfinance.model.rules import parameter_domain
-
     known = dict(base_values) if base_values is not None else numeric_parameters(scenario)
     moved: list[Uncertain] = []
     notes: dict[str, str] = {}

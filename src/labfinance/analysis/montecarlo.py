@@ -29,15 +29,17 @@ import numpy as np
 from numpy.random import PCG64, Generator, SeedSequence
 
 from labfinance.analysis.distributions import Uncertain
-from labfinance.engine.core import METRICS, ZERO, evaluate
+from labfinance.engine.catalogue import METRICS
+from labfinance.engine.core import ZERO, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
 
-__all__ = ["BLOCK", "CHUNK", "MonteCarlo", "needs_risk_analysis", "simulate", "uniforms"]
+__all__ = ["BLOCK", "CHUNK", "MonteCarlo", "Spread", "needs_risk_analysis", "simulate", "spread",
+           "uniforms"]
 
 BLOCK = 2_500
 CHUNK = 20_000
-PERCENTILES = (5, 10, 50, 90, 95)
+PERCENTILES = (5, 10, 20, 50, 80, 90, 95)  # P20 and P80: the decision view's prudent figures
 
 
 def needs_risk_analysis(scenario: Scenario) -> bool:
@@ -115,6 +117,43 @@ def describe(values: np.ndarray) -> dict[str, float | None]:
         out["prob_below_zero"] = float(np.mean(defined < 0))
     out["share_null"] = float((n - defined.size) / n) if n else None
     return out
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How a metric's draws spread, for a histogram and a cumulative distribution chart:
+    ``shares[i]`` of the defined draws fall in the bin around ``centres[i]`` (20 equal bins over
+    the range; one bin where every draw is the same), and ``quantiles[j]`` is the
+    ``probabilities[j]`` percentile (0, 5, ..., 100 %)."""
+
+    centres: np.ndarray
+    shares: np.ndarray
+    probabilities: np.ndarray
+    quantiles: np.ndarray
+
+
+def spread(values: np.ndarray, bins: int = 20) -> Spread | None:
+    """The :class:`Spread` of the defined draws of ``values``; None where no draw is defined.
+
+    >>> s = spread(np.array([1.0, 2.0, 3.0, 4.0]), bins=2)
+    >>> s.centres.tolist(), s.shares.tolist()
+    ([1.75, 3.25], [0.5, 0.5])
+    >>> spread(np.array([5.0, 5.0])).centres.tolist()
+    [5.0]
+    """
+    defined = values[np.isfinite(values)]
+    if defined.size == 0:
+        return None
+    low, high = float(defined.min()), float(defined.max())
+    # every draw the same, or so nearly that 20 bins would be narrower than the numbers' precision
+    # (numpy: "too many bins"): one bin
+    if not high - low > 1e-9 * max(abs(low), abs(high)):
+        centres, shares = np.array([(low + high) / 2]), np.array([1.0])
+    else:
+        counts, edges = np.histogram(defined, bins=bins, range=(low, high))
+        centres, shares = (edges[:-1] + edges[1:]) / 2, counts / defined.size
+    probabilities = np.linspace(0, 1, 21)
+    return Spread(centres, shares, probabilities, np.quantile(defined, probabilities))
 
 
 def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int, seed: int,

@@ -7,7 +7,6 @@ source that is not committed; ``draws=0`` skips Monte Carlo.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -15,14 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from labfinance.analysis.answers import answers as decision_answers
 from labfinance.analysis.distributions import uncertain_parameters
 from labfinance.analysis.montecarlo import needs_risk_analysis, simulate
 from labfinance.analysis.sensitivity import sensitivity as run_sensitivity
-from labfinance.engine.core import METRICS, Results, evaluate
+from labfinance.analysis.sources import sources_at_risk
+from labfinance.engine.catalogue import METRICS
+from labfinance.engine.core import Results, evaluate
 from labfinance.engine.parameters import Parameters
-from labfinance.model.loader import Loaded, ScenarioError, with_overrides
+from labfinance.model.loader import Loaded, with_overrides
 from labfinance.model.scenario import Scenario
-from labfinance.outputs.report import metrics_json, money
 
 # ``progress(total)`` gives a context manager whose value has ``update(n)``, or is None
 Progress = Callable[[int], AbstractContextManager[Any]]
@@ -45,48 +46,8 @@ class Analysis:
     sensitivity: dict[str, Any] | None = None
     monte_carlo: dict[str, Any] | None = None
     samples: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def json(self) -> dict[str, Any]:
-        """The sections of the JSON results beyond the base case."""
-        out: dict[str, Any] = {}
-        if self.variants:
-            out["variants"] = {name: metrics_json(r) for name, r in self.variants.items()}
-        if self.sensitivity is not None:
-            out["sensitivity"] = self.sensitivity
-        if self.monte_carlo is not None:
-            out["monte_carlo"] = self.monte_carlo
-        return out
-
-    def summary_lines(self) -> list[str]:
-        """A few terminal lines: the biggest tornado bars and the Monte Carlo odds."""
-        cur = self.scenario.currency
-        lines: list[str] = []
-        if self.sensitivity is not None:
-            bars = [b for b in self.sensitivity["tornado"]
-                    if b["metric"] == "economic_npv" and b["swing"]][:3]
-            if bars:
-                lines.append("  biggest uncertainties for the economic NPV (10th-90th percentile):")
-                for b in bars:
-                    lines.append(f"    {b['parameter']} {_value(b['low'])}..{_value(b['high'])}: "
-                                 f"{money(b['at_low'], cur)} to {money(b['at_high'], cur)}")
-        mc = self.monte_carlo
-        if mc is not None and mc["draws"]:
-            npv = mc["metrics"]["economic_npv"]
-
-            def pct(x: float | None) -> str:
-                return "n/a" if x is None or math.isnan(x) else f"{x:.0%}"
-
-            spread = ("n/a" if npv["p10"] is None else
-                      f"{money(npv['p10'], cur)} to {money(npv['p90'], cur)}")
-            lines.append(f"  risk ({mc['draws']:,} draws, seed {mc['seed']}): P(shortfall) "
-                         f"{pct(mc['prob_shortfall'])}, P(BCR < 1) {pct(mc['prob_bcr_below_1'])}, "
-                         f"economic NPV p10-p90 {spread}")
-        return lines
-
-
-def _value(x: float) -> str:
-    """A parameter value for the terminal: 532,158 or 0.1242."""
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+    sources_at_risk: list[dict[str, Any]] = field(default_factory=list)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def fixed_parameters(loaded: Loaded, variant: str | None,
@@ -108,12 +69,9 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
     ``extra_metrics`` adds metrics to the tornado. ``progress(total)``, where given, wraps the
     Monte Carlo run (a progress bar).
     """
-    unknown = [m for m in extra_metrics if m not in METRICS]
-    if unknown:
-        raise ScenarioError([f"--metric: unknown metric '{m}' (known: {', '.join(METRICS)})"
-                             for m in unknown])
-    if seed < 0:
-        raise ScenarioError([f"--seed: must be 0 or more (got {seed})"])
+    if seed < 0 or any(m not in METRICS for m in extra_metrics):
+        raise ValueError(f"a seed of 0 or more and known metrics, please (got {seed}, "
+                         f"{extra_metrics})")
     case_parameters = Parameters(record=True)  # numeric_parameters(scenario), read on the way
     results = evaluate(scenario, case_parameters)
     variants = {"base": evaluate(loaded.scenario)} if variant not in (None, "base") else {}
@@ -121,6 +79,8 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
         if name != variant:
             variants[name] = evaluate(with_overrides(loaded, name))
     analysis = Analysis(loaded, scenario, results, variant, dict(overrides or {}), variants)
+    analysis.sources_at_risk = sources_at_risk(scenario)
+    analysis.answers = decision_answers(results)
     if not needs_risk_analysis(scenario):
         return analysis
 
@@ -136,4 +96,5 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
                           on_chunk=None if bar is None else bar.update)
         analysis.monte_carlo = mc.json()
         analysis.samples = mc.samples
+        analysis.answers = decision_answers(results, mc.samples, list(mc.cash_out_by_year))
     return analysis

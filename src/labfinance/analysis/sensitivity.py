@@ -7,7 +7,10 @@ tornado is one engine call and a whole set of switching values a dozen.
 distribution while every other parameter stays at its value in the case. Its bar is the metric at
 those two points; ``swing = |at_high - at_low|``. Bars are listed per metric (``economic_npv``,
 ``funding_shortfall``, then any metric asked for), largest swing first within each metric; a bar
-whose metric is null at either end has ``swing`` null and comes last.
+whose metric is null at either end has ``swing`` null and comes last. Each non-committed funding
+source is a two-point bar ``funding.<id>`` (low 0: it does not take part; high 1: it pays as
+planned; :mod:`labfinance.analysis.sources`), ranked with the rest; switching values leave these
+out.
 
 **Switching values** (EU CBA Guide 2008 p. 60; Green Book 2022 §5.60). For each uncertain
 parameter and both discount rates: the value at which ``economic_npv`` reaches 0, ``bcr`` reaches 1
@@ -45,10 +48,12 @@ from typing import Any
 import numpy as np
 
 from labfinance.analysis.distributions import Distribution, Uncertain
-from labfinance.engine.core import METRICS, ZERO, Results, evaluate
+from labfinance.analysis.sources import tornado_bars
+from labfinance.engine.catalogue import METRICS, SOLVED_METRICS
+from labfinance.engine.core import ZERO, Results, evaluate
+from labfinance.engine.metrics import finite_or_none as number
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Loan, Scenario
-from labfinance.outputs.report import number
 
 __all__ = [
     "SWITCHING_TARGETS",
@@ -104,7 +109,6 @@ def _followers(scenario: Scenario, paths: Sequence[str],
             for path in paths}
 
 
-RATE_METRICS = ("financial_irr", "financial_mirr", "economic_irr")
 
 
 class _Stack:
@@ -141,28 +145,40 @@ def tornado(scenario: Scenario, parameters: Sequence[Uncertain],
     grouped by metric in the order given and ranked by swing within each metric.
     """
     metrics = list(dict.fromkeys(metrics))
+    # an uncertain funder is ranked beside the uncertain inputs (two points: without it, with it)
+    funders = tornado_bars(scenario, metrics)
+    by_metric: dict[str, list[dict[str, Any]]] = {m: [] for m in metrics}
     if not parameters:
-        return []
+        return _ranked(by_metric, funders)
     bases = dict(base_values or {p.path: p.base for p in parameters})
     bases.update({p.path: p.base for p in parameters})
     stack = _Stack(scenario, [p.path for p in parameters], bases,
-                   rates=any(m in RATE_METRICS for m in metrics))
+                   rates=any(m in SOLVED_METRICS for m in metrics))
     ends = np.array([p.distribution.ppf(q) for p in parameters for q in TORNADO_PERCENTILES],
                     dtype=float)
     moved = [p.path for p in parameters for _ in TORNADO_PERCENTILES]
     results = stack.evaluate(moved, ends)
-    bars: list[dict[str, Any]] = []
     for metric in metrics:
         values = results.metrics[metric]
-        rows: list[dict[str, Any]] = []
+        rows = by_metric[metric]
         for i, p in enumerate(parameters):
             at_low, at_high = number(values[2 * i]), number(values[2 * i + 1])
             swing = abs(at_high - at_low) if at_low is not None and at_high is not None else None
             rows.append({"parameter": p.path, "low": float(ends[2 * i]),
                          "high": float(ends[2 * i + 1]), "base": p.base, "metric": metric,
                          "at_low": at_low, "at_high": at_high, "swing": swing})
-        rows.sort(key=lambda bar: (bar["swing"] is None, -float(bar["swing"] or 0.0)))
-        bars += rows
+    return _ranked(by_metric, funders)
+
+
+def _ranked(by_metric: dict[str, list[dict[str, Any]]], funders: list[dict[str, Any]]
+            ) -> list[dict[str, Any]]:
+    """Bars grouped by metric, largest swing first within each (a tie keeps the inputs before
+    the funders, each in file order); a null swing comes last."""
+    for bar in funders:
+        by_metric[bar["metric"]].append(bar)
+    bars: list[dict[str, Any]] = []
+    for rows in by_metric.values():
+        bars += sorted(rows, key=lambda bar: (bar["swing"] is None, -float(bar["swing"] or 0.0)))
     return bars
 
 

@@ -5,6 +5,7 @@ with its spreadsheet formula beside it) serve ``lineitems`` (costs, benefits) an
 (funding sources), which ``core`` adds up into the ledger, metrics and stakeholders.
 """
 
-from labfinance.engine.core import LEDGER_ROWS, METRICS, Results, evaluate
+from labfinance.engine.catalogue import METRICS
+from labfinance.engine.core import LEDGER_ROWS, Results, evaluate
 
 __all__ = ["LEDGER_ROWS", "METRICS", "Results", "evaluate"]

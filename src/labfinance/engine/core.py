@@ -6,7 +6,7 @@ arrays
 of values and, for Monte Carlo, which non-committed funding sources each draw awards. The same
 code computes them all.
 
-Conventions (``shared/spec/scenario-format.md``): costs are positive; money is in prices of
+Conventions (``docs/scenario-format.md``): costs are positive; money is in prices of
 ``start_year`` times each item's price factor; cash rows hold only money inside the horizon; the
 first year is not discounted; the financial case is discounted at ``discount_rate`` and the
 societal case at ``social_discount_rate`` (both real, made nominal in nominal prices); IRRs and
@@ -21,23 +21,94 @@ from typing import Any
 
 import numpy as np
 
+from labfinance.engine import decision, finance
 from labfinance.engine import metrics as fm
-from labfinance.engine.financing import FundingFlows, funding_flows
-from labfinance.engine.lineitems import BenefitLine, Case, CostLine, benefit_lines, cost_lines
+from labfinance.engine.financing import FundingFlows, SourceWorkings, funding_flows
+from labfinance.engine.lineitems import (
+    BenefitLine,
+    Case,
+    CostLine,
+    benefit_lines,
+    cost_lines,
+    left_out_lines,
+)
 from labfinance.engine.parameters import Parameters
+from labfinance.engine.stakeholders import stakeholder_totals, stakeholders
 from labfinance.engine.timeline import ZERO, case_rate
-from labfinance.model.scenario import Loan, Scenario
+from labfinance.model.scenario import Scenario
+
+__all__ = ["LEDGER_ROWS", "NOMINAL_ROWS", "Results", "evaluate", "stakeholder_totals"]
 
 LEDGER_ROWS = (
     "costs", "funding", "revenue", "loan_in", "debt_service", "net_cash", "cumulative_cash",
-    "benefits", "cash_releasing_benefits", "residual_value",
+    "benefits", "cash_releasing_benefits", "residual_value", *decision.LEDGER_ROWS,
 )
-METRICS = (
-    "total_cost", "total_funding", "receivable_after_horizon", "debt_outstanding",
-    "funding_shortfall", "secured_funding_shortfall", "peak_cash_need", "first_shortfall_year",
-    "financial_npv", "financial_irr", "financial_mirr", "funding_gap_rate", "economic_npv",
-    "economic_irr", "bcr", "payback_year", "discounted_payback_year",
-)
+# only where prices are real and inflation is not 0: the top-ups in cash of the day
+NOMINAL_ROWS = decision.NOMINAL_ROWS
+
+
+@dataclass
+class Cash:
+    """The cash position of one selection of sources: its funding flows, net cash and
+    cumulative cash by year."""
+
+    flows: FundingFlows
+    net_cash: np.ndarray
+    cumulative_cash: np.ndarray
+
+
+@dataclass
+class Appraisal:
+    """The workings of the financial and societal cases: rates, discount factors, the flows
+    whose NPV and IRR are taken, the running totals behind payback, and the present values
+    behind the funding-gap rate and the benefit-cost ratio. Arrays keep the draws axis."""
+
+    financial_rate: np.ndarray            # (draws,) the case rate: real, or nominal in nominal
+    social_rate: np.ndarray
+    financial_factors: np.ndarray         # (1 or draws, years)
+    social_factors: np.ndarray
+    financial_flows: np.ndarray           # revenue + residual - costs, half a cent counted as 0
+    economic_flows: np.ndarray            # benefits + residual - costs, the same
+    net_benefit: np.ndarray               # benefits - costs (payback leaves residual value out)
+    cumulative_net_benefit: np.ndarray
+    discounted_net_benefit: np.ndarray
+    cumulative_discounted_net_benefit: np.ndarray
+    investment: np.ndarray                # capex before contingency, first purchases (for DIC)
+    before_contingency: np.ndarray        # all costs before contingency
+    other_costs: np.ndarray               # before_contingency - investment
+    dic: np.ndarray                       # (draws,) present values at the financial rate ...
+    pv_revenue: np.ndarray
+    pv_other_costs: np.ndarray
+    pv_residual: np.ndarray
+    dnr: np.ndarray
+    pv_costs: np.ndarray                  # ... and at the social rate
+    pv_gains: np.ndarray
+    shortfall_years: np.ndarray           # the year where cumulative cash is below 0, else 0
+    below_years: np.ndarray               # ... cumulative net benefit below 0
+    below_discounted_years: np.ndarray    # ... cumulative discounted net benefit below 0
+
+
+@dataclass
+class Workings:
+    """Every number the workbook shows beside the ledger, as the engine computed it: the line
+    items, the cash of both selections (``planned``: every source with a probability above 0;
+    ``secured``: committed sources only) and the appraisal."""
+
+    costs: list[CostLine]
+    benefits: list[BenefitLine]
+    planned: Cash
+    secured: Cash
+    appraisal: Appraisal
+    left_out: list[CostLine] = field(default_factory=list)  # in-kind amounts at probability 0
+
+    def cost(self, cost_id: str) -> CostLine:
+        return next(line for line in self.costs if line.id == cost_id)
+
+    def benefit(self, benefit_id: str) -> BenefitLine:
+        return next(line for line in self.benefits if line.id == benefit_id)
+
+    def source(self, source_id: str, secured: bool = False) -> SourceWorkings:
+        return (self.secured if secured else self.planned).flows.sources[source_id]
 
 
 @dataclass
@@ -46,8 +117,7 @@ class Results:
 
     ``ledger`` and ``lines`` hold ``(draws, years)`` arrays; ``metrics`` and the stakeholder figures
     ``(draws,)`` arrays with NaN where a metric is undefined (``notes`` says why, for the first
-    draw). ``detail`` holds the workings (price factors, grant entitlements, net quantities...) that
-    the workbook shows beside the ledger.
+    draw). ``workings`` (with ``detail=True``) holds every number the workbook shows.
     """
 
     scenario: Scenario
@@ -59,8 +129,9 @@ class Results:
     stakeholders: dict[str, dict[str, np.ndarray]]
     warnings: list[str] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)
-    detail: dict[str, Any] = field(default_factory=dict)
+    workings: Workings | None = None
     irr_roots: dict[str, list[float]] = field(default_factory=dict)
+    represented_by: dict[str, str | None] = field(default_factory=dict)  # None for a payer
 
 
 def _rate_and_factors(rate: Any, D: int, Y: int) -> tuple[np.ndarray, np.ndarray]:
@@ -76,13 +147,8 @@ def _present_value(values: np.ndarray, factors: np.ndarray) -> np.ndarray:
     return np.einsum("dy,dy->d", values, factors)
 
 
-def _zero_small(x: np.ndarray) -> np.ndarray:
-    return np.where(np.abs(x) < ZERO, 0.0, x)
-
-
-def _shortfall(cumulative_last: np.ndarray, receivable: np.ndarray,
-               outstanding: np.ndarray) -> np.ndarray:
-    return _zero_small(np.maximum(0.0, -(cumulative_last + receivable - outstanding)))
+_zero_small = finance.zero_small
+_shortfall = finance.shortfall
 
 
 def _year_or_nan(index: np.ndarray, start_year: int) -> np.ndarray:
@@ -129,8 +195,9 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
 
     def widen(f: FundingFlows) -> FundingFlows:
         return FundingFlows({k: wide(v) for k, v in f.lines.items()}, wide(f.funding),
-                        wide(f.revenue), wide(f.loan_in), wide(f.debt_service),
-                        wide1(f.receivable), wide1(f.debt_outstanding), f.detail)
+                            wide(f.revenue), wide(f.loan_in), wide(f.debt_service),
+                            wide1(f.receivable), wide1(f.debt_outstanding), f.sources,
+                            f.net_of_in_kind, f.due_after)
 
     everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding}))
     secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding}))
@@ -148,7 +215,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
         return net, np.cumsum(net, axis=-1)
 
     net_cash, cumulative = cash(everything)
-    _, secured_cumulative = cash(secured)
+    secured_net_cash, secured_cumulative = cash(secured)
     ledger = {
         "costs": cost_row, "funding": everything.funding, "revenue": everything.revenue,
         "loan_in": everything.loan_in, "debt_service": everything.debt_service,
@@ -164,6 +231,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                    discount if s.social_discount_rate is None else s.social_discount_rate)
     social_rate, social_df = _rate_and_factors(case_rate(social, c.inflation, c.nominal), D, Y)
     inflation = np.broadcast_to(c.inflation if c.nominal else 0.0, (D, 1))[:, 0]
+    inflation_of_case = np.broadcast_to(np.asarray(c.inflation, dtype=float).reshape(-1), (D,))
 
     m: dict[str, np.ndarray] = {}
     notes: dict[str, str] = {}
@@ -178,6 +246,10 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                                                 secured.debt_outstanding)
     m["peak_cash_need"] = _zero_small(np.maximum(0.0, -cumulative.min(axis=-1)))
     m["first_shortfall_year"] = _year_or_nan(fm.first_index_below(cumulative, -ZERO), s.start_year)
+    decided = decision.decision_view(s, cumulative, secured_cumulative, everything.lines, m,
+                                     inflation_of_case)
+    ledger.update(decided.rows)
+    m.update(decided.metrics)
 
     financial = _zero_small(everything.revenue + residual_row - cost_row)
     m["financial_npv"] = _present_value(financial, financial_df)
@@ -186,8 +258,10 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     m["financial_irr"] = fm.real_rate_from_nominal(firr.rate, inflation)
     m["financial_mirr"] = (fm.real_rate_from_nominal(
         fm.mirr(financial, financial_rate, financial_rate), inflation) if rates else no_rate.rate)
-    m["funding_gap_rate"] = _funding_gap_rate(costs, everything.revenue, residual_row,
-                                              financial_df)
+    gap = _funding_gap(costs, everything.revenue, residual_row, financial_df)
+    m["funding_gap_rate"] = (finance.funding_gap_rate(gap["dic"], gap["dnr"])
+                             if any(line.category == "capex" for line in costs)
+                             else np.full(D, np.nan))
 
     economic = _zero_small(benefit_row + residual_row - cost_row)
     m["economic_npv"] = _present_value(economic, social_df)
@@ -195,15 +269,14 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     m["economic_irr"] = fm.real_rate_from_nominal(eirr.rate, inflation)
     pv_costs = _present_value(cost_row, social_df)
     pv_gains = _present_value(benefit_row + residual_row, social_df)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m["bcr"] = np.where(pv_costs > ZERO, pv_gains / np.where(pv_costs > ZERO, pv_costs, 1),
-                            np.nan)
+    m["bcr"] = finance.benefit_cost_ratio(pv_gains, pv_costs)
     yearly_net = benefit_row - cost_row
-    m["payback_year"] = _year_or_nan(
-        fm.payback_year_index(np.cumsum(yearly_net, axis=-1), ZERO), s.start_year)
+    cumulative_net = np.cumsum(yearly_net, axis=-1)
+    m["payback_year"] = _year_or_nan(fm.payback_year_index(cumulative_net, ZERO), s.start_year)
     discounted = yearly_net * social_df
+    cumulative_discounted = np.cumsum(discounted, axis=-1)
     m["discounted_payback_year"] = _year_or_nan(
-        fm.payback_year_index(np.cumsum(discounted, axis=-1), ZERO), s.start_year)
+        fm.payback_year_index(cumulative_discounted, ZERO), s.start_year)
 
     results = Results(s, s.calendar_years, D, ledger,
                       {"costs": {line.id: wide(line.cost) for line in costs},
@@ -211,85 +284,42 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                        "benefits": {b.id: wide(b.value) for b in benefits}},
                       m, {}, warnings, notes)
     if detail:
-        results.stakeholders = _stakeholders(s, everything, benefits, social_df, m)
+        who = stakeholders(s, everything.lines, benefits,
+                           lambda v: _present_value(v, social_df), m, ledger)
+        results.stakeholders, results.represented_by = who.figures, who.represented_by
+        warnings += who.warnings
+        notes.update(decided.notes)
+        notes.update(who.notes)
         _explain(results, financial, economic, firr, eirr)
-        results.detail = {
-            **everything.detail,
-            **{f"benefit.{b.id}.net_quantity": b.net_quantity for b in benefits
-               if b.net_quantity is not None},
-            **{f"benefit.{b.id}.effect": b.effect for b in benefits},
-            **{f"cost.{line.id}.before_contingency": line.before_contingency for line in costs},
-            **{f"cost.{line.id}.residual": line.residual for line in costs},
-            "secured.cumulative_cash": secured_cumulative,
-            "secured.receivable": secured.receivable,
-            "secured.debt_outstanding": secured.debt_outstanding,
-            "financial_rate": financial_rate, "social_rate": social_rate,
-            "implied_costs": [line.id for line in costs if line.implied_by],
-        }
+        results.workings = Workings(
+            costs, benefits, Cash(everything, net_cash, cumulative),
+            Cash(secured, secured_net_cash, secured_cumulative),
+            Appraisal(financial_rate, social_rate, financial_df, social_df, financial, economic,
+                      yearly_net, cumulative_net, discounted, cumulative_discounted,
+                      gap["investment"], gap["before"], gap["other"], gap["dic"],
+                      gap["pv_revenue"], gap["pv_other"], gap["pv_residual"], gap["dnr"],
+                      pv_costs, pv_gains,
+                      *(finance.year_if_below(s.calendar_years, x) for x in
+                        (cumulative, cumulative_net, cumulative_discounted))),
+            left_out_lines(c))
     return results
 
 
-def _funding_gap_rate(costs: list[CostLine], revenue: np.ndarray, residual_row: np.ndarray,
-                      factors: np.ndarray) -> np.ndarray:
-    """EU method (Reg. 480/2014 art. 15-19), contingency excluded: (DIC - DNR) / DIC in 0..1."""
-    D = revenue.shape[0]
+def _funding_gap(costs: list[CostLine], revenue: np.ndarray, residual_row: np.ndarray,
+                 factors: np.ndarray) -> dict[str, np.ndarray]:
+    """The workings of the EU funding-gap rate (Reg. 480/2014 art. 15-19), contingency
+    excluded: investment cost (capex less the repurchases `life` makes), other costs, DIC, DNR."""
     capex = [line for line in costs if line.category == "capex"]
     investment = sum((line.before_contingency - line.repurchases for line in capex),
                      np.zeros_like(revenue))
-    other = sum((line.before_contingency for line in costs), np.zeros_like(revenue)) - investment
-    dic = _present_value(investment, factors)
-    pv_revenue = _present_value(revenue, factors)
-    pv_other = _present_value(other, factors)
-    dnr = pv_revenue - pv_other + np.where(pv_revenue > pv_other,
-                                           _present_value(residual_row, factors), 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.clip((dic - dnr) / np.where(dic > ZERO, dic, 1.0), 0.0, 1.0)
-    return np.where(dic > ZERO, gap, np.nan) if capex else np.full(D, np.nan)
-
-
-def _stakeholders(s: Scenario, f: FundingFlows, benefits: list[BenefitLine], social_df: np.ndarray,
-                  m: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
-    D = m["total_cost"].shape[0]
-    Y = s.years
-    zero = np.zeros((D, Y))
-    paid = {sid: zero.copy() for sid in s.stakeholders}
-    lent = {sid: np.zeros(D) for sid in s.stakeholders}
-    for source in s.funding:
-        if source.stakeholder is None:
-            continue
-        if isinstance(source, Loan):
-            lent[source.stakeholder] = lent[source.stakeholder] + np.clip(
-                f.lines[source.id], 0, None).sum(axis=-1)
-        else:
-            paid[source.stakeholder] = paid[source.stakeholder] + f.lines[source.id]
-    received = {sid: zero.copy() for sid in s.stakeholders}
-    releasing = {sid: zero.copy() for sid in s.stakeholders}
-    for b in benefits:
-        received[b.beneficiary] = received[b.beneficiary] + b.value
-        if b.cash_releasing:
-            releasing[b.beneficiary] = releasing[b.beneficiary] + b.value
-    pv_received = {sid: _present_value(v, social_df) for sid, v in received.items()}
-    weights_total = sum((np.maximum(v, 0) for v in pv_received.values()), np.zeros(D))
-    out = {}
-    for sid in s.stakeholders:
-        pv_paid = _present_value(paid[sid], social_df)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            weight = np.where(weights_total > ZERO,
-                              np.maximum(pv_received[sid], 0) / np.where(weights_total > ZERO,
-                                                                          weights_total, 1), np.nan)
-        out[sid] = {
-            "contributed": paid[sid].sum(axis=-1),
-            "contributed_pv": pv_paid,
-            "lent": lent[sid],
-            "benefits_received": received[sid].sum(axis=-1),
-            "benefits_received_pv": pv_received[sid],
-            "cash_releasing_received": releasing[sid].sum(axis=-1),
-            "cash_releasing_received_pv": _present_value(releasing[sid], social_df),
-            "net": pv_received[sid] - pv_paid,
-            "fair_share": weight * m["funding_shortfall"],
-            "secured_fair_share": weight * m["secured_funding_shortfall"],
-        }
-    return out
+    before = sum((line.before_contingency for line in costs), np.zeros_like(revenue))
+    other = before - investment
+    pv = {"dic": _present_value(investment, factors),
+          "pv_revenue": _present_value(revenue, factors),
+          "pv_other": _present_value(other, factors),
+          "pv_residual": _present_value(residual_row, factors)}
+    dnr = finance.discounted_net_revenue(pv["pv_revenue"], pv["pv_other"], pv["pv_residual"])
+    return {"investment": investment, "before": before, "other": other, "dnr": dnr, **pv}
 
 
 def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any, eirr: Any
@@ -329,9 +359,6 @@ def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any,
     if np.isnan(first("discounted_payback_year")):
         notes["discounted_payback_year"] = ("discounted cumulative benefits less costs end the "
                                             "horizon below zero")
-    for key in ("fair_share", "secured_fair_share"):
-        if all(np.isnan(v[key][0]) for v in r.stakeholders.values()) and r.stakeholders:
-            notes[key] = "no stakeholder receives benefits, so there is nothing to split by"
     if first("receivable_after_horizon") > ZERO:
         warnings.append(f"{cur} {first('receivable_after_horizon'):,.0f} of grant or outcome "
                         "money falls due after the horizon; it is counted against the shortfall "
@@ -339,3 +366,16 @@ def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any,
     if first("debt_outstanding") > ZERO:
         warnings.append(f"{cur} {first('debt_outstanding'):,.0f} of loan principal is still "
                         "owed at the end of the horizon.")
+
+
+def recorded_parameters(scenario: Scenario) -> dict[str, float]:
+    """Every path the engine reads as a number in a base case, with its value.
+
+    :func:`labfinance.model.parameters.numeric_parameters` lists the same from the model (the
+    tests check they agree); this is the engine's side of that check.
+    """
+
+    params = Parameters(record=True)
+    evaluate(scenario, params, detail=False, rates=False)  # every parameter is read before these
+    assert params.recorded is not None
+    return dict(params.recorded)

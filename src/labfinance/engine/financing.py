@@ -8,15 +8,71 @@ draws reuse the same code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from labfinance.engine import finance
 from labfinance.engine.lineitems import BenefitLine, Case, CostLine, shift
-from labfinance.engine.timeline import ZERO
-from labfinance.model.rules import grant_covers, grant_window
 from labfinance.model.scenario import Contribution, Grant, InKind, Loan, OutcomePayment, Revenue
+
+
+@dataclass
+class AmountWorkings:
+    """An amount form (contribution, revenue, fixed grant, in-kind amount): timing, amount in
+    start-year prices and price factor; ``None`` timing for a schedule."""
+
+    timing: np.ndarray | None
+    base: np.ndarray
+    price_factor: np.ndarray
+    gross: np.ndarray              # base × price factor: what it pays if it takes part
+
+
+@dataclass
+class RateGrantWorkings:
+    """A rate-based grant: eligible cost -> capped entitlement -> advance, instalments,
+    retention. Series after ``eligible`` run past the horizon by the payment lag."""
+
+    window: np.ndarray             # 1 in the years whose costs are eligible
+    eligible: np.ndarray           # eligible cost less in-kind cover, inside the window
+    cumulative: np.ndarray         # capped running total of rate × eligible
+    entitlement: np.ndarray        # its yearly increase, e(t)
+    total: np.ndarray              # (draws, 1): E
+    advance: np.ndarray
+    instalments: np.ndarray
+    retention: np.ndarray
+
+
+@dataclass
+class OutcomeWorkings:
+    price_factor: np.ndarray       # over the horizon and the lag after it
+    counted: np.ndarray            # the benefit's net quantity, lag years later
+    due: np.ndarray
+    cumulative: np.ndarray         # capped running total of what is due
+
+
+@dataclass
+class LoanWorkings:
+    loan_in: np.ndarray
+    payment: np.ndarray            # (draws,) the annuity
+    service: np.ndarray
+    balance: np.ndarray            # principal owed at the end of each year
+    outstanding: np.ndarray        # (draws,) at the end of the horizon, half a cent counted as 0
+
+
+@dataclass
+class SourceWorkings:
+    """One source in one selection: whether it takes part, what it pays if it does (``gross``,
+    over the horizon and any lag after it) and the cash it pays (``paid`` = gross × takes part).
+    ``detail`` holds the workings of its type."""
+
+    takes_part: Any
+    gross: np.ndarray
+    paid: np.ndarray
+    detail: AmountWorkings | RateGrantWorkings | OutcomeWorkings | LoanWorkings | None = None
+    loan_in: np.ndarray | None = None       # a loan: money in and debt service, if it takes part
+    debt_service: np.ndarray | None = None
 
 
 @dataclass
@@ -30,11 +86,14 @@ class FundingFlows:
     debt_service: np.ndarray
     receivable: np.ndarray              # (draws,) due after the horizon
     debt_outstanding: np.ndarray        # (draws,)
-    detail: dict[str, np.ndarray]
+    sources: dict[str, SourceWorkings] = field(default_factory=dict)
+    # cost id -> the cost less what in-kind covers of it
+    net_of_in_kind: dict[str, np.ndarray] = field(default_factory=dict)
+    due_after: np.ndarray | None = None  # (draws, max lag): grant and outcome money due later
 
 
 def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
-             taking_part: Mapping[str, Any]) -> FundingFlows:
+                  taking_part: Mapping[str, Any]) -> FundingFlows:
     """``taking_part[source id]`` is 1.0/0.0 or a ``(draws, 1)`` column of them."""
     s, P, Y = c.s, c.P, c.Y
     zeros = np.zeros((1, Y))
@@ -42,8 +101,11 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
     receivable: Any = np.zeros(1)
     outstanding: Any = np.zeros(1)
     lines: dict[str, np.ndarray] = {}
-    detail: dict[str, np.ndarray] = {}
+    sources: dict[str, SourceWorkings] = {}
     cost_by_id = {line.id: line for line in costs}
+    max_lag = max([f.payment.lag for f in s.funding if isinstance(f, Grant)]
+                  + [f.lag for f in s.funding if isinstance(f, OutcomePayment)], default=0)
+    after: Any = np.zeros((1, max_lag))
 
     # in-kind first: rate-based grants are paid on eligible cost less what in-kind covers
     covered: dict[str, Any] = {line.id: zeros for line in costs}
@@ -52,14 +114,17 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
             inc = taking_part[f.id]
             if f.covers is not None:
                 share = P.get(f"funding.{f.id}.share", f.cover_share)
-                value = cost_by_id[f.covers].cost * share * inc
-                covered[f.covers] = covered[f.covers] + value
+                gross = c.full(cost_by_id[f.covers].cost * share)
+                covers: str | None = f.covers
             elif f.id in cost_by_id:
-                value = cost_by_id[f.id].cost * inc
-                covered[f.id] = covered[f.id] + value
+                gross, covers = cost_by_id[f.id].cost, f.id
             else:  # probability 0: left out everywhere
-                value = zeros
-            lines[f.id] = c.full(value)
+                gross, covers = zeros, None
+            value = c.full(gross * inc)
+            if covers is not None:
+                covered[covers] = covered[covers] + value
+            lines[f.id] = value
+            sources[f.id] = SourceWorkings(inc, gross, value)
 
     for f in s.funding:
         path = f"funding.{f.id}"
@@ -67,90 +132,109 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
         if isinstance(f, InKind):
             rows["funding"] = rows["funding"] + lines[f.id]
         elif isinstance(f, Contribution | Revenue):
-            cash = c.full(c.base_amounts(path, f) * c.price(path, f.escalation) * inc)
+            amount = _amount(c, path, f)
+            cash = c.full(amount.gross * inc)
             row = "revenue" if isinstance(f, Revenue) else "funding"
             rows[row] = rows[row] + cash
             lines[f.id] = cash
+            sources[f.id] = SourceWorkings(inc, amount.gross, cash, amount)
         elif isinstance(f, Grant):
             lag = f.payment.lag
-            n = Y + lag
+            n = Y + max_lag  # every source's money due on one timeline: the horizon and after
+            detail: AmountWorkings | RateGrantWorkings
             if f.rate is None:
-                due = c.full(c.base_amounts(path, f) * c.price(path, f.escalation))
-                paid = shift(due, lag, n)
+                detail = _amount(c, path, f)
+                due = shift(detail.gross, lag, n)
             else:
-                paid, grant_detail = _rate_grant(c, f, costs, covered, n)
-                detail.update({f"grant.{f.id}.{k}": v for k, v in grant_detail.items()})
-            paid = paid * inc
-            detail[f"grant.{f.id}.paid"] = paid
+                detail = _rate_grant(c, f, costs, covered, n)
+                due = detail.instalments + detail.advance + detail.retention
+            paid = due * inc
+            sources[f.id] = SourceWorkings(inc, due, paid, detail)
             lines[f.id] = paid[:, :Y]
             rows["funding"] = rows["funding"] + paid[:, :Y]
             receivable = receivable + paid[:, Y:].sum(axis=-1)
+            after = after + paid[:, Y:]
         elif isinstance(f, OutcomePayment):
             target = next(b for b in benefits if b.id == f.benefit)
             assert target.net_quantity is not None
-            n = Y + f.lag
-            price = P.get(f"{path}.price", f.price) * c.price(path, f.escalation, n)
-            due = shift(target.net_quantity, f.lag, n) * price
+            n = Y + max_lag
+            price_factor = c.price(path, f.escalation, n)
+            counted = shift(target.net_quantity, f.lag, n)
+            due = counted * P.get(f"{path}.price", f.price) * price_factor
             cap = P.get(f"{path}.cap", f.cap) if f.cap is not None else np.inf
-            paid = np.diff(np.minimum(np.cumsum(due, axis=-1), cap), axis=-1, prepend=0.0) * inc
-            detail[f"outcome.{f.id}.paid"] = paid
+            cumulative = finance.capped_running_total(due, cap)
+            gross = finance.increase(cumulative)
+            paid = gross * inc
+            sources[f.id] = SourceWorkings(inc, gross, paid, OutcomeWorkings(
+                c.full(price_factor), counted, due, cumulative))
             lines[f.id] = paid[:, :Y]
             rows["funding"] = rows["funding"] + paid[:, :Y]
             receivable = receivable + paid[:, Y:].sum(axis=-1)
+            after = after + paid[:, Y:]
         elif isinstance(f, Loan):
-            loan_in, service, left = _loan(c, f)
-            rows["loan_in"] = rows["loan_in"] + loan_in * inc
-            rows["debt_service"] = rows["debt_service"] + service * inc
-            outstanding = outstanding + left * np.asarray(inc, dtype=float).reshape(-1)
-            lines[f.id] = (loan_in - service) * inc
+            loan = _loan(c, f)
+            rows["loan_in"] = rows["loan_in"] + loan.loan_in * inc
+            rows["debt_service"] = rows["debt_service"] + loan.service * inc
+            outstanding = outstanding + loan.outstanding * np.asarray(inc, dtype=float).reshape(-1)
+            lines[f.id] = (loan.loan_in - loan.service) * inc
+            sources[f.id] = SourceWorkings(inc, loan.loan_in - loan.service, lines[f.id], loan,
+                                           c.full(loan.loan_in * inc),
+                                           c.full(loan.service * inc))
+    net = {line.id: line.cost - covered[line.id] for line in costs}
+    for f in s.funding:  # an in-kind amount at probability 0 implies no cost: nothing to cover
+        if isinstance(f, InKind) and f.covers is None and f.id not in net:
+            net[f.id] = zeros
     return FundingFlows(lines, rows["funding"], rows["revenue"], rows["loan_in"],
-                        rows["debt_service"], receivable, outstanding, detail)
+                        rows["debt_service"], receivable, outstanding, sources, net, after)
+
+
+def _amount(c: Case, path: str, f: Contribution | Revenue | Grant) -> AmountWorkings:
+    base = c.full(c.base_amounts(path, f))
+    pf = c.full(c.price(path, f.escalation))
+    return AmountWorkings(c.timing(f), base, pf, c.full(base * pf))
 
 
 def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, np.ndarray],
-                n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                n: int) -> RateGrantWorkings:
     """Entitlement e_t = min(rate × eligible cost_t, cap - earlier e), paid as advance, interim
     instalments ``lag`` years late, and retention after the window's last year."""
     s, P = c.s, c.P
     path = f"funding.{g.id}"
-    first, last = grant_window(g, s)
+    first, last = s.grant_window(g)
     t0, t1 = first - s.start_year, last - s.start_year
     window = ((np.arange(c.Y) >= t0) & (np.arange(c.Y) <= t1)).astype(float)
     eligible: Any = np.zeros((1, c.Y))
     for line in costs:
-        if grant_covers(g, line):
+        if g.pays_on(line.id, line.category):
             eligible = eligible + line.cost - covered[line.id]
     eligible = eligible * window
     rate = P.get(f"{path}.rate", g.rate)
     cap = P.get(f"{path}.cap", g.cap) if g.cap is not None else np.inf
-    cumulative = np.minimum(np.cumsum(rate * eligible, axis=-1), cap)
-    entitlement = np.diff(cumulative, axis=-1, prepend=0.0)
+    cumulative = finance.capped_running_total(rate * eligible, cap)
+    entitlement = finance.increase(cumulative)
     total = cumulative[:, -1:]
     advance = P.get(f"{path}.payment.advance", g.payment.advance)
     retention = P.get(f"{path}.payment.retention", g.payment.retention)
     lag = g.payment.lag
     at = np.eye(n)
-    paid = (shift(entitlement * (1 - advance - retention), lag, n)
-            + advance * total * at[t0] + retention * total * at[t1 + lag])
-    return paid, {"eligible": eligible, "entitlement": entitlement}
+    return RateGrantWorkings(
+        window, c.full(eligible), c.full(cumulative), c.full(entitlement), total,
+        c.full(advance * total * at[t0]),
+        shift(entitlement * (1 - advance - retention), lag, n),
+        c.full(retention * total * at[t1 + lag]))
 
 
-def _loan(c: Case, loan: Loan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Loan in, annuity debt service inside the horizon, principal left at the end."""
+def _loan(c: Case, loan: Loan) -> LoanWorkings:
+    """Loan in, annuity debt service inside the horizon, principal owed year by year."""
     path = f"funding.{loan.id}"
     amount = np.asarray(c.P.get(f"{path}.amount", loan.amount), dtype=float)
     rate = np.asarray(c.P.get(f"{path}.rate", loan.rate), dtype=float)
-    term = loan.term
-    t0 = loan.year - c.s.start_year
-    zero_rate = np.abs(rate) < 1e-12
-    safe = np.where(zero_rate, 1.0, rate)
-    payment = np.where(zero_rate, amount / term, amount * safe / (1 - (1 + safe) ** -term))
+    payment = np.asarray(finance.annuity_payment(amount, rate, loan.term)).reshape(-1)
     t = np.arange(c.Y)
-    paying = ((t > t0) & (t <= t0 + term)).astype(float)
-    service = c.full(payment * paying)
-    loan_in = c.full(amount * (t == t0))
-    k = min(term, c.Y - 1 - t0)
-    left = np.where(zero_rate, amount - k * amount / term,
-                    amount * (1 + safe) ** k - payment * ((1 + safe) ** k - 1) / safe)
-    left = np.where(np.abs(left) < ZERO, 0.0, left)
-    return loan_in, service, left.reshape(-1)
+    t0 = loan.year - c.s.start_year
+    paying = ((t > t0) & (t <= t0 + loan.term)).astype(float)
+    service = c.full(payment.reshape(-1, 1) * paying)
+    loan_in = c.full(amount.reshape(-1, 1) * (t == t0))
+    balance = finance.loan_balance(loan_in, service, rate)
+    outstanding = finance.zero_small(balance[:, -1])
+    return LoanWorkings(loan_in, payment, service, balance, outstanding)

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from labfinance.engine import finance
 from labfinance.engine.parameters import Parameters
 from labfinance.engine.timeline import price_factor, recurring_mask, year_mask
-from labfinance.model.rules import benefit_first_year
 from labfinance.model.scenario import InKind, Scenario, Timed
 
 
@@ -50,6 +50,14 @@ class Case:
             self._inflation_growth[n] = price_factor(0.0, self.inflation, True, n)
         return own * self._inflation_growth[n]
 
+    def timing(self, item: Timed) -> np.ndarray | None:
+        """1 in the years an amount falls; None for a schedule (read year by year)."""
+        if item.schedule is not None:
+            return None
+        if item.year is not None:
+            return year_mask(self.s, item.year)
+        return recurring_mask(self.s, item)
+
     def base_amounts(self, path: str, item: Timed) -> Any:
         """Amounts per year in prices of the start year, before price factors."""
         s = self.s
@@ -76,6 +84,11 @@ def shift(values: np.ndarray, lag: int, n: int) -> np.ndarray:
 
 @dataclass
 class CostLine:
+    """One cost line and its workings, as the workbook's Costs sheet shows them.
+
+    Series are ``(1 or draws, years)``; ``timing`` is None for a schedule (read by year).
+    """
+
     id: str
     category: str
     cost: np.ndarray          # ledger cost, contingency included
@@ -83,6 +96,12 @@ class CostLine:
     repurchases: np.ndarray   # the part of before_contingency that `life` buys again
     residual: np.ndarray      # (draws,) value at the end of the horizon
     implied_by: str | None = None  # id of the in-kind source that adds this line
+    timing: np.ndarray | None = None  # 1 in the years the amount falls (purchases with a life)
+    base: np.ndarray | None = None    # amount per year in start-year prices
+    price_factor: np.ndarray | None = None
+    contingency: Any = 0.0            # the rate applied (a number or a (draws, 1) column)
+    life_left: np.ndarray | None = None  # share of each year's purchase left after the horizon
+    residual_row: np.ndarray | None = None  # the residual value, in the last year
 
 
 def cost_lines(c: Case) -> list[CostLine]:
@@ -91,20 +110,24 @@ def cost_lines(c: Case) -> list[CostLine]:
     amounts imply (without contingency)."""
     s, P = c.s, c.P
     lines = []
+    t = np.arange(c.Y)
     for item in s.costs:
         path = f"costs.{item.id}"
         pf = c.price(path, item.escalation)
         repurchase_mask = np.zeros(c.Y)
+        timing: np.ndarray | None = None
         if item.fte is not None:
             fte = P.get(f"{path}.fte", item.fte)
-            base = fte * P.get(f"{path}.cost_per_fte", item.cost_per_fte) * recurring_mask(s, item)
+            timing = recurring_mask(s, item)
+            base = fte * P.get(f"{path}.cost_per_fte", item.cost_per_fte) * timing
         elif item.year is not None and item.life is not None:
-            purchases = np.zeros(c.Y)
-            purchases[item.year - s.start_year::item.life] = 1.0
-            repurchase_mask = purchases.copy()
+            timing = np.zeros(c.Y)
+            timing[item.year - s.start_year::item.life] = 1.0
+            repurchase_mask = timing.copy()
             repurchase_mask[item.year - s.start_year] = 0.0
-            base = P.get(f"{path}.amount", item.amount) * purchases
+            base = P.get(f"{path}.amount", item.amount) * timing
         else:
+            timing = c.timing(item)
             base = c.base_amounts(path, item)
         top = (f"contingency.{item.category}" if isinstance(s.contingency, dict) else "contingency")
         contingency = P.get(top, s.category_contingency(item.category))
@@ -112,20 +135,36 @@ def cost_lines(c: Case) -> list[CostLine]:
                             item.contingency if item.contingency is not None else contingency)
         before = c.full(base * pf)
         residual: Any = np.zeros(1)
+        left = residual_row = None
         if item.has_residual_value:
             assert item.life is not None
-            t = np.arange(c.Y)
-            remaining = np.maximum(0, t + item.life - 1 - (c.Y - 1)) / item.life
-            residual = (c.full(base) * remaining).sum(axis=-1) * c.full(pf)[:, -1]
+            left = finance.life_left(s.start_year + t, item.life, s.last_year)
+            residual = (c.full(base) * left).sum(axis=-1) * c.full(pf)[:, -1]
+            residual_row = np.zeros((np.size(residual), c.Y))
+            residual_row[:, -1] = residual
         lines.append(CostLine(item.id, item.category, c.full(before * (1 + contingency)), before,
-                               before * repurchase_mask, residual))
+                               before * repurchase_mask, residual, None, timing, c.full(base),
+                               c.full(pf), contingency, left, residual_row))
     for source in s.funding:
         if isinstance(source, InKind) and source.covers is None and source.award_probability > 0:
-            path = f"funding.{source.id}"
-            implied = c.full(c.base_amounts(path, source) * c.price(path, source.escalation))
-            lines.append(CostLine(source.id, source.category or "other", implied, implied,
-                                   np.zeros((1, c.Y)), np.zeros(1), implied_by=source.id))
+            lines.append(_implied(c, source))
     return lines
+
+
+def left_out_lines(c: Case) -> list[CostLine]:
+    """The cost lines in-kind amounts with probability 0 would imply: not in the ledger, but the
+    workbook shows them (at 0) so that a reader who raises the probability sees them."""
+    return [_implied(c, f) for f in c.s.funding
+            if isinstance(f, InKind) and f.covers is None and f.award_probability <= 0]
+
+
+def _implied(c: Case, source: InKind) -> CostLine:
+    path = f"funding.{source.id}"
+    base = c.full(c.base_amounts(path, source))
+    pf = c.full(c.price(path, source.escalation))
+    implied = c.full(base * pf)
+    return CostLine(source.id, source.category or "other", implied, implied,
+                    np.zeros((1, c.Y)), np.zeros(1), source.id, c.timing(source), base, pf)
 
 
 # ----------------------------------------------------------------------------- benefits
@@ -133,12 +172,23 @@ def cost_lines(c: Case) -> list[CostLine]:
 
 @dataclass
 class BenefitLine:
+    """One benefit and its workings, as the workbook's Benefits sheet shows them."""
+
     id: str
     beneficiary: str
     cash_releasing: bool
     value: np.ndarray          # net benefit per year
     net_quantity: np.ndarray | None
-    effect: np.ndarray         # ramp × deductions × drop-off, per year
+    effect: np.ndarray         # ramp × kept share × drop-off, per year
+    first_year: int = 0
+    k: np.ndarray | None = None            # years since the first year of the effect
+    ramp: np.ndarray | None = None         # ramp-up share per year (None: no ramp-up)
+    kept: Any = 1.0                        # share kept after the deductions
+    drop: np.ndarray | None = None         # drop-off factor per year
+    timing: np.ndarray | None = None       # 1 in the years it recurs (None: a schedule)
+    gross_quantity: np.ndarray | None = None
+    base: np.ndarray | None = None         # amount form: amount per year in start-year prices
+    price_factor: np.ndarray | None = None
 
 
 def benefit_lines(c: Case) -> list[BenefitLine]:
@@ -149,23 +199,28 @@ def benefit_lines(c: Case) -> list[BenefitLine]:
     for b in s.benefits:
         path = f"benefits.{b.id}"
         t = np.arange(c.Y)
-        k = t - (benefit_first_year(b, s) - s.start_year)
+        first_year = s.benefit_first_year(b)
+        k = t - (first_year - s.start_year)
         ramp: Any = np.ones(c.Y)
         for i, share in enumerate(b.ramp_up):
             ramp = ramp + (P.get(f"{path}.ramp_up.{i}", share) - 1.0) * (k == i)
-        keep = 1.0
-        for deduction in ("deadweight", "displacement", "attribution"):
-            keep = keep * (1 - P.get(f"{path}.{deduction}", getattr(b, deduction)))
-        drop = (1 - P.get(f"{path}.drop_off", b.drop_off)) ** np.maximum(k, 0)
+        keep = finance.kept_share(*(P.get(f"{path}.{deduction}", getattr(b, deduction))
+                                    for deduction in ("deadweight", "displacement",
+                                                      "attribution")))
+        drop = finance.drop_off_factor(P.get(f"{path}.drop_off", b.drop_off), k)
         effect = c.full(ramp * keep * drop)
         pf = c.price(path, b.escalation)
+        timing = c.timing(b)
+        gross = base = None
         if b.quantity is not None:
-            quantity = P.get(f"{path}.quantity", b.quantity) * recurring_mask(s, b)
-            net_quantity = c.full(quantity * effect)
+            gross = c.full(P.get(f"{path}.quantity", b.quantity) * recurring_mask(s, b))
+            net_quantity = c.full(gross * effect)
             value = c.full(net_quantity * P.get(f"{path}.unit_value", b.unit_value) * pf)
         else:
             net_quantity = None
-            value = c.full(c.base_amounts(path, b) * effect * pf)
+            base = c.full(c.base_amounts(path, b))
+            value = c.full(base * effect * pf)
         lines.append(BenefitLine(b.id, b.beneficiary, b.cash_releasing, value, net_quantity,
-                                  effect))
+                                  effect, first_year, k, c.full(ramp) if b.ramp_up else None,
+                                  keep, c.full(drop), timing, gross, base, c.full(pf)))
     return lines

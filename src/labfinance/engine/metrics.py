@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "IrrResult",
     "discount_factors",
+    "finite_or_none",
     "first_index_below",
     "irr",
     "irr_roots",
@@ -564,3 +565,13 @@ def _polish_roots(coeffs, shift, lower, upper, sign_at_lower, start, skip=None, 
         else:
             root[active[~finished]] = u[~finished]  # max_iter reached: the bracket is tiny
     return root
+
+
+def finite_or_none(value: ArrayLike) -> float | None:
+    """A number for JSON: NaN and infinities become ``None`` (null).
+
+    >>> finite_or_none(1.5), finite_or_none(float("nan"))
+    (1.5, None)
+    """
+    x = float(np.asarray(value, dtype=float))
+    return x if np.isfinite(x) else None

@@ -3,8 +3,9 @@
 The engine reads every money amount, share and rate through a :class:`Parameters` object by its
 parameter path (``costs.cameras.amount``). A base case reads the scenario's own values; sensitivity
 and Monte Carlo pass arrays of values for some paths, one value per draw, and the same engine code
-runs on all draws at once. Recording which paths a base case reads gives the list of parameters
-that ``uncertainty`` may name, so that list can never drift from the engine.
+runs on all draws at once. Recording which paths a base case reads gives the engine's list of
+parameters (:func:`labfinance.engine.core.recorded_parameters`), which a test compares with the
+model's (:mod:`labfinance.model.parameters`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-
-from labfinance.model.scenario import Scenario
 
 
 class Parameters:
@@ -44,16 +43,3 @@ class Parameters:
         if self.recorded is not None and isinstance(base, (int, float)):
             self.recorded.setdefault(path, float(base))
         return self.values.get(path, base)
-
-
-def numeric_parameters(scenario: Scenario) -> dict[str, float]:
-    """Every real-valued parameter path of ``scenario`` with its base value.
-
-    These are the paths ``uncertainty`` may name and sensitivity may move.
-    """
-    from labfinance.engine.core import evaluate
-
-    params = Parameters(record=True)
-    evaluate(scenario, params, detail=False, rates=False)  # every parameter is read before these
-    assert params.recorded is not None
-    return dict(params.recorded)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["ZERO", "case_rate", "price_factor", "recurring_mask", "year_mask"]
+
 import numpy as np
 
+from labfinance.engine.finance import ZERO
 from labfinance.engine.metrics import nominal_rate
 from labfinance.model.scenario import Scenario, Timed
-
-ZERO = 0.005  # money within half a cent of zero counts as zero (shortfalls, balances, payback)
 
 
 def recurring_mask(scenario: Scenario, item: Timed) -> np.ndarray:

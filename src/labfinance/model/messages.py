@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from labfinance.model.reading import Document, Problem, describe
-from labfinance.model.scenario import FUNDING_TYPES, KeyProblem, Scenario
+from labfinance.model.scenario import FUNDING_MODELS, FUNDING_TYPES, KeyProblem, Scenario
 
 DISTRIBUTIONS = ("triangular", "pert", "uniform", "normal")
 
@@ -91,10 +91,8 @@ def _field_names(model: Any) -> list[str]:
 
 
 def _funding_types_with(key: str) -> list[str]:
-    from labfinance.model.scenario import Contribution, Grant, InKind, Loan, OutcomePayment, Revenue
-
-    models = (Contribution, Revenue, Grant, InKind, Loan, OutcomePayment)
-    return [t for t, m in zip(FUNDING_TYPES, models, strict=True) if key in _field_names(m)]
+    return [t for t, m in zip(FUNDING_TYPES, FUNDING_MODELS, strict=True)
+            if key in _field_names(m)]
 
 
 def _clean_loc(loc: Sequence[Any], raw: Any) -> tuple[Any, ...]:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from labfinance.model import paths
+from labfinance.model.parameters import numeric_parameters
 from labfinance.model.scenario import (
     CATEGORIES,
     MAX_AMOUNT,
     MAX_CONTINGENCY,
     MAX_ITEM_YEARS,
-    Benefit,
     Grant,
     InKind,
     Loan,
@@ -310,37 +310,29 @@ def _references(s: Scenario) -> list[Problem]:
         stakeholder(("benefits", i, "beneficiary"), b.beneficiary)
     for i, c in enumerate(s.criteria):
         stakeholder(("criteria", i, "stakeholder"), c.stakeholder)
+    for sid, holder in s.stakeholders.items():
+        rep = holder.represented_by
+        loc = ("stakeholders", sid, "represented_by")
+        if rep is None or rep == sid:
+            continue
+        if rep not in stakeholders:
+            stakeholder(loc, rep)
+            continue
+        above = s.stakeholders[rep].represented_by
+        if above is not None and above != rep:
+            problems.append((loc, f"'{rep}' is itself represented by '{above}'; a representative "
+                             f"may not itself be represented (name '{above}' here)"))
     return problems
-
-
-class CostLike(Protocol):
-    """A cost of the file or a cost line of the engine (an in-kind amount's implied cost too)."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def category(self) -> str: ...
-
-
-def grant_covers(grant: Grant, cost: CostLike) -> bool:
-    """Whether a rate-based grant's eligibility names this cost (by id or category)."""
-    return grant.eligible is None or cost.id in grant.eligible or cost.category in grant.eligible
-
-
-def grant_window(grant: Grant, s: Scenario) -> tuple[int, int]:
-    return (grant.from_ if grant.from_ is not None else s.start_year,
-            grant.to if grant.to is not None else s.last_year)
 
 
 def _grant_rates(s: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     grants = [(i, f) for i, f in enumerate(s.funding)
               if isinstance(f, Grant) and f.rate is not None and f.award_probability > 0]
-    windows = {i: grant_window(g, s) for i, g in grants}
+    windows = {i: s.grant_window(g) for i, g in grants}
     for c in s.costs:
         for year in s.calendar_years:
-            covering = [(i, g) for i, g in grants if grant_covers(g, c)
+            covering = [(i, g) for i, g in grants if g.pays_on(c.id, c.category)
                         and windows[i][0] <= year <= windows[i][1]]
             total = sum(g.rate or 0.0 for _, g in covering)
             if total > 1 + 1e-9:
@@ -370,8 +362,6 @@ def _uncertainty(s: Scenario, raw: dict[str, Any], *, base_inside: bool = True
                  ) -> list[Problem]:
     """Each range names a real-valued parameter and stays inside what that parameter may be; with
     ``base_inside`` (the file, not an override) the file's own value lies inside the range."""
-    from labfinance.engine.parameters import numeric_parameters
-
     known = numeric_parameters(s)
     problems: list[Problem] = []
     for path, dist in s.uncertainty.items():
@@ -420,12 +410,3 @@ def _unknown_parameter(path: str, known: dict[str, float], raw: dict[str, Any]) 
     else:
         what = "a number the scenario does not use"
     return f"names {what}, not a real-valued parameter (a money amount, quantity, share or rate)"
-
-
-def benefit_first_year(b: Benefit, s: Scenario) -> int:
-    """Year from which ramp-up and drop-off count."""
-    if b.schedule:
-        return min(b.schedule)
-    if b.year is not None:
-        return b.year
-    return b.from_ if b.from_ is not None else s.start_year

@@ -1,6 +1,6 @@
 """The validated model of a scenario file (format version 1).
 
-Every key, type and default of ``shared/spec/scenario-format.md`` lives here as a frozen pydantic
+Every key, type and default of ``docs/scenario-format.md`` lives here as a frozen pydantic
 model with ``extra="forbid"``: a key that is not known is an error, never silently ignored. The
 models check what a single item can check on its own (types, ranges, exactly one amount form);
 rules that need the whole file (years inside the horizon, references between items, uncertainty
@@ -10,6 +10,7 @@ ranges) are in :mod:`labfinance.model.rules`.
 from __future__ import annotations
 
 import math
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,7 +27,6 @@ STAKEHOLDER_KINDS = (
     "municipality", "police", "national_government", "province", "eu", "insurer", "business",
     "housing_corporation", "residents", "knowledge_institution", "vendor", "other",
 )
-FUNDING_TYPES = ("contribution", "revenue", "grant", "in_kind", "loan", "outcome_payment")
 
 # Bounds on what drives arrays and formatting (docs/decisions.md, "Bounds"): beyond them a number
 # is a typing slip, and the engine and the workbook would run out of memory, columns or precision.
@@ -250,6 +250,9 @@ class Stakeholder(Model):
         "housing_corporation", "residents", "knowledge_institution", "vendor", "other",
     ]
     note: Text = ""
+    # the body that pays on this stakeholder's behalf (residents: their municipality); its own id
+    # means it pays for itself
+    represented_by: Id | None = None
 
 
 class Payment(Model):
@@ -344,6 +347,15 @@ class Grant(Source, Timed):
             _check_window(self.from_, self.to)
         return self
 
+    def pays_on(self, cost_id: str, category: str) -> bool:
+        """Whether this rate-based grant's eligibility names a cost (by id or by category)."""
+        return self.eligible is None or cost_id in self.eligible or category in self.eligible
+
+    def window(self, start_year: int, last_year: int) -> tuple[int, int]:
+        """First and last year whose costs are eligible (default: the horizon)."""
+        return (self.from_ if self.from_ is not None else start_year,
+                self.to if self.to is not None else last_year)
+
 
 class InKind(Source, Timed):
     type: Literal["in_kind"]
@@ -400,9 +412,13 @@ class OutcomePayment(Source):
         return self
 
 
+FUNDING_MODELS = (Contribution, Revenue, Grant, InKind, Loan, OutcomePayment)
 Funding = Annotated[
     Contribution | Revenue | Grant | InKind | Loan | OutcomePayment, Field(discriminator="type")
 ]
+# each funding type by its `type` word, from the models (a new type is added in one place)
+FUNDING_TYPES = tuple(typing.get_args(m.model_fields["type"].annotation)[0]
+                      for m in FUNDING_MODELS)
 
 
 class Benefit(Item, Timed):
@@ -428,6 +444,15 @@ class Benefit(Item, Timed):
         else:
             self._check_amount_form()
         return self
+
+    def first_year(self, start_year: int) -> int:
+        """The year from which ramp-up and drop-off count (k = 0): its `from`, its one-off
+        `year`, or its first schedule year."""
+        if self.schedule:
+            return min(self.schedule)
+        if self.year is not None:
+            return self.year
+        return self.from_ if self.from_ is not None else start_year
 
 
 class _ThreePoint(Model):
@@ -518,6 +543,7 @@ class Scenario(Model):
     uncertainty: dict[str, Distribution] = {}
     variants: dict[Id, Variant] = {}
     criteria: list[Criterion] = []
+    fair_share_basis: Literal["net_gain", "benefits", "cash_releasing"] = "net_gain"
 
     @property
     def calendar_years(self) -> list[int]:
@@ -531,6 +557,12 @@ class Scenario(Model):
     def effective_social_discount_rate(self) -> float:
         social = self.social_discount_rate
         return self.discount_rate if social is None else social
+
+    def grant_window(self, grant: Grant) -> tuple[int, int]:
+        return grant.window(self.start_year, self.last_year)
+
+    def benefit_first_year(self, benefit: Benefit) -> int:
+        return benefit.first_year(self.start_year)
 
     def category_contingency(self, category: str) -> float:
         if isinstance(self.contingency, dict):

@@ -12,7 +12,7 @@ from typing import Any
 
 from labfinance.model.scenario import Scenario
 
-# Descriptions of keys, from shared/spec/scenario-format.md; a key means the same wherever it is.
+# Descriptions of keys, from docs/scenario-format.md; a key means the same wherever it is.
 DESCRIPTIONS = {
     "labfinance": "Format version: 1.",
     "name": "Title shown on the business case (for a list item: defaults to its id).",
@@ -37,6 +37,11 @@ DESCRIPTIONS = {
     "id": "Identifier, unique in its list: lowercase letters, digits, '_' and '-'.",
     "note": "Source or reasoning, shown beside the input in the workbook.",
     "kind": "What kind of stakeholder this is.",
+    "represented_by": "Stakeholder id of the body that pays on this one's behalf (residents: "
+                      "their municipality, the default where there is exactly one); its own id "
+                      "means it pays for itself.",
+    "fair_share_basis": "How the shortfall is shared among payers: net_gain (default: PV "
+                        "benefits received - PV contributed), benefits or cash_releasing.",
     "category": "Cost category: capex, opex, staff, compliance or other.",
     "amount": "Money: with `year` paid once, without it paid every year (from/to/every).",
     "year": "Year of a one-off amount (or of a loan).",

@@ -1,25 +1,18 @@
-"""Results -> the JSON document and the few lines of terminal summary."""
+"""Results -> the JSON document of ``run`` and ``compare`` (workbook-and-cli.md, "JSON results")."""
 
 from __future__ import annotations
 
-import math
-from decimal import ROUND_HALF_UP, Context, Decimal
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from labfinance import __version__
-from labfinance.engine.core import LEDGER_ROWS, METRICS, Results
+from labfinance.engine.catalogue import METRICS, YEAR_METRICS
+from labfinance.engine.core import LEDGER_ROWS, NOMINAL_ROWS, Results
+from labfinance.engine.metrics import finite_or_none
 
-YEAR_METRICS = ("first_shortfall_year", "payback_year", "discounted_payback_year")
-
-
-def number(value: Any) -> float | int | None:
-    """A JSON number: NaN and infinities become ``None``."""
-    x = float(value)
-    if not math.isfinite(x):
-        return None
-    return x
+number = finite_or_none  # a JSON number: NaN and infinities become null
 
 
 def _series(values: np.ndarray) -> list[float | int | None]:
@@ -50,15 +43,25 @@ def stakeholders_json(results: Results, draw: int = 0) -> dict[str, Any]:
             "benefits_received": pair("benefits_received"),
             "cash_releasing_received": pair("cash_releasing_received"),
             "net": number(figures["net"][draw]),
+            "represented_by": results.represented_by.get(sid),
+            "gain": number(figures["gain"][draw]),
+            "weight": number(figures["weight"][draw]),
             "fair_share": number(figures["fair_share"][draw]),
             "secured_fair_share": number(figures["secured_fair_share"][draw]),
+            "plan": _plan(figures["plan"][draw]),
+            "secured_plan": _plan(figures["secured_plan"][draw]),
         }
     return out
 
 
+def _plan(values: np.ndarray) -> list[float | int | None] | None:
+    """A payer's plan over the years; ``None`` where it has none (represented, or no weights)."""
+    return None if np.all(np.isnan(values)) else _series(values)
+
+
 def results_json(results: Results, *, path: str, sha256: str, variant: str | None,
                  overrides: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON results of ``shared/spec/workbook-and-cli.md`` for the base draw."""
+    """The JSON results of ``docs/workbook-and-cli.md`` for the base draw."""
     s = results.scenario
     doc: dict[str, Any] = {
         "labfinance_version": __version__,
@@ -66,7 +69,8 @@ def results_json(results: Results, *, path: str, sha256: str, variant: str | Non
                      "variant": variant or "base", "overrides": overrides},
         "currency": s.currency,
         "years": results.years,
-        "ledger": {row: _series(results.ledger[row][0]) for row in LEDGER_ROWS},
+        "ledger": {row: _series(results.ledger[row][0])
+                   for row in (*LEDGER_ROWS, *NOMINAL_ROWS) if row in results.ledger},
         "lines": {kind: {lid: _series(v[0]) for lid, v in lines.items()}
                   for kind, lines in results.lines.items()},
         "metrics": metrics_json(results),
@@ -78,113 +82,27 @@ def results_json(results: Results, *, path: str, sha256: str, variant: str | Non
     return doc
 
 
-def fixed(value: float, decimals: int, thousands: bool = False) -> str:
-    """A number rounded half away from zero, as spreadsheets' TEXT() does (Python's format rounds
-    half to even: 1.25 -> '1.2' where a spreadsheet shows '1.3').
-
-    >>> fixed(1.25, 1), fixed(-2.5, 0), fixed(12345.5, 0, thousands=True)
-    ('1.3', '-3', '12,346')
-    """
-    step = Decimal(1).scaleb(-decimals)
-    # precision for any double (309 digits before the point): the default 28 fails beyond 1e28
-    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP,
-                                                    context=Context(prec=340))
-    return f"{rounded:,}" if thousands else f"{rounded}"
+def analysis_json(analysis: Any) -> dict[str, Any]:
+    """The sections of the JSON results beyond the base case: variants, sensitivity, risk."""
+    out: dict[str, Any] = {}
+    if analysis.variants:
+        out["variants"] = {name: metrics_json(r) for name, r in analysis.variants.items()}
+    if analysis.sensitivity is not None:
+        out["sensitivity"] = analysis.sensitivity
+    if analysis.monte_carlo is not None:
+        out["monte_carlo"] = analysis.monte_carlo
+    return out
 
 
-# The verdict's money in a spreadsheet formula: the same steps as money() below.
-MONEY_FORMULA = ('"{cur} "&IF(ABS({x})>=1E9,TEXT({x}/1E9,"0.0")&"bn",IF(ABS({x})>=1E6,'
-                 'TEXT({x}/1E6,"0.0")&"m",IF(ABS({x})>=1E4,TEXT({x}/1E3,"0")&"k",'
-                 'TEXT({x},"#,##0"))))')
-
-
-def money(value: float, currency: str) -> str:
-    """Money for a sentence: EUR 1.2m, EUR 350k, EUR 950.
-
-    >>> money(1_234_567, "EUR"), money(-350_400, "EUR"), money(950, "EUR")
-    ('EUR 1.2m', 'EUR -350k', 'EUR 950')
-    """
-    v = abs(value)
-    if v >= 1e9:
-        text = fixed(value / 1e9, 1) + "bn"
-    elif v >= 1e6:
-        text = fixed(value / 1e6, 1) + "m"
-    elif v >= 1e4:
-        text = fixed(value / 1e3, 0) + "k"
-    else:
-        text = fixed(value, 0, thousands=True)
-    return f"{currency} {text}"
-
-
-def verdict(results: Results, draw: int = 0) -> str:
-    """The business case in one sentence a council member understands."""
-    s = results.scenario
-    m = {k: float(v[draw]) for k, v in results.metrics.items()}
-    cur = s.currency
-    parts = []
-    first_short = m["first_shortfall_year"]
-    shortfall = m["funding_shortfall"]
-    if math.isnan(first_short):
-        parts.append(f"Funded throughout {s.start_year}-{s.last_year}")
-    else:
-        year = int(first_short)
-        head = f"Funded until {year - 1}" if year > s.start_year else "Not funded from the start"
-        if shortfall > 0:
-            parts.append(f"{head}; shortfall of {money(shortfall, cur)} from {year}")
-        else:
-            parts.append(f"{head}; bridge finance of {money(m['peak_cash_need'], cur)} needed "
-                         f"from {year} until money due later arrives")
-    if m["secured_funding_shortfall"] > shortfall + 0.005:
-        parts.append(f"committed sources alone leave {money(m['secured_funding_shortfall'], cur)} "
-                     "uncovered")
-    societal = f"societal NPV {money(m['economic_npv'], cur)}"
-    if not math.isnan(m["bcr"]):
-        societal += f", BCR {fixed(m['bcr'], 2)}"  # two decimals: 0.98 must not read as 1.0
-    parts.append(societal)
-    return "; ".join(parts) + "."
-
-
-def verdict_formula(results: Results, cell: Any) -> str:
-    """The verdict as a spreadsheet formula over the metric cells: ``cell(name)`` gives the
-    reference of a metric. It follows :func:`verdict` step by step, so a reader who changes an
-    input sees the sentence change too."""
-    s = results.scenario
-
-    def money_of(x: str) -> str:
-        return MONEY_FORMULA.format(cur=s.currency, x=x)
-
-    year, short = cell("first_shortfall_year"), cell("funding_shortfall")
-    secured, bcr = cell("secured_funding_shortfall"), cell("bcr")
-    head = (f'IF({year}>{s.start_year},"Funded until "&({year}-1),"Not funded from the start")'
-            f'&IF({short}>0,"; shortfall of "&{money_of(short)}&" from "&{year},'
-            f'"; bridge finance of "&{money_of(cell("peak_cash_need"))}&" needed from "&{year}'
-            f'&" until money due later arrives")')
-    return (f'=IF(ISNUMBER({year}),{head},"Funded throughout {s.start_year}-{s.last_year}")'
-            f'&IF({secured}>{short}+0.005,"; committed sources alone leave "&{money_of(secured)}'
-            f'&" uncovered","")&"; societal NPV "&{money_of(cell("economic_npv"))}'
-            f'&IF(ISNUMBER({bcr}),", BCR "&TEXT({bcr},"0.00"),"")&"."')
-
-
-def summary_lines(results: Results) -> list[str]:
-    s = results.scenario
-    m = {k: float(v[0]) for k, v in results.metrics.items()}
-    cur = s.currency
-
-    def pct(x: float) -> str:
-        return "n/a" if math.isnan(x) else f"{x:.1%}"
-
-    lines = [
-        f"{s.name} ({s.start_year}-{s.last_year}, {s.prices} prices, {cur})",
-        verdict(results),
-        f"  total cost {money(m['total_cost'], cur)}, funding {money(m['total_funding'], cur)}, "
-        f"shortfall {money(m['funding_shortfall'], cur)} "
-        f"(committed only {money(m['secured_funding_shortfall'], cur)}), "
-        f"peak cash need {money(m['peak_cash_need'], cur)}",
-        f"  financial NPV {money(m['financial_npv'], cur)} at {s.discount_rate:.2%}, "
-        f"funding-gap rate {pct(m['funding_gap_rate'])}; economic NPV "
-        f"{money(m['economic_npv'], cur)} at {s.effective_social_discount_rate:.2%}, "
-        f"EIRR {pct(m['economic_irr'])}, BCR "
-        f"{'n/a' if math.isnan(m['bcr']) else format(m['bcr'], '.2f')}",
-    ]
-    lines += [f"  warning: {w}" for w in results.warnings]
-    return lines
+def compare_json(cases: Sequence[Any]) -> dict[str, Any]:
+    """``{labfinance_version, cases: [{scenario, variant, metrics}]}``; ``scenario`` holds the
+    file's ``name``, ``path`` and ``sha256`` as in the results of ``run``."""
+    return {
+        "labfinance_version": __version__,
+        "cases": [{
+            "scenario": {"name": c.loaded.scenario.name, "path": c.loaded.path,
+                         "sha256": c.loaded.document.sha256},
+            "variant": c.variant,
+            "metrics": metrics_json(c.results),
+        } for c in cases],
+    }

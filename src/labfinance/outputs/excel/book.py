@@ -10,7 +10,7 @@ import numpy as np
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from labfinance.engine.core import Results
+from labfinance.engine.core import Results, Workings
 from labfinance.engine.timeline import ZERO
 from labfinance.model.scenario import Grant, OutcomePayment, Scenario
 from labfinance.outputs.excel.cells import Cell, Row
@@ -72,6 +72,12 @@ class Book:
     @property
     def results(self) -> Results:
         return self.analysis.results
+
+    @property
+    def workings(self) -> Workings:
+        """The engine's workings of the case: every number the sheets show."""
+        assert self.analysis.results.workings is not None
+        return self.analysis.results.workings
 
     @property
     def years(self) -> np.ndarray:

@@ -21,6 +21,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from labfinance.engine import finance
 from labfinance.outputs.excel import layout as L
 
 if TYPE_CHECKING:
@@ -263,8 +264,9 @@ class TimelineSheet:
         if total:
             horizon = values[: self.tl.horizon] if span != "after" else values
             rng = row.range(self.name, "horizon" if span != "after" else "after")
-            self.ws.write_formula(self.r, L.TOTAL_COL, f"=SUM({rng})", self.st.cell(kind, "total"),
-                                  cached(float(np.sum(horizon))))
+            self.ws.write_formula(self.r, L.TOTAL_COL, "=" + finance.horizon_total_formula(rng),
+                                  self.st.cell(kind, "total"),
+                                  cached(finance.horizon_total(horizon)))
         self.r += 1
         return row
 

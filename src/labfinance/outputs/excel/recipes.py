@@ -1,20 +1,19 @@
 """Row recipes shared by Costs, Funding and Benefits: timing flags, amounts in start-year prices,
 price factors, and a series moved later by a lag.
 
-Each recipe writes one row (one formula copied across the years) and returns it; the cached
-values are computed here with the engine's own timeline functions.
+Each recipe writes one row (one formula copied across the years) with the engine's values as its
+cached results; the formula text comes from :mod:`labfinance.engine.finance`, beside the
+function the engine used.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from labfinance.engine.timeline import price_factor, recurring_mask, year_mask
+from labfinance.engine import finance
 from labfinance.model.scenario import Timed
 from labfinance.outputs.excel import sheet_assumptions as assumptions
-from labfinance.outputs.excel.book import Book
+from labfinance.outputs.excel.book import Book, series
 from labfinance.outputs.excel.cells import At, Cell, Row, TimelineSheet, times
 
 
@@ -23,38 +22,30 @@ def _inputs(book: Book, prefix: str) -> dict[str, Cell]:
     return {path[n:]: cell for path, cell in book.inputs.items() if path.startswith(prefix + ".")}
 
 
-def flag(sheet: TimelineSheet, prefix: str, item: Timed, *, life: int | None = None,
+def flag(sheet: TimelineSheet, prefix: str, item: Timed, timing: Any, *, life: bool = False,
          label: str = "timing (1 in the years it falls)") -> Row | None:
-    """1 in the years the item's amount falls; None for a schedule (read by year instead)."""
-    book = sheet.book
-    years = book.years
-    cells = _inputs(book, prefix)
-    if item.schedule is not None:
+    """1 in the years the item's amount falls (``timing``: the engine's flags); None for a
+    schedule (read by year instead). ``life``: a one-off bought again every `life` years."""
+    cells = _inputs(sheet.book, prefix)
+    if item.schedule is not None or timing is None:
         return None
-    if item.year is not None and life is not None:
+    values = series(timing)
+    if item.year is not None and life:
         bought, life_cell = cells["year"], cells["life"]
-
-        def formula(x: At) -> str:
-            return (f"=({x.year}>={x.c(bought)})*(MOD({x.year}-{x.c(bought)},"
-                    f"{x.c(life_cell)})=0)")
-
-        values = ((years >= item.year) & ((years - item.year) % life == 0)).astype(float)
-        return sheet.series("purchases (1 in the years it is bought)", "flag", formula, values,
-                            kind="flag")
+        return sheet.series("purchases (1 in the years it is bought)", "flag",
+                            lambda x: "=" + finance.purchases_flag_formula(
+                                x.year, x.c(bought), x.c(life_cell)), values, kind="flag")
     if item.year is not None:
         year = cells["year"]
-        return sheet.series(label, "flag", lambda x: f"=({x.year}={x.c(year)})*1",
-                            year_mask(book.scenario, item.year), kind="flag")
+        return sheet.series(label, "flag",
+                            lambda x: "=" + finance.one_off_flag_formula(x.year, x.c(year)),
+                            values, kind="flag")
     first, last, every = cells["from"], cells["to"], cells["every"]
-
-    def recurring(x: At) -> str:
-        return (f"=({x.year}>={x.c(first)})*({x.year}<={x.c(last)})"
-                f"*(MOD({x.year}-{x.c(first)},{x.c(every)})=0)")
-
-    return sheet.series(label, "flag", recurring, recurring_mask(book.scenario, item), kind="flag")
+    return sheet.series(label, "flag", lambda x: "=" + finance.recurring_flag_formula(
+        x.year, x.c(first), x.c(last), x.c(every)), values, kind="flag")
 
 
-def base(sheet: TimelineSheet, prefix: str, item: Timed, timing: Row | None, *,
+def base(sheet: TimelineSheet, prefix: str, item: Timed, timing: Row | None, values: Any, *,
          label: str = "amount in start-year prices", amount_key: str = "amount") -> Row:
     """The item's amount per year before price factors: amount × timing, or its schedule."""
     book = sheet.book
@@ -63,50 +54,40 @@ def base(sheet: TimelineSheet, prefix: str, item: Timed, timing: Row | None, *,
         first, last = book.schedules[f"{prefix}.schedule"]
         years = assumptions.column_range(assumptions.YEAR_COL, first, last)
         amounts = assumptions.column_range(assumptions.VALUE_COL, first, last)
-        values = np.zeros(book.timeline.horizon)
-        for year, amount in item.schedule.items():
-            values[year - book.timeline.start_year] += amount
-        return sheet.series(label, cur, lambda x: f"=SUMIF({years},{x.year},{amounts})", values)
+        return sheet.series(label, cur, lambda x: f"=SUMIF({years},{x.year},{amounts})",
+                            series(values))
     assert timing is not None
     cells = _inputs(book, prefix)
     if amount_key == "fte":
-        per_fte = float(getattr(item, "fte")) * float(getattr(item, "cost_per_fte"))  # noqa: B009
         return sheet.series(label, cur, times(cells["fte"], cells["cost_per_fte"], timing),
-                            per_fte * book.values_of(timing))
-    amount = float(getattr(item, amount_key))
-    return sheet.series(label, cur, times(cells[amount_key], timing),
-                        amount * book.values_of(timing))
+                            series(values))
+    return sheet.series(label, cur, times(cells[amount_key], timing), series(values))
 
 
-def price(sheet: TimelineSheet, prefix: str, escalation: float, *, span: str = "horizon",
+def price(sheet: TimelineSheet, prefix: str, values: Any, *, span: str = "horizon",
           label: str = "price factor") -> Row:
     """(1 + escalation)^t, times (1 + inflation)^t in nominal prices."""
     book = sheet.book
-    s = book.scenario
     esc = book.inputs[f"{prefix}.escalation"]
-    nominal = s.prices == "nominal"
-    infl = book.inputs["inflation"]
+    inflation = book.inputs["inflation"] if book.scenario.prices == "nominal" else None
 
     def formula(x: At) -> str:
-        text = f"=(1+{x.c(esc)})^{x.tt}"
-        return text + (f"*(1+{x.c(infl)})^{x.tt}" if nominal else "")
+        return "=" + finance.price_factor_formula(
+            x.c(esc), x.tt, x.c(inflation) if inflation is not None else None)
 
     n = len(book.timeline.span(span))
-    values = price_factor(escalation, s.inflation, nominal, n)
-    return sheet.series(label, "factor", formula, values, kind="factor", span=span)
+    return sheet.series(label, "factor", formula, series(values, n)[:n], kind="factor",
+                        span=span)
 
 
 def shifted(sheet: TimelineSheet, label: str, unit: str, source: Row, lag: Cell, factor: str,
             values: Any, *, kind: str = "money") -> Row:
-    """``factor`` × ``source`` moved ``lag`` years later, over the horizon and after it.
-
-    Written without OFFSET/INDIRECT: the SUMPRODUCT picks the year whose year + lag is this one.
-    """
+    """``factor`` × ``source`` moved ``lag`` years later, over the horizon and after it."""
     here = sheet.name
+    n = sheet.tl.columns
 
     def formula(x: At) -> str:
-        pick = (f"SUMPRODUCT(({x.years()}+{x.c(lag)}={x.year})"
-                f"*{source.range(here)})")
+        pick = finance.lagged_formula(x.years(), x.c(lag), x.year, source.range(here))
         return f"={factor}*{pick}" if factor else f"={pick}"
 
-    return sheet.series(label, unit, formula, values, kind=kind, span="all")
+    return sheet.series(label, unit, formula, series(values, n)[:n], kind=kind, span="all")

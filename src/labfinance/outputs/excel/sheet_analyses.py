@@ -12,24 +12,18 @@ from xlsxwriter.chart import Chart
 from xlsxwriter.worksheet import Worksheet
 
 from labfinance import __version__
-from labfinance.engine.core import METRICS
+from labfinance.analysis.montecarlo import spread
+from labfinance.engine.catalogue import BY_NAME, METRICS
 from labfinance.outputs.excel import charts
 from labfinance.outputs.excel.book import NA, Book, scalar
 from labfinance.outputs.excel.layout import print_landscape
 from labfinance.outputs.excel.styles import Styles
-from labfinance.outputs.report import YEAR_METRICS
-
-RATE_METRICS = {"financial_irr", "financial_mirr", "funding_gap_rate", "economic_irr"}
 
 
 def kind_of(metric: str) -> str:
-    if metric in RATE_METRICS:
-        return "percent"
-    if metric in YEAR_METRICS:
-        return "year"
-    if metric == "bcr":
-        return "ratio"
-    return "money"
+    """The cell format of a metric's values (see :mod:`labfinance.engine.catalogue`)."""
+    kind = BY_NAME[metric].kind
+    return "percent" if kind == "rate" else kind
 
 
 def put(ws: Worksheet, st: Styles, row: int, col: int, value: Any, kind: str = "money") -> None:
@@ -165,30 +159,22 @@ def risk(book: Book) -> None:
     row = max(row, first + 14) + 2
     samples = getattr(book.analysis, "samples", None) or {}
     for metric in [m for m in ("economic_npv", "funding_shortfall", "bcr") if m in samples][:3]:
-        draws = np.asarray(samples[metric], dtype=float)
-        draws = draws[np.isfinite(draws)]
-        if draws.size == 0:
+        found = spread(np.asarray(samples[metric], dtype=float))
+        if found is None:
             continue
         ws.write_string(row, 0, f"{metric}: histogram and cumulative distribution", st.band)
         row += 1
         header(ws, st, row, ["Bin centre", "Share of draws", "", "Value", "P(at most value)"])
         row += 1
-        low, high = float(draws.min()), float(draws.max())
-        # draws (nearly) all equal: numpy cannot cut a range narrower than the numbers' precision
-        pad = max(0.5, 1e-9 * max(abs(low), abs(high))) if high - low < 1e-9 * max(
-            abs(low), abs(high), 1.0) else 0.0
-        counts, edges = np.histogram(draws, bins=20, range=(low - pad, high + pad))
-        centres = (edges[:-1] + edges[1:]) / 2
-        probs = np.linspace(0, 1, 21)
-        quantiles = np.quantile(draws, probs)
         top = row
-        for i in range(20):
-            put(ws, st, row + i, 0, float(centres[i]), kind_of(metric))
-            put(ws, st, row + i, 1, counts[i] / draws.size, "percent")
-        for i in range(21):
-            put(ws, st, row + i, 3, float(quantiles[i]), kind_of(metric))
-            put(ws, st, row + i, 4, float(probs[i]), "percent")
-        ws.insert_chart(top, 6, charts.histogram(book, "Risk", top, top + 19, 0, 1, metric))
+        for i, (centre, share) in enumerate(zip(found.centres, found.shares, strict=True)):
+            put(ws, st, row + i, 0, float(centre), kind_of(metric))
+            put(ws, st, row + i, 1, float(share), "percent")
+        for i, (q, p) in enumerate(zip(found.quantiles, found.probabilities, strict=True)):
+            put(ws, st, row + i, 3, float(q), kind_of(metric))
+            put(ws, st, row + i, 4, float(p), "percent")
+        ws.insert_chart(top, 6, charts.histogram(book, "Risk", top, top + found.centres.size - 1,
+                                                 0, 1, metric))
         ws.insert_chart(top + 16, 6, charts.cumulative_distribution(book, "Risk", top, top + 20,
                                                                     3, 4, metric))
         row = top + 34

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from labfinance.model.rules import grant_window
 from labfinance.model.scenario import (
     CATEGORIES,
     Contribution,
@@ -233,7 +232,7 @@ class AssumptionsSheet:
             self.put("escalation", "%/yr", f.escalation, f"{prefix}.escalation", "rate")
         elif isinstance(f, Grant) and f.rate is not None:
             s = self.book.scenario
-            first, last = grant_window(f, s)
+            first, last = s.grant_window(f)
             self.put("rate", "share", f.rate, f"{prefix}.rate", "share")
             self.put("eligible costs", "ids", ", ".join(f.eligible) if f.eligible else "all costs",
                      f"{prefix}.eligible", "text", live=False)

@@ -8,12 +8,10 @@ price factor (an amount form: amount × the same shares × price factor).
 
 from __future__ import annotations
 
-import numpy as np
-
-from labfinance.model.rules import benefit_first_year
+from labfinance.engine import finance
 from labfinance.model.scenario import Benefit
 from labfinance.outputs.excel import recipes
-from labfinance.outputs.excel.book import Book, series
+from labfinance.outputs.excel.book import Book, scalar, series
 from labfinance.outputs.excel.cells import At, Row, TimelineSheet, times, total
 
 NAME = "Benefits"
@@ -21,69 +19,62 @@ NAME = "Benefits"
 
 def _benefit(sh: TimelineSheet, b: Benefit) -> Row:
     book = sh.book
-    s, r = book.scenario, book.results
+    s = book.scenario
+    w = book.workings.benefit(b.id)
     cur = s.currency
     prefix = f"benefits.{b.id}"
     inputs = book.inputs
-    years = book.years
     sh.item(b.label, f"to {s.stakeholders[b.beneficiary].name or b.beneficiary}"
             + ("; cash releasing" if b.cash_releasing else ""))
-    timing = recipes.flag(sh, prefix, b)
-    first_year = benefit_first_year(b, s)
+    timing = recipes.flag(sh, prefix, b, w.timing)
     if b.schedule is not None:
-        first = sh.fixed("first year of the effect", "year", first_year, kind="year",
+        first = sh.fixed("first year of the effect", "year", w.first_year, kind="year",
                          note="the first schedule year (structural)")
     else:
         key = "year" if b.year is not None else "from"
         first = sh.constant("first year of the effect", "year",
-                            f"={inputs[f'{prefix}.{key}'].ref(NAME)}", first_year, kind="year")
-    k_values = years - first_year
+                            f"={inputs[f'{prefix}.{key}'].ref(NAME)}", w.first_year, kind="year")
+    assert w.k is not None and w.drop is not None
     k = sh.series("years since the first year of the effect (k)", "years",
-                  lambda x: f"={x.year}-{x.c(first)}", k_values, kind="int")
-    ramp_values = np.ones(book.timeline.horizon)
+                  lambda x: f"={x.year}-{x.c(first)}", w.k, kind="int")
     ramp: Row | None = None
-    if b.ramp_up:
+    if w.ramp is not None:
         cells = [inputs[f"{prefix}.ramp_up.{i}"] for i in range(len(b.ramp_up))]
-        for i, share in enumerate(b.ramp_up):
-            ramp_values = ramp_values + (share - 1.0) * (k_values == i)
 
         def ramp_formula(x: At) -> str:
             return "=1" + "".join(f"+({x.c(cell)}-1)*({x(k)}={i})" for i, cell in enumerate(cells))
 
-        ramp = sh.series("ramp-up (share of the full effect)", "share", ramp_formula, ramp_values,
-                         kind="factor")
+        ramp = sh.series("ramp-up (share of the full effect)", "share", ramp_formula,
+                         series(w.ramp), kind="factor")
     dw, disp, attr, drop = (inputs[f"{prefix}.{key}"] for key in
                             ("deadweight", "displacement", "attribution", "drop_off"))
-    keep_value = 1.0 * (1 - b.deadweight) * (1 - b.displacement) * (1 - b.attribution)
     keep = sh.constant("share kept after deadweight, displacement and attribution", "share",
-                       f"=(1-{dw.ref(NAME)})*(1-{disp.ref(NAME)})*(1-{attr.ref(NAME)})",
-                       keep_value, kind="factor")
-    drop_values = (1 - b.drop_off) ** np.maximum(k_values, 0)
+                       "=" + finance.kept_share_formula(dw.ref(NAME), disp.ref(NAME),
+                                                        attr.ref(NAME)),
+                       scalar(w.kept), kind="factor")
     dropping = sh.series("drop-off factor (1 - drop-off)^k", "share",
-                         lambda x: f"=(1-{x.c(drop)})^MAX({x(k)},0)", drop_values, kind="factor")
-    effect_values = series(r.detail[f"benefit.{b.id}.effect"])
-    if ramp is not None:
-        effect = sh.series("effect (ramp-up × kept share × drop-off)", "share",
-                           times(ramp, keep, dropping), effect_values, kind="factor")
-    else:
-        effect = sh.series("effect (kept share × drop-off)", "share", times(keep, dropping),
-                           effect_values, kind="factor")
+                         lambda x: "=" + finance.drop_off_factor_formula(x.c(drop), x(k)),
+                         series(w.drop), kind="factor")
+    parts = (ramp, keep, dropping) if ramp is not None else (keep, dropping)
+    label = ("effect (ramp-up × kept share × drop-off)" if ramp is not None
+             else "effect (kept share × drop-off)")
+    effect = sh.series(label, "share", times(*parts), series(w.effect), kind="factor")
     if b.quantity is not None:
-        assert timing is not None
+        assert timing is not None and w.net_quantity is not None
         q, uv = inputs[f"{prefix}.quantity"], inputs[f"{prefix}.unit_value"]
-        gross = sh.series("gross quantity", "units", times(q, timing),
-                          b.quantity * book.values_of(timing), kind="quantity")
-        net_q = sh.series("net quantity", "units", times(gross, effect),
-                          series(r.detail[f"benefit.{b.id}.net_quantity"]), kind="quantity")
-        book.add_row(f"benefit.{b.id}.net_quantity", net_q, book.values_of(net_q))
-        pf = recipes.price(sh, prefix, b.escalation)
-        value = sh.series(b.label, cur, times(net_q, uv, pf),
-                          series(r.lines["benefits"][b.id]), role="line", total=True)
+        gross = sh.series("gross quantity", "units", times(q, timing), series(w.gross_quantity),
+                          kind="quantity")
+        net_q = sh.series("net quantity", "units", times(gross, effect), series(w.net_quantity),
+                          kind="quantity")
+        book.add_row(f"benefit.{b.id}.net_quantity", net_q, series(w.net_quantity))
+        pf = recipes.price(sh, prefix, w.price_factor)
+        value = sh.series(b.label, cur, times(net_q, uv, pf), series(w.value), role="line",
+                          total=True)
     else:
-        amount = recipes.base(sh, prefix, b, timing)
-        pf = recipes.price(sh, prefix, b.escalation)
-        value = sh.series(b.label, cur, times(amount, effect, pf),
-                          series(r.lines["benefits"][b.id]), role="line", total=True)
+        amount = recipes.base(sh, prefix, b, timing, w.base)
+        pf = recipes.price(sh, prefix, w.price_factor)
+        value = sh.series(b.label, cur, times(amount, effect, pf), series(w.value), role="line",
+                          total=True)
     sh.skip()
     return value
 

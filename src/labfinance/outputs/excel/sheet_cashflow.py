@@ -11,24 +11,29 @@ from typing import Any
 
 import numpy as np
 
-from labfinance.engine.metrics import discount_factors
-from labfinance.engine.timeline import ZERO
+from labfinance.engine import decision, finance
+from labfinance.model.scenario import Loan
+from labfinance.outputs.excel import layout as L
 from labfinance.outputs.excel.book import NA, TOL, Book, scalar, series, value_or_na
-from labfinance.outputs.excel.cells import Cell, Formula, Row, TimelineSheet, present_value, times
+from labfinance.outputs.excel.cells import (
+    Cell,
+    Formula,
+    Row,
+    TimelineSheet,
+    col_name,
+    present_value,
+    times,
+)
 
 NAME = "Cash flow"
 
 
-def zero_small(x: np.ndarray) -> np.ndarray:
-    return np.where(np.abs(x) < ZERO, 0.0, x)
-
-
 def _factor(rate: Cell) -> Formula:
-    return lambda x: f"=(1+{x.c(rate)})^(-{x.tt})"
+    return lambda x: "=" + finance.discount_factor_formula(x.c(rate), x.tt)
 
 
 def _year_if_below(source: Row) -> Formula:
-    return lambda x: f"={x.year}*({x(source)}<-{TOL})"
+    return lambda x: "=" + finance.year_if_below_formula(x.year, x(source), TOL)
 
 
 class CashFlowSheet:
@@ -71,19 +76,20 @@ class CashFlowSheet:
         sh, book = self.sh, self.book
         inputs = book.inputs
         sh.band("Discount rates and factors")
-        cells, values = {}, {}
+        a = book.workings.appraisal
+        cells = {}
+        rates = {"financial": a.financial_rate, "social": a.social_rate}
+        factors = {"financial": a.financial_factors, "social": a.social_factors}
         for label, path in (("financial", "discount_rate"), ("social", "social_discount_rate")):
             rate = inputs[path].ref(NAME)
             formula = (f"=(1+{rate})*(1+{inputs['inflation'].ref(NAME)})-1" if self.nominal
                        else f"={rate}")
-            values[label] = scalar(book.results.detail[f"{label}_rate"])
             cells[label] = sh.constant(f"{label} discount rate of the case"
                                        + (" (nominal)" if self.nominal else " (real)"), "%/yr",
-                                       formula, values[label], kind="percent")
+                                       formula, scalar(rates[label]), kind="percent")
         self.factors = {
             label: sh.series(f"discount factor, {label} (1 in the first year)", "factor",
-                             _factor(cell), discount_factors(values[label], self.Y),
-                             kind="factor")
+                             _factor(cell), series(factors[label]), kind="factor")
             for label, cell in cells.items()}
         return cells["financial"], cells["social"]
 
@@ -117,62 +123,59 @@ class CashFlowSheet:
         for key, label in (("funding", "funding"), ("revenue", "revenue"),
                            ("loan_in", "loans in"), ("debt_service", "debt service")):
             rows[f"c.{key}"] = self.link(f"{label}, committed only", f"committed.{key}")
-        v = {k: book.values[f"committed.{k}"] for k in
-             ("funding", "revenue", "loan_in", "debt_service")}
-        net = (v["funding"] + v["revenue"] + v["loan_in"] - v["debt_service"]
-               - series(r.ledger["costs"]))
+        secured = book.workings.secured
+        net = series(secured.net_cash)
         rows["c.net_cash"] = sh.series(
             "net cash, committed only", self.cur,
             lambda x: (f"={x(rows['c.funding'])}+{x(rows['c.revenue'])}+{x(rows['c.loan_in'])}"
                        f"-{x(rows['c.debt_service'])}-{x(rows['costs'])}"), net, total=True)
         rows["c.cumulative_cash"] = sh.cumulative(
             "cumulative cash, committed only", self.cur, rows["c.net_cash"],
-            series(r.detail["secured.cumulative_cash"]))
+            series(secured.cumulative_cash))
         book.add_row("cf.c.net_cash", rows["c.net_cash"], net)
         book.add_row("cf.c.cumulative_cash", rows["c.cumulative_cash"],
-                     series(r.detail["secured.cumulative_cash"]))
+                     series(secured.cumulative_cash))
         return rows
 
     def appraisal(self, rows: dict[str, Row]) -> dict[str, Row]:
         sh, book = self.sh, self.book
-        v = {k: book.values_of(row) for k, row in rows.items()}
+        a = book.workings.appraisal
         out: dict[str, Row] = {}
         sh.band("Appraisal flows (financing and transfers left out)")
 
-        def zeroed(a: str, b: str, c: str):
-            return lambda x: (f"=IF(ABS({x(rows[a])}+{x(rows[b])}-{x(rows[c])})<{TOL},0,"
-                              f"{x(rows[a])}+{x(rows[b])}-{x(rows[c])})")
+        def zeroed(p: str, q: str, c: str) -> Formula:
+            return lambda x: "=" + finance.zero_small_formula(
+                f"{x(rows[p])}+{x(rows[q])}-{x(rows[c])}", TOL)
 
         out["financial"] = sh.series(
             "financial flows: revenue + residual - costs (|x|<0.005 is 0)",
-            self.cur, zeroed("revenue", "residual_value", "costs"),
-            zero_small(v["revenue"] + v["residual_value"] - v["costs"]), total=True)
+            self.cur, zeroed("revenue", "residual_value", "costs"), series(a.financial_flows),
+            total=True)
         out["economic"] = sh.series(
             "economic flows: benefits + residual - costs (|x|<0.005 is 0)",
-            self.cur, zeroed("benefits", "residual_value", "costs"),
-            zero_small(v["benefits"] + v["residual_value"] - v["costs"]), total=True)
-        net = v["benefits"] - v["costs"]
+            self.cur, zeroed("benefits", "residual_value", "costs"), series(a.economic_flows),
+            total=True)
         out["net"] = sh.series("net benefit: benefits - costs (for payback)", self.cur,
-                               lambda x: f"={x(rows['benefits'])}-{x(rows['costs'])}", net,
-                               total=True)
+                               lambda x: f"={x(rows['benefits'])}-{x(rows['costs'])}",
+                               series(a.net_benefit), total=True)
         out["cum_net"] = sh.cumulative("cumulative net benefit", self.cur, out["net"],
-                                       np.cumsum(net))
-        disc = net * book.values_of(self.factors["social"])
+                                       series(a.cumulative_net_benefit))
         out["disc_net"] = sh.series("discounted net benefit (social rate)", self.cur,
                                     times(out["net"], self.factors["social"]),
-                                    disc, total=True)
+                                    series(a.discounted_net_benefit), total=True)
         out["cum_disc"] = sh.cumulative("cumulative discounted net benefit", self.cur,
-                                        out["disc_net"], np.cumsum(disc))
+                                        out["disc_net"],
+                                        series(a.cumulative_discounted_net_benefit))
         sh.band("Year flags (the year where the condition holds, else 0)")
-        years = book.years.astype(float)
-        for key, source, label in (
-                ("short_year", rows["cumulative_cash"], "cumulative cash below zero"),
-                ("below_year", out["cum_net"], "cumulative net benefit below zero"),
+        for key, source, label, values in (
+                ("short_year", rows["cumulative_cash"], "cumulative cash below zero",
+                 a.shortfall_years),
+                ("below_year", out["cum_net"], "cumulative net benefit below zero",
+                 a.below_years),
                 ("below_disc_year", out["cum_disc"],
-                 "cumulative discounted net benefit below zero")):
-            values = years * (book.values_of(source) < -ZERO)
-            out[key] = sh.series(f"year if {label}", "year", _year_if_below(source), values,
-                                 kind="year")
+                 "cumulative discounted net benefit below zero", a.below_discounted_years)):
+            out[key] = sh.series(f"year if {label}", "year", _year_if_below(source),
+                                 series(values), kind="year")
         return out
 
     # ------------------------------------------------------------------ metrics
@@ -189,42 +192,37 @@ class CashFlowSheet:
             return row.cell(self.Y - 1).ref(here)
 
         sh.band("Funding-gap rate workings (EU method, Reg. 480/2014; contingency excluded)")
-        pvs, pv_v = {}, {}
-        for key, label, source in (
-                ("dic", "DIC: PV of investment cost", book.rows["costs.investment"]),
-                ("rev", "PV of revenue", rows["revenue"]),
-                ("other", "PV of other costs (repurchases included)", book.rows["costs.other"]),
-                ("res", "PV of residual value", rows["residual_value"])):
-            pv_v[key] = float(np.sum(book.values_of(source)
-                                     * book.values_of(self.factors["financial"])))
-            pvs[key] = sh.constant(label, cur, "=" + self.pv(source, fin), pv_v[key])
-        dnr_value = pv_v["rev"] - pv_v["other"] + (pv_v["res"] if pv_v["rev"] > pv_v["other"]
-                                                   else 0.0)
+        a = book.workings.appraisal
+        pvs = {}
+        for key, label, source, value in (
+                ("dic", "DIC: PV of investment cost", book.rows["costs.investment"], a.dic),
+                ("rev", "PV of revenue", rows["revenue"], a.pv_revenue),
+                ("other", "PV of other costs (repurchases included)", book.rows["costs.other"],
+                 a.pv_other_costs),
+                ("res", "PV of residual value", rows["residual_value"], a.pv_residual)):
+            pvs[key] = sh.constant(label, cur, "=" + self.pv(source, fin), scalar(value))
         ref = {k: c.ref(here) for k, c in pvs.items()}
         dnr = sh.constant("DNR: PV revenue - PV other costs (+ PV residual, art. 18)", cur,
-                          f"={ref['rev']}-{ref['other']}+IF({ref['rev']}>{ref['other']},"
-                          f"{ref['res']},0)", dnr_value)
+                          "=" + finance.discounted_net_revenue_formula(ref["rev"], ref["other"],
+                                                                       ref["res"]),
+                          scalar(a.dnr))
 
         sh.band("Present values at the social rate")
         pv_costs = sh.constant("PV of costs", cur, "=" + self.pv(rows["costs"], soc),
-                               float(np.sum(book.values_of(rows["costs"])
-                                            * book.values_of(self.factors["social"]))))
-        gains_value = float(np.sum((book.values_of(rows["benefits"])
-                                    + book.values_of(rows["residual_value"]))
-                                   * book.values_of(self.factors["social"])))
+                               scalar(a.pv_costs))
         pv_gains = sh.constant("PV of benefits and residual value", cur,
                                f"={self.pv(rows['benefits'], soc)}+"
-                               f"{self.pv(rows['residual_value'], soc)}", gains_value)
+                               f"{self.pv(rows['residual_value'], soc)}", scalar(a.pv_gains))
 
         sh.band("Metrics")
         after = book.rows.get("all.after")
         c_after = book.rows.get("committed.after")
         raw = {}
-        for case, row in (("all", after), ("committed", c_after)):
-            value = float(np.sum(book.values[f"{case}.after"])) if row is not None else 0.0
+        w = book.workings
+        for case, row, cash in (("all", after, w.planned), ("committed", c_after, w.secured)):
             raw[case] = sh.constant(f"money due after the horizon, unrounded ({case})", cur,
                                     f"=SUM({row.range(here, 'after')})" if row is not None
-                                    else "=0", value)
+                                    else "=0", scalar(cash.flows.receivable))
         self.metric("total_cost", "Total cost", cur, f"=SUM({rng(rows['costs'])})",
                     m("total_cost"), "money")
         self.metric("total_funding", "Total funding (revenue and in-kind included, loans not)",
@@ -232,16 +230,18 @@ class CashFlowSheet:
                     m("total_funding"), "money")
         recv = raw["all"].ref(here)
         self.metric("receivable_after_horizon", "Money due after the horizon", cur,
-                    f"=IF(ABS({recv})<{TOL},0,{recv})", m("receivable_after_horizon"), "money")
+                    "=" + finance.zero_small_formula(recv, TOL), m("receivable_after_horizon"),
+                    "money")
         debt = book.cells["all.debt"].ref(here)
         self.metric("debt_outstanding", "Loan principal outstanding at the end", cur,
-                    f"=IF(ABS({debt})<{TOL},0,{debt})", m("debt_outstanding"), "money")
+                    "=" + finance.zero_small_formula(debt, TOL), m("debt_outstanding"), "money")
         for name, label, cum, case in (
                 ("funding_shortfall", "Funding shortfall", rows["cumulative_cash"], "all"),
                 ("secured_funding_shortfall", "Funding shortfall, committed sources only",
                  rows["c.cumulative_cash"], "committed")):
-            gap = f"-({last(cum)}+{raw[case].ref(here)}-{book.cells[f'{case}.debt'].ref(here)})"
-            self.metric(name, label, cur, f"=IF({gap}<{TOL},0,{gap})", m(name), "money")
+            formula = finance.shortfall_formula(last(cum), raw[case].ref(here),
+                                                book.cells[f"{case}.debt"].ref(here), TOL)
+            self.metric(name, label, cur, "=" + formula, m(name), "money")
         low = f"-MIN({rng(rows['cumulative_cash'])})"
         self.metric("peak_cash_need", "Peak cash need (bridge finance)", cur,
                     f"=IF({low}<{TOL},0,{low})", m("peak_cash_need"), "money")
@@ -255,7 +255,7 @@ class CashFlowSheet:
         self.mirr(flows["financial"], fin)
         if book.values["has_capex"]:
             d, n = pvs["dic"].ref(here), dnr.ref(here)
-            gap_formula: str | None = f'=IF({d}>{TOL},MAX(0,MIN(1,({d}-{n})/{d})),"{NA}")'
+            gap_formula: str | None = "=" + finance.funding_gap_rate_formula(d, n, TOL, NA)
         else:
             gap_formula = None
         self.metric("funding_gap_rate", "Funding-gap rate (EU method)", "share", gap_formula,
@@ -266,7 +266,8 @@ class CashFlowSheet:
         self.irr("economic_irr", "Economic IRR, EIRR (real)", flows["economic"], soc)
         c, g = pv_costs.ref(here), pv_gains.ref(here)
         self.metric("bcr", "Benefit-cost ratio, BCR", "ratio",
-                    f'=IF({c}>{TOL},{g}/{c},"{NA}")', value_or_na(m("bcr")), "ratio")
+                    "=" + finance.benefit_cost_ratio_formula(g, c, TOL, NA),
+                    value_or_na(m("bcr")), "ratio")
         for name, label, cum, flag in (
                 ("payback_year", "Payback year", flows["cum_net"], flows["below_year"]),
                 ("discounted_payback_year", "Discounted payback year (social rate)",
@@ -275,6 +276,71 @@ class CashFlowSheet:
             self.metric(name, label, "year",
                         f'=IF({last(cum)}<-{TOL},"{NA}",IF(MAX({f_})=0,{s.start_year},'
                         f"MAX({f_})+1))", value_or_na(m(name)), "year")
+
+    def decision(self, rows: dict[str, Row]) -> None:
+        """The decision view: the new money each year that keeps cash at or above zero (the
+        top-up, planned and committed only), and the metrics of the yearly gap."""
+        sh, book = self.sh, self.book
+        s, r = book.scenario, book.results
+        cur, m, here = self.cur, book.metric, NAME
+        pre = col_name(L.PRE_COL)
+        sh.band("New money needed: the top-up that keeps cumulative cash at or above zero")
+        tops: dict[str, Row] = {}
+        for key, label, cum in (
+                ("top_up", "top-up, all sources (new money in the year)", rows["cumulative_cash"]),
+                ("secured_top_up", "top-up, committed sources only", rows["c.cumulative_cash"])):
+            me = sh.r + 1  # the spreadsheet row being written: the earlier top-ups are on it
+
+            def top_formula(x: Any, previous: str, cum: Row = cum, me: int = me) -> str:
+                return "=" + decision.top_up_formula(x(cum), f"SUM(${pre}${me}:{previous})", TOL)
+
+            tops[key] = sh.corkscrew(label, cur, top_formula, series(r.ledger[key]), total=True,
+                                     role="line" if key == "top_up" else "calc")
+            book.add_row(f"cf.{key}", tops[key], series(r.ledger[key]))
+        if "top_up_nominal" in r.ledger:
+            inflation = book.inputs["inflation"]
+            for key in ("top_up", "secured_top_up"):
+                def of_the_day(x: Any, key: str = key) -> str:
+                    return f"={x(tops[key])}*(1+{x.c(inflation)})^{x.tt}"
+
+                row = sh.series(f"{key.replace('_', '-')} in cash of the day (× inflation)", cur,
+                                of_the_day, series(r.ledger[f"{key}_nominal"]), total=True)
+                book.add_row(f"cf.{key}_nominal", row, series(r.ledger[f"{key}_nominal"]))
+        secured = book.workings.secured
+        flags = sh.series("year if cumulative cash, committed only, is below zero", "year",
+                          _year_if_below(rows["c.cumulative_cash"]),
+                          finance.year_if_below(book.years, series(secured.cumulative_cash)),
+                          kind="year")
+        secured_peak = finance.horizon_total(series(r.ledger["secured_top_up"]))
+        peak = sh.constant("peak cash need, committed sources only (sum of its top-ups)", cur,
+                           f"=SUM({tops['secured_top_up'].range(here)})", secured_peak)
+        book.add_cell("secured_peak_cash_need", peak, secured_peak)
+
+        flag_range = flags.range(here)
+        year = self.metric("secured_first_shortfall_year",
+                           "First year cumulative cash is below zero, committed sources only",
+                           "year", f'=IF(MAX({flag_range})=0,"{NA}",SMALL({flag_range},'
+                           f'COUNTIF({flag_range},0)+1))',
+                           value_or_na(m("secured_first_shortfall_year")), "year")
+        last_year = f"${col_name(book.timeline.col(self.Y - 1))}${L.YEAR_ROW + 1}"
+        for name, label, short, first in (
+                ("shortfall_per_year", "Shortfall per year, from the first year short of cash",
+                 "funding_shortfall", book.cells["metric.first_shortfall_year"]),
+                ("secured_shortfall_per_year", "Shortfall per year, committed sources only",
+                 "secured_funding_shortfall", year)):
+            self.metric(name, label, cur, "=" + decision.per_year_formula(
+                book.cells[f"metric.{short}"].ref(here), first.ref(here), last_year, NA),
+                value_or_na(m(name)), "money")
+        self.metric("bridge_finance", "Bridge finance: peak cash need less the shortfall", cur,
+                    "=" + decision.bridge_finance_formula(
+                        book.cells["metric.peak_cash_need"].ref(here),
+                        book.cells["metric.funding_shortfall"].ref(here), TOL),
+                    m("bridge_finance"), "money")
+        at_risk = [book.rows[f"all.source.{f.id}"].range(here) for f in s.funding
+                   if not f.committed and not isinstance(f, Loan)]
+        self.metric("funding_at_risk", "Funding not yet committed (all sources case)", cur,
+                    "=" + ("+".join(f"SUM({x})" for x in at_risk) if at_risk else "0"),
+                    m("funding_at_risk"), "money")
 
     def real(self, formula: str) -> str:
         """A nominal rate formula made real (Fisher) in nominal prices."""
@@ -324,6 +390,7 @@ class CashFlowSheet:
         rows = self.ledger()
         flows = self.appraisal(rows)
         self.metrics(rows, flows, fin, soc)
+        self.decision(rows)
         self.book.cells["rate.financial"] = fin
         self.book.cells["rate.social"] = soc
         self.book.rows["factor.financial"] = self.factors["financial"]

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labfinance.engine import finance
 from labfinance.model.scenario import Cost, InKind
 from labfinance.outputs.excel import recipes
-from labfinance.outputs.excel.book import Book, scalar, series
+from labfinance.outputs.excel.book import Book, series
 from labfinance.outputs.excel.cells import At, Row, TimelineSheet, times, total
 
 NAME = "Costs"
@@ -41,46 +42,39 @@ def _contingency(book: Book, c: Cost):
 
 def _cost(sh: TimelineSheet, c: Cost) -> Line:
     book = sh.book
-    r = book.results
+    w = book.workings.cost(c.id)
     cur = book.scenario.currency
     prefix = f"costs.{c.id}"
-    years = book.years
     sh.item(c.label, c.category)
-    if c.fte is not None:
-        timing = recipes.flag(sh, prefix, c)
-        amount = recipes.base(sh, prefix, c, timing, amount_key="fte")
-    else:
-        timing = recipes.flag(sh, prefix, c, life=c.life if c.year is not None else None)
-        amount = recipes.base(sh, prefix, c, timing)
-    pf = recipes.price(sh, prefix, c.escalation)
-    before_values = series(r.detail[f"cost.{c.id}.before_contingency"])
+    timing = recipes.flag(sh, prefix, c, w.timing, life=c.fte is None and c.life is not None)
+    amount = recipes.base(sh, prefix, c, timing, w.base,
+                          amount_key="fte" if c.fte is not None else "amount")
+    pf = recipes.price(sh, prefix, w.price_factor)
     before = sh.series("before contingency", cur, times(amount, pf),
-                       before_values)
+                       series(w.before_contingency))
     cont = _contingency(book, c)
-    cost = sh.series(c.label, cur, lambda x: f"={x(before)}*(1+{x.c(cont)})",
-                     series(r.lines["costs"][c.id]), role="line", total=True)
+    cost = sh.series(c.label, cur, lambda x: f"={x(before)}*(1+{x.c(cont)})", series(w.cost),
+                     role="line", total=True)
     line = Line(c.id, c.category, cost, before)
     if c.category == "capex" and c.year is not None and c.life is not None:
         year = book.inputs[f"{prefix}.year"]
         line.repurchases = sh.series(
             "repurchases before contingency (not investment cost)", cur,
-            lambda x: f"={x(before)}*({x.year}<>{x.c(year)})", before_values * (years != c.year))
+            lambda x: f"={x(before)}*({x.year}<>{x.c(year)})", series(w.repurchases))
     if c.has_residual_value:
-        assert c.life is not None
+        assert w.life_left is not None and w.residual_row is not None
         life = book.inputs[f"{prefix}.life"]
         last = book.cells["last_year"]
-        remaining = np.maximum(0, years + c.life - 1 - book.timeline.last_year) / c.life
         left = sh.series("share of its life left after the horizon", "share",
-                         lambda x: f"=MAX(0,{x.year}+{x.c(life)}-1-{x.c(last)})/{x.c(life)}",
-                         remaining, kind="factor")
-        residual = np.zeros(book.timeline.horizon)
-        residual[-1] = scalar(r.detail[f"cost.{c.id}.residual"])
+                         lambda x: "=" + finance.life_left_formula(x.year, x.c(life), x.c(last)),
+                         w.life_left, kind="factor")
 
         def value(x: At) -> str:
             return (f"=({x.year}={x.c(last)})*SUMPRODUCT({amount.range(NAME)},"
                     f"{left.range(NAME)})*{x(pf)}")
 
-        line.residual = sh.series("residual value (in the last year)", cur, value, residual)
+        line.residual = sh.series("residual value (in the last year)", cur, value,
+                                  series(w.residual_row))
     sh.skip()
     return line
 
@@ -92,21 +86,24 @@ def _implied(sh: TimelineSheet, f: InKind) -> Line:
     prefix = f"funding.{f.id}"
     category = f.category or "other"
     sh.item(f"{f.label} (in kind)", category)
-    timing = recipes.flag(sh, prefix, f)
-    amount = recipes.base(sh, prefix, f, timing)
-    pf = recipes.price(sh, prefix, f.escalation)
+    w = book.workings
+    line = next(ln for ln in w.costs + w.left_out if ln.implied_by == f.id)
+    timing = recipes.flag(sh, prefix, f, line.timing)
+    amount = recipes.base(sh, prefix, f, timing, line.base)
+    pf = recipes.price(sh, prefix, line.price_factor)
     prob = book.inputs[f"{prefix}.probability"]
-    values = book.results.lines["costs"].get(f.id)
-    values = series(values) if values is not None else np.zeros(book.timeline.horizon)
+    # at probability 0 the line is not in the ledger: the engine's cost is 0
+    cost_values = line.cost if line in w.costs else np.zeros((1, book.timeline.horizon))
     cost = sh.series(f"{f.label} (in kind)", book.scenario.currency,
-                     lambda x: f"={x(amount)}*{x(pf)}*({x.c(prob)}>0)", values, role="line",
-                     total=True)
+                     lambda x: f"={x(amount)}*{x(pf)}*({x.c(prob)}>0)", series(cost_values),
+                     role="line", total=True)
     sh.skip()
     return Line(f.id, category, cost, cost)
 
 
 def build(book: Book) -> list[Line]:
     s, r = book.scenario, book.results
+    a = book.workings.appraisal
     cur = s.currency
     sh = TimelineSheet(book, NAME, f"{cur} in prices of each year ({s.prices} prices, base "
                        f"{s.start_year}); costs are positive. One formula per row, copied "
@@ -129,9 +126,6 @@ def build(book: Book) -> list[Line]:
 
     sh.band("For the EU funding-gap rate (contingency excluded)")
     capex = [ln for ln in lines if ln.category == "capex"]
-    invest_values = sum((book.values_of(ln.before) - (book.values_of(ln.repurchases)
-                         if ln.repurchases else 0.0) for ln in capex),
-                        np.zeros(book.timeline.horizon))
 
     def investment(x: At) -> str:
         parts = [f"({x(ln.before)}-{x(ln.repurchases)})" if ln.repurchases else x(ln.before)
@@ -139,15 +133,12 @@ def build(book: Book) -> list[Line]:
         return "=" + "+".join(parts) if parts else "=0"
 
     inv = sh.series("Investment cost: capex before contingency, first purchases", cur,
-                    investment, invest_values, total=True)
-    before_values = sum((book.values_of(ln.before) for ln in lines),
-                        np.zeros(book.timeline.horizon))
+                    investment, series(a.investment), total=True)
     before = sh.series("All costs before contingency", cur, total([ln.before for ln in lines]),
-                       before_values, total=True)
+                       series(a.before_contingency), total=True)
     other = sh.series("Other costs before contingency (repurchases included)", cur,
-                      lambda x: f"={x(before)}-{x(inv)}", before_values - invest_values,
-                      total=True)
-    book.add_row("costs.investment", inv, invest_values)
-    book.add_row("costs.other", other, before_values - invest_values)
+                      lambda x: f"={x(before)}-{x(inv)}", series(a.other_costs), total=True)
+    book.add_row("costs.investment", inv, series(a.investment))
+    book.add_row("costs.other", other, series(a.other_costs))
     book.values["has_capex"] = bool(capex)
     return lines

@@ -1,32 +1,46 @@
 """Funding: every source's cash by year, for all sources and for committed sources only.
 
 In-kind comes first, because a rate-based grant pays on eligible cost less what in-kind covers.
-A rate-based grant's entitlement is a cumulative MIN against its cap; it pays an advance in the
-window's first year, instalments ``lag`` years after each year's entitlement (a SUMPRODUCT over the
-years, no OFFSET), and the retention after the window's last year. Money that falls due after the
+A rate-based grant's entitlement is a capped running total; it pays an advance in the window's
+first year, instalments ``lag`` years after each year's entitlement (a SUMPRODUCT over the years,
+no OFFSET), and the retention after the window's last year. Money that falls due after the
 horizon is in the grey "after horizon" columns: it is the receivable, not cash.
+
+Every cached value is the engine's (:class:`labfinance.engine.financing.FundingFlows` of the
+planned and the secured selection); every rule's formula comes from
+:mod:`labfinance.engine.finance`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-from labfinance.engine.lineitems import shift
-from labfinance.engine.timeline import ZERO
-from labfinance.model.rules import grant_covers, grant_window
-from labfinance.model.scenario import Contribution, Grant, InKind, Loan, OutcomePayment, Revenue
+from labfinance.engine import finance
+from labfinance.engine.financing import (
+    AmountWorkings,
+    FundingFlows,
+    LoanWorkings,
+    OutcomeWorkings,
+    RateGrantWorkings,
+    SourceWorkings,
+)
+from labfinance.model.scenario import (
+    Contribution,
+    Grant,
+    InKind,
+    Loan,
+    OutcomePayment,
+    Revenue,
+)
 from labfinance.outputs.excel import recipes
-from labfinance.outputs.excel.book import TOL, Book, series
+from labfinance.outputs.excel.book import TOL, Book, scalar, series
 from labfinance.outputs.excel.cells import At, Cell, Row, TimelineSheet, less, times, total
 from labfinance.outputs.excel.sheet_costs import Line
 
 NAME = "Funding"
 CASES = ("all", "committed")
 CASE_LABEL = {"all": "all sources", "committed": "committed only"}
-Gross = tuple[Sequence[Row | Cell], np.ndarray]  # the factors of a gross amount, and its values
 
 
 class FundingSheet:
@@ -39,48 +53,52 @@ class FundingSheet:
                                 "money inside the horizon; grey columns: due after the horizon.")
         self.N = book.timeline.columns
         self.Y = book.timeline.horizon
+        w = book.workings
+        self.flows: dict[str, FundingFlows] = {"all": w.planned.flows,
+                                               "committed": w.secured.flows}
         self.cash: dict[str, dict[str, Row]] = {case: {} for case in CASES}
-        self.values: dict[str, dict[str, np.ndarray]] = {case: {} for case in CASES}
         self.covered: dict[str, dict[str, list[Row]]] = {case: {} for case in CASES}
         self.net: dict[str, dict[str, Row]] = {case: {} for case in CASES}
-        self.loans: dict[str, dict[str, Any]] = {case: {} for case in CASES}
+        self.loans: dict[str, dict[str, dict[str, Row]]] = {case: {} for case in CASES}
 
     # ------------------------------------------------------------------ helpers
+    def source(self, f: Any, case: str = "all") -> SourceWorkings:
+        return self.flows[case].sources[f.id]
+
+    def all_columns(self, values: Any) -> Any:
+        """Engine values over the horizon and the years after it shown on every sheet."""
+        return series(values, self.N)[: self.N]
+
     def flags(self, f: Any) -> dict[str, Cell]:
         """1/0: does the source take part, with all sources and with committed ones only."""
         sh, book = self.sh, self.book
         prob = book.inputs[f"funding.{f.id}.probability"]
-        take = 1.0 if f.award_probability > 0 else 0.0
+        take = {case: scalar(self.source(f, case).takes_part) for case in CASES}
         flags = {"all": sh.constant("takes part, all sources (probability above 0)", "flag",
-                                    f"=IF({prob.ref(NAME)}>0,1,0)", take, kind="flag")}
+                                    f"=IF({prob.ref(NAME)}>0,1,0)", take["all"], kind="flag")}
         if f.committed:
             flags["committed"] = sh.constant("takes part, committed only", "flag",
-                                             f"=IF({prob.ref(NAME)}>0,1,0)", take, kind="flag")
+                                             f"=IF({prob.ref(NAME)}>0,1,0)", take["committed"],
+                                             kind="flag")
         else:
-            flags["committed"] = sh.fixed("takes part, committed only", "flag", 0, kind="flag",
+            flags["committed"] = sh.fixed("takes part, committed only", "flag",
+                                          take["committed"], kind="flag",
                                           note=f"status {f.status}: left out (structural)")
-        self.take = {"all": take, "committed": take if f.committed else 0.0}
         return flags
 
-    def cash_rows(self, f: Any, gross: Mapping[str, Gross], flags: dict[str, Cell],
-                  engine_all: np.ndarray, *, span: str = "horizon", label: str = "cash") -> None:
-        """Gross × takes-part, for both cases (``gross[case]``: the factors of the gross amount
-        and its values); the all-sources values are the engine's."""
+    def cash_rows(self, f: Any, gross: dict[str, Sequence[Row | Cell]], flags: dict[str, Cell],
+                  *, span: str = "horizon", label: str = "cash") -> None:
+        """Gross × takes-part, for both cases (``gross[case]``: the factors of the gross
+        amount); the values are the engine's cash of the source in each selection."""
         for case in CASES:
-            parts, gross_values = gross[case]
-            values = engine_all if case == "all" else gross_values * self.take[case]
+            paid = self.source(f, case).paid
+            values = self.all_columns(paid) if span == "all" else series(paid)
             row = self.sh.series(f"{label}, {CASE_LABEL[case]}", self.cur,
-                                 times(*parts, flags[case]), values,
+                                 times(*gross[case], flags[case]), values,
                                  span=span, role="line" if case == "all" else "calc",
                                  total=True)
             self.cash[case][f.id] = row
-            self.values[case][f.id] = values
-
-    def engine_line(self, f: Any) -> np.ndarray:
-        return series(self.book.results.lines["funding"][f.id])
-
-    def engine_paid(self, key: str) -> np.ndarray:
-        return series(self.book.results.detail[key], self.N)[: self.N]
+            self.book.add_row(f"{case}.source.{f.id}", row, values)
 
     # ------------------------------------------------------------------ in kind
     def in_kind(self, f: InKind) -> None:
@@ -89,21 +107,16 @@ class FundingSheet:
         flags = self.flags(f)
         covers = f.covers if f.covers is not None else f.id
         cost = self.costs[covers].cost
-        gross: Gross
-        if f.covers is not None:
-            gross = ((cost, book.inputs[f"funding.{f.id}.share"]),
-                     book.values_of(cost) * f.cover_share)
-        else:
-            gross = ((cost,), book.values_of(cost))
-        self.cash_rows(f, dict.fromkeys(CASES, gross), flags, self.engine_line(f),
-                       label="value in kind")
+        gross: Sequence[Row | Cell] = ((cost, book.inputs[f"funding.{f.id}.share"])
+                                       if f.covers is not None else (cost,))
+        self.cash_rows(f, dict.fromkeys(CASES, gross), flags, label="value in kind")
         for case in CASES:
             self.covered[case].setdefault(covers, []).append(self.cash[case][f.id])
         sh.skip()
 
     def net_costs(self, grants: list[Grant]) -> None:
         """Costs less what in-kind covers, for the lines a rate-based grant may pay on."""
-        sh, book = self.sh, self.book
+        sh = self.sh
         wanted = [cid for cid in self.covered["all"]
                   if any(self.eligible(g, cid) for g in grants)]
         if not wanted:
@@ -112,15 +125,13 @@ class FundingSheet:
         for cid in wanted:
             line = self.costs[cid]
             for case in CASES:
-                rows = self.covered[case][cid]
-                values = book.values_of(line.cost) - sum(book.values_of(r) for r in rows)
                 self.net[case][cid] = sh.series(
                     f"{cid}: cost net of in-kind, {CASE_LABEL[case]}", self.cur,
-                    less(line.cost, rows),
-                    values)
+                    less(line.cost, self.covered[case][cid]),
+                    series(self.flows[case].net_of_in_kind[cid]))
 
     def eligible(self, g: Grant, cost_id: str) -> bool:
-        return grant_covers(g, self.costs[cost_id])
+        return g.pays_on(cost_id, self.costs[cost_id].category)
 
     # ------------------------------------------------------------------ grants
     def rate_grant(self, g: Grant) -> None:
@@ -130,118 +141,99 @@ class FundingSheet:
         sh.item(g.label, f"grant, {g.rate:.0%} of eligible cost; {g.status}")
         flags = self.flags(g)
         cells = {k: book.inputs[f"{prefix}.{k}"] for k in ("rate", "from", "to")}
-        first, last = grant_window(g, s)
-        window_values = ((book.years >= first) & (book.years <= last)).astype(float)
+        detail = self.source(g).detail
+        assert isinstance(detail, RateGrantWorkings)
         window = sh.series("eligible years (1 inside the window)", "flag",
                            lambda x: f"=({x.year}>={x.c(cells['from'])})*({x.year}<="
-                                     f"{x.c(cells['to'])})", window_values, kind="flag")
+                                     f"{x.c(cells['to'])})", series(detail.window), kind="flag")
         ids = [cid for cid in self.costs if self.eligible(g, cid)]
         # the committed case has its own eligible cost where uncommitted in-kind covers part of it
         uncommitted_in_kind = {f.covers or f.id for f in s.funding
                                if isinstance(f, InKind) and not f.committed}
         differs = g.committed and not uncommitted_in_kind.isdisjoint(ids)
-        paid: dict[str, Gross] = {}
+        paid: dict[str, Sequence[Row | Cell]] = {}
         for case in (CASES if differs else ("all",)):
-            row, values = self.entitlement(g, case, ids, window, window_values)
-            paid[case] = ((row,), values)
+            paid[case] = (self.entitlement(g, case, ids, window),)
         paid.setdefault("committed", paid["all"])
-        self.cash_rows(g, paid, flags, self.engine_paid(f"grant.{g.id}.paid"), span="all")
+        self.cash_rows(g, paid, flags, span="all")
         sh.skip()
 
-    def entitlement(self, g: Grant, case: str, ids: list[str], window: Row,
-                    window_values: np.ndarray) -> tuple[Row, np.ndarray]:
+    def entitlement(self, g: Grant, case: str, ids: list[str], window: Row) -> Row:
         """Eligible cost -> capped entitlement -> advance, instalments, retention."""
         sh, book = self.sh, self.book
-        r = book.results
         prefix = f"funding.{g.id}"
         c = {k: book.inputs[f"{prefix}.{k}"] for k in
              ("rate", "from", "to", "payment.advance", "payment.retention", "payment.lag")}
         tag = "" if case == "all" else f" ({CASE_LABEL[case]})"
+        w = self.source(g, case)
+        detail = w.detail
+        assert isinstance(detail, RateGrantWorkings)
         sources = [self.net[case].get(cid, self.costs[cid].cost) for cid in ids]
-        if case == "all":
-            eligible_values = series(r.detail[f"grant.{g.id}.eligible"])
-        else:
-            eligible_values = sum((book.values_of(row) for row in sources),
-                                  np.zeros(self.Y)) * window_values
         eligible = sh.series(
             f"eligible cost{tag}", self.cur,
             lambda x: "=(" + ("+".join(x(row) for row in sources) or "0") + f")*{x(window)}",
-            eligible_values)
+            series(detail.eligible))
         cap_cell = book.inputs.get(f"{prefix}.cap")
-        cap = g.cap if g.cap is not None else np.inf
-        cum_values = np.minimum(np.cumsum(g.rate * eligible_values), cap)
 
         def cumulative(x: At, previous: str) -> str:
-            grown = f"{previous}+{x.c(c['rate'])}*{x(eligible)}"
-            return f"=MIN({x.c(cap_cell)},{grown})" if cap_cell is not None else f"={grown}"
+            return "=" + finance.capped_running_total_formula(
+                previous, f"{x.c(c['rate'])}*{x(eligible)}",
+                x.c(cap_cell) if cap_cell is not None else None)
 
         cum = sh.corkscrew(f"cumulative entitlement{' (capped)' if cap_cell else ''}{tag}",
-                           self.cur, cumulative, cum_values)
-        ent_values = np.diff(cum_values, prepend=0.0)
+                           self.cur, cumulative, series(detail.cumulative))
+        ent = sh.series(f"entitlement e(t){tag}", self.cur,
+                        lambda x: "=" + finance.increase_formula(x(cum), x.prev(cum)),
+                        series(detail.entitlement))
+        total_cell = sh.constant(f"total entitlement E{tag}", self.cur,
+                                 f"={cum.cell(self.Y - 1).ref(NAME)}", scalar(detail.total))
         if case == "all":
-            ent_values = series(r.detail[f"grant.{g.id}.entitlement"])
-        ent = sh.series(f"entitlement e(t){tag}", self.cur, lambda x: f"={x(cum)}-{x.prev(cum)}",
-                        ent_values)
-        total_value = float(cum_values[-1])
-        total = sh.constant(f"total entitlement E{tag}", self.cur,
-                            f"={cum.cell(self.Y - 1).ref(NAME)}", total_value)
-        if case == "all":
-            book.cells[f"grant.{g.id}.total"] = total
-        adv, ret, lag = g.payment.advance, g.payment.retention, g.payment.lag
-        first, last = grant_window(g, book.scenario)
-        t0, t1 = first - book.timeline.start_year, last - book.timeline.start_year
-        adv_values = np.zeros(self.N)
-        adv_values[t0] = adv * total_value
+            book.cells[f"grant.{g.id}.total"] = total_cell
         advance = sh.series(f"advance (window's first year){tag}", self.cur,
-                            lambda x: f"={x.c(c['payment.advance'])}*{x.c(total)}*({x.year}="
-                                      f"{x.c(c['from'])})", adv_values, span="all")
+                            lambda x: f"={x.c(c['payment.advance'])}*{x.c(total_cell)}*({x.year}="
+                                      f"{x.c(c['from'])})", self.all_columns(detail.advance),
+                            span="all")
         share = (f"(1-{c['payment.advance'].ref(NAME)}-{c['payment.retention'].ref(NAME)})")
-        interim_values = shift(ent_values * (1 - adv - ret), lag, self.N)
         interim = recipes.shifted(sh, f"instalments (entitlement, lag years later){tag}", self.cur,
-                                  ent, c["payment.lag"], share, interim_values)
-        ret_values = np.zeros(self.N)
-        ret_values[t1 + lag] = ret * total_value
+                                  ent, c["payment.lag"], share, detail.instalments)
         retention = sh.series(f"retention (window's last year + lag){tag}", self.cur,
-                              lambda x: f"={x.c(c['payment.retention'])}*{x.c(total)}*({x.year}="
-                                        f"{x.c(c['to'])}+{x.c(c['payment.lag'])})", ret_values,
-                              span="all")
-        paid_values = interim_values + adv_values + ret_values
-        paid = sh.series(f"paid if awarded{tag}", self.cur,
-                         lambda x: f"={x(advance)}+{x(interim)}+{x(retention)}", paid_values,
-                         span="all", total=True)
-        return paid, paid_values
+                              lambda x: f"={x.c(c['payment.retention'])}*{x.c(total_cell)}*"
+                                        f"({x.year}={x.c(c['to'])}+{x.c(c['payment.lag'])})",
+                              self.all_columns(detail.retention), span="all")
+        return sh.series(f"paid if awarded{tag}", self.cur,
+                         lambda x: f"={x(advance)}+{x(interim)}+{x(retention)}",
+                         self.all_columns(w.gross), span="all", total=True)
 
-    def priced_amount(self, f: Grant | Contribution | Revenue, kind: str) -> tuple[Any, Any, Any]:
+    def priced_amount(self, f: Grant | Contribution | Revenue, kind: str
+                      ) -> tuple[dict[str, Cell], Row, Row, AmountWorkings]:
         """The item's heading, its takes-part flags, and the rows of an amount form: timing,
-        amount in start-year prices, price factor. Returns (flags, amount, price factor)."""
+        amount in start-year prices, price factor."""
         sh = self.sh
         prefix = f"funding.{f.id}"
         sh.item(f.label, f"{kind}; {f.status}")
         flags = self.flags(f)
-        timing = recipes.flag(sh, prefix, f)
-        return flags, recipes.base(sh, prefix, f, timing), recipes.price(sh, prefix, f.escalation)
+        detail = self.source(f).detail
+        assert isinstance(detail, AmountWorkings)
+        timing = recipes.flag(sh, prefix, f, detail.timing)
+        amount = recipes.base(sh, prefix, f, timing, detail.base)
+        return flags, amount, recipes.price(sh, prefix, detail.price_factor), detail
 
     def amount_grant(self, g: Grant) -> None:
         sh, book = self.sh, self.book
         prefix = f"funding.{g.id}"
-        flags, amount, pf = self.priced_amount(g, "grant (amounts)")
-        due_values = book.values_of(amount) * book.values_of(pf)
-        due = sh.series("due (priced in the year it names)", self.cur,
-                        times(amount, pf), due_values)
-        paid_values = shift(due_values, g.payment.lag, self.N)
+        flags, amount, pf, detail = self.priced_amount(g, "grant (amounts)")
+        due = sh.series("due (priced in the year it names)", self.cur, times(amount, pf),
+                        series(detail.gross))
         paid = recipes.shifted(sh, "paid if awarded (lag years later)", self.cur, due,
-                               book.inputs[f"{prefix}.payment.lag"], "", paid_values)
-        self.cash_rows(g, dict.fromkeys(CASES, ((paid,), paid_values)), flags,
-                       self.engine_paid(f"grant.{g.id}.paid"), span="all")
+                               book.inputs[f"{prefix}.payment.lag"], "", self.source(g).gross)
+        self.cash_rows(g, dict.fromkeys(CASES, (paid,)), flags, span="all")
         sh.skip()
 
     # ------------------------------------------------------------------ other sources
     def contribution(self, f: Contribution | Revenue) -> None:
-        sh, book = self.sh, self.book
-        flags, amount, pf = self.priced_amount(f, f.type)
-        gross = ((amount, pf), book.values_of(amount) * book.values_of(pf))
-        self.cash_rows(f, dict.fromkeys(CASES, gross), flags, self.engine_line(f))
-        sh.skip()
+        flags, amount, pf, _ = self.priced_amount(f, f.type)
+        self.cash_rows(f, dict.fromkeys(CASES, (amount, pf)), flags)
+        self.sh.skip()
 
     def loan(self, f: Loan) -> None:
         sh, book = self.sh, self.book
@@ -249,47 +241,42 @@ class FundingSheet:
         sh.item(f.label, f"loan; {f.status}")
         flags = self.flags(f)
         c = {k: book.inputs[f"{prefix}.{k}"] for k in ("amount", "year", "rate", "term")}
-        years = book.years
-        in_values = f.amount * (years == f.year)
+        detail = self.source(f).detail
+        assert isinstance(detail, LoanWorkings)
         loan_in = sh.series("loan in", self.cur,
                             lambda x: f"={x.c(c['amount'])}*({x.year}={x.c(c['year'])})",
-                            in_values)
+                            series(detail.loan_in))
         a, r_, n = (x.ref(NAME) for x in (c["amount"], c["rate"], c["term"]))
-        payment_value = (f.amount / f.term if abs(f.rate) < 1e-12
-                         else f.amount * f.rate / (1 - (1 + f.rate) ** -f.term))
         payment = sh.constant("annual payment (annuity: interest and principal)", self.cur,
-                              f"=IF(ABS({r_})<1E-12,{a}/{n},{a}*{r_}/(1-(1+{r_})^(-{n})))",
-                              payment_value)
-        svc_values = payment_value * ((years > f.year) & (years <= f.year + f.term))
+                              "=" + finance.annuity_payment_formula(a, r_, n),
+                              scalar(detail.payment))
         service = sh.series("debt service", self.cur,
                             lambda x: f"={x.c(payment)}*({x.year}>{x.c(c['year'])})*({x.year}<="
-                                      f"{x.c(c['year'])}+{x.c(c['term'])})", svc_values)
-        balance_values = np.zeros(self.Y)
-        previous = 0.0
-        for t in range(self.Y):
-            previous = previous * (1 + f.rate) + in_values[t] - svc_values[t]
-            balance_values[t] = previous
+                                      f"{x.c(c['year'])}+{x.c(c['term'])})",
+                            series(detail.service))
         balance = sh.corkscrew("balance at the end of the year (corkscrew)", self.cur,
-                               lambda x, previous: f"={previous}*(1+{x.c(c['rate'])})"
-                                                   f"+{x(loan_in)}-{x(service)}", balance_values)
+                               lambda x, previous: "=" + finance.loan_balance_formula(
+                                   previous, x.c(c["rate"]), x(loan_in), x(service)),
+                               series(detail.balance))
         last = balance.cell(self.Y - 1).ref(NAME)
-        end = balance_values[-1] if abs(balance_values[-1]) >= ZERO else 0.0
         left = sh.constant("principal outstanding at the end of the horizon", self.cur,
-                           f"=IF(ABS({last})<{TOL},0,{last})", end)
+                           "=" + finance.zero_small_formula(last, TOL), scalar(detail.outstanding))
         for case in CASES:
-            flag, take = flags[case], self.take[case]
+            w = self.source(f, case)
+            assert w.loan_in is not None and w.debt_service is not None
             rows = {
                 "in": sh.series(f"loan in, {CASE_LABEL[case]}", self.cur,
-                                times(loan_in, flag),
-                                in_values * take, total=True),
+                                times(loan_in, flags[case]), series(w.loan_in), total=True),
                 "service": sh.series(f"debt service, {CASE_LABEL[case]}", self.cur,
-                                     times(service, flag),
-                                     svc_values * take, total=True),
+                                     times(service, flags[case]), series(w.debt_service),
+                                     total=True),
             }
-            self.loans[case][f.id] = {**rows, "left": left, "flag": flag,
-                                      "left_value": end * take,
-                                      "in_values": in_values * take,
-                                      "svc_values": svc_values * take}
+            self.loans[case][f.id] = rows
+            book.cells[f"{case}.loan.{f.id}.left"] = left
+            book.cells[f"{case}.loan.{f.id}.flag"] = flags[case]
+            book.add_row(f"{case}.loan.{f.id}.in", rows["in"], series(w.loan_in))
+            book.add_row(f"{case}.loan.{f.id}.service", rows["service"],
+                         series(w.debt_service))
         sh.skip()
 
     def outcome(self, f: OutcomePayment) -> None:
@@ -297,70 +284,65 @@ class FundingSheet:
         prefix = f"funding.{f.id}"
         sh.item(f.label, f"outcome payment for {f.benefit}; {f.status}")
         flags = self.flags(f)
-        pf = recipes.price(sh, prefix, f.escalation, span="all")
+        detail = self.source(f).detail
+        assert isinstance(detail, OutcomeWorkings)
+        pf = recipes.price(sh, prefix, self.all_columns(detail.price_factor), span="all")
         net_q = book.rows[f"benefit.{f.benefit}.net_quantity"]
-        counted_values = shift(book.values_of(net_q), f.lag, self.N)
         counted = recipes.shifted(sh, "outcomes paid for (net quantity, lag years earlier)",
                                   "units", net_q, book.inputs[f"{prefix}.lag"], "",
-                                  counted_values, kind="quantity")
+                                  detail.counted, kind="quantity")
         price = book.inputs[f"{prefix}.price"]
-        due_values = f.price * book.values_of(pf) * counted_values
         due = sh.series("due: price × price factor × outcomes", self.cur,
-                        times(price, pf, counted), due_values, span="all")
+                        times(price, pf, counted), self.all_columns(detail.due), span="all")
         cap_cell = book.inputs.get(f"{prefix}.cap")
-        cum_values = np.minimum(np.cumsum(due_values), f.cap if f.cap is not None else np.inf)
 
         def cumulative(x: At, previous: str) -> str:
-            grown = f"{previous}+{x(due)}"
-            return f"=MIN({x.c(cap_cell)},{grown})" if cap_cell is not None else f"={grown}"
+            return "=" + finance.capped_running_total_formula(
+                previous, x(due), x.c(cap_cell) if cap_cell is not None else None)
 
         cum = sh.corkscrew(f"cumulative due{' (capped)' if cap_cell else ''}", self.cur,
-                           cumulative, cum_values, span="all")
-        paid_values = np.diff(cum_values, prepend=0.0)
-        paid = sh.series("paid if awarded", self.cur, lambda x: f"={x(cum)}-{x.prev(cum)}",
-                         paid_values, span="all", total=True)
-        self.cash_rows(f, dict.fromkeys(CASES, ((paid,), paid_values)), flags,
-                       self.engine_paid(f"outcome.{f.id}.paid"), span="all")
+                           cumulative, self.all_columns(detail.cumulative), span="all")
+        paid = sh.series("paid if awarded", self.cur,
+                         lambda x: "=" + finance.increase_formula(x(cum), x.prev(cum)),
+                         self.all_columns(self.source(f).gross), span="all", total=True)
+        self.cash_rows(f, dict.fromkeys(CASES, (paid,)), flags, span="all")
         sh.skip()
 
     # ------------------------------------------------------------------ totals
     def totals(self) -> None:
         sh, book = self.sh, self.book
-        s, r = book.scenario, book.results
+        s = book.scenario
         funding_ids = [f.id for f in s.funding
                        if isinstance(f, InKind | Contribution | Grant | OutcomePayment)]
         revenue_ids = [f.id for f in s.funding if isinstance(f, Revenue)]
         later_ids = [f.id for f in s.funding if isinstance(f, Grant | OutcomePayment)]
         loan_ids = [f.id for f in s.funding if isinstance(f, Loan)]
-        zeros = np.zeros(self.Y)
         for case in CASES:
             sh.band(f"Totals, {CASE_LABEL[case]}")
-            cash, values, loans = self.cash[case], self.values[case], self.loans[case]
+            cash, loans, flows = self.cash[case], self.loans[case], self.flows[case]
 
-            def add(key: str, label: str, rows: list[Row], mirror: np.ndarray,
-                    engine: str | None, case: str = case) -> None:
-                vals = series(r.ledger[engine]) if case == "all" and engine else mirror
-                row = sh.series(f"{label}, {CASE_LABEL[case]}", self.cur, total(rows), vals,
-                                role="total", total=True)
-                book.add_row(f"{case}.{key}", row, vals)
+            def add(key: str, label: str, rows: list[Row], values: Any,
+                    case: str = case) -> None:
+                row = sh.series(f"{label}, {CASE_LABEL[case]}", self.cur, total(rows),
+                                series(values), role="total", total=True)
+                book.add_row(f"{case}.{key}", row, series(values))
 
-            add("funding", "Funding (excl. revenue and loans)",
-                [cash[i] for i in funding_ids],
-                sum((values[i][: self.Y] for i in funding_ids), zeros), "funding")
-            add("revenue", "Revenue", [cash[i] for i in revenue_ids],
-                sum((values[i][: self.Y] for i in revenue_ids), zeros), "revenue")
-            add("loan_in", "Loans in", [loans[i]["in"] for i in loan_ids],
-                sum((loans[i]["in_values"] for i in loan_ids), zeros), "loan_in")
+            add("funding", "Funding (excl. revenue and loans)", [cash[i] for i in funding_ids],
+                flows.funding)
+            add("revenue", "Revenue", [cash[i] for i in revenue_ids], flows.revenue)
+            add("loan_in", "Loans in", [loans[i]["in"] for i in loan_ids], flows.loan_in)
             add("debt_service", "Debt service", [loans[i]["service"] for i in loan_ids],
-                sum((loans[i]["svc_values"] for i in loan_ids), zeros), "debt_service")
+                flows.debt_service)
             if book.timeline.after:
-                after = sum((values[i][self.Y:] for i in later_ids), np.zeros(book.timeline.after))
+                assert flows.due_after is not None
+                after = series(flows.due_after)
                 row = sh.series(f"Due after the horizon, {CASE_LABEL[case]}", self.cur,
                                 total([cash[i] for i in later_ids]), after, span="after",
                                 role="total", total=True)
                 book.add_row(f"{case}.after", row, after)
-            parts = [f"{loans[i]['left'].ref(NAME)}*{loans[i]['flag'].ref(NAME)}" for i in loan_ids]
-            debt = sum((loans[i]["left_value"] for i in loan_ids), 0.0)
+            parts = [f"{book.cells[f'{case}.loan.{i}.left'].ref(NAME)}*"
+                     f"{book.cells[f'{case}.loan.{i}.flag'].ref(NAME)}" for i in loan_ids]
+            debt = scalar(flows.debt_outstanding)
             book.add_cell(f"{case}.debt", sh.constant(
                 f"Loan principal owed at the end, {CASE_LABEL[case]}", self.cur,
                 "=" + "+".join(parts) if parts else "=0", debt, role="total"), debt)
@@ -388,13 +370,6 @@ class FundingSheet:
             elif isinstance(source, OutcomePayment):
                 self.outcome(source)
         self.totals()
-        for case in CASES:
-            for fid, row in self.cash[case].items():
-                self.book.add_row(f"{case}.source.{fid}", row, self.values[case][fid])
-            for fid, rows in self.loans[case].items():
-                self.book.add_row(f"{case}.loan.{fid}.in", rows["in"], rows["in_values"])
-                self.book.add_row(f"{case}.loan.{fid}.service", rows["service"],
-                                  rows["svc_values"])
 
 
 def build(book: Book, costs: list[Line]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from labfinance import __version__
+from labfinance.engine.catalogue import BY_NAME
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import charts
 from labfinance.outputs.excel import sheet_assumptions as assumptions
@@ -13,28 +14,15 @@ from labfinance.outputs.excel.book import Book, value_or_na
 from labfinance.outputs.excel.cells import Cell
 from labfinance.outputs.excel.layout import print_landscape
 from labfinance.outputs.excel.sheet_analyses import kind_of, tornado_chart
-from labfinance.outputs.report import verdict, verdict_formula
+from labfinance.outputs.excel.verdict import verdict_formula
+from labfinance.outputs.terminal import verdict
 
 NAME = "Summary"
-HEADLINES = (
-    ("total_cost", "Total cost"),
-    ("total_funding", "Total funding (incl. revenue and in-kind)"),
-    ("funding_shortfall", "Funding shortfall"),
-    ("secured_funding_shortfall", "Shortfall with committed sources only"),
-    ("peak_cash_need", "Peak cash need (bridge finance)"),
-    ("first_shortfall_year", "First year short of cash"),
-    ("receivable_after_horizon", "Money due after the horizon"),
-    ("debt_outstanding", "Loan principal owed at the end"),
-    ("economic_npv", "Economic NPV (societal)"),
-    ("bcr", "Benefit-cost ratio"),
-    ("economic_irr", "Economic IRR (real)"),
-    ("payback_year", "Payback year"),
-    ("discounted_payback_year", "Discounted payback year"),
-    ("financial_npv", "Financial NPV, FNPV(C)"),
-    ("financial_irr", "Financial IRR (real)"),
-    ("financial_mirr", "Financial MIRR (real)"),
-    ("funding_gap_rate", "Funding-gap rate (EU method)"),
-)
+HEADLINES = ("total_cost", "total_funding", "funding_shortfall", "secured_funding_shortfall",
+             "peak_cash_need", "first_shortfall_year", "receivable_after_horizon",
+             "debt_outstanding", "economic_npv", "bcr", "economic_irr", "payback_year",
+             "discounted_payback_year", "financial_npv", "financial_irr", "financial_mirr",
+             "funding_gap_rate")
 CHART_COL = 4
 LAST_COL = 19
 CHART_WIDTH, CHART_HEIGHT = 560, 600
@@ -69,7 +57,8 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
         ws.write_string(row, col, text, st.header)
     row += 1
     units = {"money": cur, "percent": "%", "year": "year", "ratio": "ratio"}
-    for name, label in HEADLINES:
+    for name in HEADLINES:
+        label = BY_NAME[name].label
         cell = book.cells[f"metric.{name}"]
         kind = kind_of(name)
         value = value_or_na(book.metric(name))

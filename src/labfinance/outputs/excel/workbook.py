@@ -37,7 +37,7 @@ def sheet_names(analysis: Any) -> list[str]:
             if name not in OPTIONAL or getattr(analysis, OPTIONAL[name], None)]
 
 
-def _timestamp() -> dt.datetime:
+def timestamp() -> dt.datetime:
     """A fixed creation time, so that the same input gives the same bytes. SOURCE_DATE_EPOCH
     (the reproducible-builds convention) overrides it."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -66,7 +66,7 @@ def write_workbook(analysis: Any, path: str | Path) -> None:
         workbook.set_properties({
             "title": s.name, "subject": "Business case and financing plan",
             "author": "labfinance", "comments": f"Written by labfinance {__version__}",
-            "created": _timestamp(),
+            "created": timestamp(),
         })
         workbook.set_calc_mode("auto")
         book = Book(workbook, Styles(workbook, s.currency),

@@ -1,0 +1,310 @@
+"""One finance idea, one place: each rule the engine applies, as a numpy function, with the
+spreadsheet formula that writes the same rule beside it.
+
+The engine calls the numpy function; the workbook calls the ``..._formula`` builder with cell
+references (text) and writes the engine's value as the cell's cached result. A reviewer sees both
+on one screen, and the fast test tier recalculates the written formulas in Python and compares
+them with the engine, so a builder that drifts from its function fails a test without an office
+suite.
+
+Conventions: arrays broadcast over a leading draws axis with the years last; formula builders
+take references or expressions (``"$C$12"``, ``"F14"``) and return an expression without the
+leading ``=``; numbers in formulas are written so that every spreadsheet reads them the same
+(``1E-12``, never a locale-dependent format string).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+ZERO = 0.005  # money within half a cent of zero counts as zero (shortfalls, balances, payback)
+RATE_ZERO = 1e-12  # a loan rate this close to 0 is 0: the annuity is amount / term
+
+
+# --------------------------------------------------------------------------- loans
+
+
+def annuity_payment(amount: ArrayLike, rate: ArrayLike, term: int) -> NDArray[np.float64]:
+    """The yearly payment (interest and principal) that repays ``amount`` in ``term`` years.
+
+    ``amount × rate / (1 - (1 + rate)^-term)``; at a rate of 0, ``amount / term``. Paid at the
+    end of each of the ``term`` years after the draw-down (numpy-financial ``-pmt``).
+
+    >>> round(float(annuity_payment(15000, 0.08 / 12, 60)), 6)  # numpy-financial pmt docs
+    304.145914
+    >>> float(annuity_payment(15000, 0.0, 60))
+    250.0
+    """
+    amount = np.asarray(amount, dtype=float)
+    rate = np.asarray(rate, dtype=float)
+    zero = np.abs(rate) < RATE_ZERO
+    safe = np.where(zero, 1.0, rate)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return np.where(zero, amount / term, amount * safe / (1 - (1 + safe) ** -term))[()]
+
+
+def annuity_payment_formula(amount: str, rate: str, term: str) -> str:
+    return f"IF(ABS({rate})<1E-12,{amount}/{term},{amount}*{rate}/(1-(1+{rate})^(-{term})))"
+
+
+def loan_balance(loan_in: NDArray[np.float64], service: NDArray[np.float64],
+                 rate: ArrayLike) -> NDArray[np.float64]:
+    """Principal owed at the end of each year (a corkscrew): last year's balance with a year's
+    interest, plus money drawn, less the payment. ``(draws, years)`` in and out.
+
+    >>> loan_balance(np.array([[100.0, 0, 0]]), np.array([[0, 55.0, 55.0]]), 0.05).round(2).tolist()
+    [[100.0, 50.0, -2.5]]
+    """
+    growth = 1 + np.asarray(rate, dtype=float).reshape(-1)
+    shape: tuple[int, ...] = np.broadcast_shapes(loan_in.shape, service.shape, (growth.size, 1))
+    balance = np.zeros(shape)
+    previous: Any = 0.0
+    for t in range(balance.shape[-1]):
+        previous = previous * growth + loan_in[:, t] - service[:, t]
+        balance[:, t] = previous
+    return balance
+
+
+def loan_balance_formula(previous: str, rate: str, loan_in: str, service: str) -> str:
+    return f"{previous}*(1+{rate})+{loan_in}-{service}"
+
+
+# --------------------------------------------------------------------------- running totals
+
+
+def capped_running_total(flows: ArrayLike, cap: ArrayLike) -> NDArray[np.float64]:
+    """The running total of non-negative ``flows``, never above ``cap`` (a grant's entitlement,
+    an outcome contract): ``min(cap, total so far)``. Its yearly increase is what is paid.
+
+    >>> capped_running_total([40.0, 40.0, 40.0], 100.0).tolist()
+    [40.0, 80.0, 100.0]
+    """
+    return np.minimum(np.cumsum(np.asarray(flows, dtype=float), axis=-1),
+                      np.asarray(cap, dtype=float))
+
+
+def capped_running_total_formula(previous: str, flow: str, cap: str | None) -> str:
+    grown = f"{previous}+{flow}"
+    return f"MIN({cap},{grown})" if cap is not None else grown
+
+
+def increase(running: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each year's increase of a running total (the first year's is the total itself)."""
+    return np.diff(running, axis=-1, prepend=0.0)
+
+
+def increase_formula(this_year: str, last_year: str) -> str:
+    return f"{this_year}-{last_year}"
+
+
+# --------------------------------------------------------------------------- assets
+
+
+def life_left(years: ArrayLike, life: int, last_year: int) -> NDArray[np.float64]:
+    """Share of an asset bought in each year still in service after the last horizon year:
+    ``max(0, year + life - 1 - last_year) / life`` (its residual value share).
+
+    >>> life_left([2026, 2027, 2028], 3, 2028).tolist()
+    [0.0, 0.3333333333333333, 0.6666666666666666]
+    """
+    years = np.asarray(years, dtype=float)
+    return np.maximum(0, years + life - 1 - last_year) / life
+
+
+def life_left_formula(year: str, life: str, last_year: str) -> str:
+    return f"MAX(0,{year}+{life}-1-{last_year})/{life}"
+
+
+# --------------------------------------------------------------------------- benefits
+
+
+def kept_share(deadweight: ArrayLike, displacement: ArrayLike,
+               attribution: ArrayLike) -> NDArray[np.float64]:
+    """What is left of an outcome after the deductions, chained multiplicatively (SROI):
+    ``(1 - deadweight)(1 - displacement)(1 - attribution)``; 0.2 and 0.1 keep 0.72, not 0.70.
+
+    >>> round(float(kept_share(0.2, 0.1, 0.0)), 12)
+    0.72
+    """
+    return ((1 - np.asarray(deadweight, dtype=float)) * (1 - np.asarray(displacement, dtype=float))
+            * (1 - np.asarray(attribution, dtype=float)))[()]
+
+
+def kept_share_formula(deadweight: str, displacement: str, attribution: str) -> str:
+    return f"(1-{deadweight})*(1-{displacement})*(1-{attribution})"
+
+
+def drop_off_factor(drop_off: ArrayLike, k: ArrayLike) -> NDArray[np.float64]:
+    """Share of the effect left ``k`` years after the first: ``(1 - drop_off)^k``, 1 for k <= 0.
+
+    The formula tests k first, so a drop-off of 1 in the first year is 1, not 0^0 (which Excel
+    gives as #NUM!).
+
+    >>> drop_off_factor(0.1, np.array([-1, 0, 1, 2])).round(4).tolist()
+    [1.0, 1.0, 0.9, 0.81]
+    >>> drop_off_factor(1.0, np.array([0, 1])).tolist()
+    [1.0, 0.0]
+    """
+    k = np.asarray(k)
+    return np.where(k <= 0, 1.0, (1 - np.asarray(drop_off, dtype=float)) ** np.maximum(k, 0))
+
+
+def drop_off_factor_formula(drop_off: str, k: str) -> str:
+    return f"IF({k}<=0,1,(1-{drop_off})^{k})"
+
+
+# --------------------------------------------------------------------------- appraisal
+
+
+def zero_small(x: ArrayLike) -> NDArray[np.float64]:
+    """Money within half a cent of zero is zero.
+
+    >>> zero_small([0.004, -0.004, 0.006]).tolist()
+    [0.0, 0.0, 0.006]
+    """
+    x = np.asarray(x, dtype=float)
+    return np.where(np.abs(x) < ZERO, 0.0, x)
+
+
+def zero_small_formula(x: str, tolerance: str) -> str:
+    return f"IF(ABS({x})<{tolerance},0,{x})"
+
+
+def funding_gap_rate(dic: ArrayLike, dnr: ArrayLike) -> NDArray[np.float64]:
+    """The EU funding-gap rate ``clip((DIC - DNR) / DIC, 0, 1)``; NaN without investment cost
+    (Reg. 480/2014 art. 15-19).
+
+    >>> float(funding_gap_rate(1000.0, 250.0)), float(funding_gap_rate(0.0, 10.0))
+    (0.75, nan)
+    """
+    dic = np.asarray(dic, dtype=float)
+    dnr = np.asarray(dnr, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.clip((dic - dnr) / np.where(dic > ZERO, dic, 1.0), 0.0, 1.0)
+    return np.where(dic > ZERO, gap, np.nan)[()]
+
+
+def funding_gap_rate_formula(dic: str, dnr: str, tolerance: str, na: str) -> str:
+    return f'IF({dic}>{tolerance},MAX(0,MIN(1,({dic}-{dnr})/{dic})),"{na}")'
+
+
+def discounted_net_revenue(pv_revenue: ArrayLike, pv_other_costs: ArrayLike,
+                           pv_residual: ArrayLike) -> NDArray[np.float64]:
+    """DNR: PV(revenue) - PV(other costs), plus PV(residual value) only where revenue exceeds
+    those costs (Reg. 480/2014 art. 17-18).
+
+    >>> float(discounted_net_revenue(100.0, 60.0, 30.0)), float(discounted_net_revenue(50, 60, 30))
+    (70.0, -10.0)
+    """
+    revenue = np.asarray(pv_revenue, dtype=float)
+    other = np.asarray(pv_other_costs, dtype=float)
+    return (revenue - other + np.where(revenue > other, np.asarray(pv_residual, dtype=float),
+                                       0.0))[()]
+
+
+def discounted_net_revenue_formula(pv_revenue: str, pv_other: str, pv_residual: str) -> str:
+    return f"{pv_revenue}-{pv_other}+IF({pv_revenue}>{pv_other},{pv_residual},0)"
+
+
+def benefit_cost_ratio(pv_gains: ArrayLike, pv_costs: ArrayLike) -> NDArray[np.float64]:
+    """PV(benefits + residual value) / PV(costs); NaN where PV(costs) is not above half a cent.
+
+    >>> float(benefit_cost_ratio(150.0, 100.0)), float(benefit_cost_ratio(5.0, 0.0))
+    (1.5, nan)
+    """
+    gains = np.asarray(pv_gains, dtype=float)
+    costs = np.asarray(pv_costs, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(costs > ZERO, gains / np.where(costs > ZERO, costs, 1.0), np.nan)[()]
+
+
+def benefit_cost_ratio_formula(pv_gains: str, pv_costs: str, tolerance: str, na: str) -> str:
+    return f'IF({pv_costs}>{tolerance},{pv_gains}/{pv_costs},"{na}")'
+
+
+def shortfall(cumulative_last: ArrayLike, receivable: ArrayLike,
+              debt_outstanding: ArrayLike) -> NDArray[np.float64]:
+    """The money no source covers: ``max(0, -(cash at the end + money due later - principal
+    still owed))``, within half a cent of 0 counted as 0.
+
+    >>> float(shortfall(-100.0, 30.0, 10.0)), float(shortfall(50.0, 0.0, 0.0))
+    (80.0, 0.0)
+    """
+    gap = -(np.asarray(cumulative_last, dtype=float) + np.asarray(receivable, dtype=float)
+            - np.asarray(debt_outstanding, dtype=float))
+    return zero_small(np.maximum(0.0, gap))[()]
+
+
+def shortfall_formula(cumulative_last: str, receivable: str, debt: str, tolerance: str) -> str:
+    gap = f"-({cumulative_last}+{receivable}-{debt})"
+    return f"IF({gap}<{tolerance},0,{gap})"
+
+
+# --------------------------------------------------------------------------- timing and prices
+
+
+def horizon_total(values: ArrayLike) -> float:
+    """The undiscounted total of a yearly series (a total column).
+
+    >>> horizon_total([1.5, 2.0, -0.5])
+    3.0
+    """
+    return float(np.sum(np.asarray(values, dtype=float)))
+
+
+def horizon_total_formula(row_range: str) -> str:
+    return f"SUM({row_range})"
+
+
+
+def price_factor_formula(escalation: str, t: str, inflation: str | None = None) -> str:
+    """``(1 + escalation)^t``, times ``(1 + inflation)^t`` in nominal prices (the function is
+    :func:`labfinance.engine.timeline.price_factor`)."""
+    text = f"(1+{escalation})^{t}"
+    return text + (f"*(1+{inflation})^{t}" if inflation is not None else "")
+
+
+def discount_factor_formula(rate: str, t: str) -> str:
+    """``(1 + rate)^-t`` (the function is :func:`labfinance.engine.metrics.discount_factors`)."""
+    return f"(1+{rate})^(-{t})"
+
+
+def recurring_flag_formula(year: str, first: str, last: str, every: str) -> str:
+    """1 in the years from ``first`` to ``last`` every ``every`` years (the function is
+    :func:`labfinance.engine.timeline.recurring_mask`)."""
+    return f"({year}>={first})*({year}<={last})*(MOD({year}-{first},{every})=0)"
+
+
+def one_off_flag_formula(year: str, when: str) -> str:
+    return f"({year}={when})*1"
+
+
+def purchases_flag_formula(year: str, bought: str, life: str) -> str:
+    """1 in the year of a purchase and every ``life`` years after it."""
+    return f"({year}>={bought})*(MOD({year}-{bought},{life})=0)"
+
+
+def lagged_formula(years: str, lag: str, year: str, source: str) -> str:
+    """A series moved ``lag`` years later, without OFFSET/INDIRECT: the SUMPRODUCT picks the
+    year whose year + lag is this one (the function is
+    :func:`labfinance.engine.lineitems.shift`)."""
+    return f"SUMPRODUCT(({years}+{lag}={year})*{source})"
+
+
+def year_if_below(years: ArrayLike, values: ArrayLike, tolerance: float = ZERO
+                  ) -> NDArray[np.float64]:
+    """The calendar year where ``values`` is below ``-tolerance``, else 0: a row whose smallest
+    non-zero entry is the first such year and whose largest is the last (first shortfall year,
+    payback year).
+
+    >>> year_if_below([2026, 2027, 2028], [5.0, -1.0, -0.001]).tolist()
+    [0.0, 2027.0, 0.0]
+    """
+    return np.asarray(years, dtype=float) * (np.asarray(values, dtype=float) < -tolerance)
+
+
+def year_if_below_formula(year: str, value: str, tolerance: str) -> str:
+    return f"{year}*({value}<-{tolerance})"
