@@ -703,3 +703,17 @@ def test_overrides_apply_file_then_variant_then_set(tmp_path):
     path.write_text(SMALL.replace("contingency: 0.1\n", ""), encoding="utf-8")
     scenario = with_overrides(load(path), None, [parse_set("contingency.capex=0.3")])
     assert scenario.contingency == {"capex": 0.3}
+
+
+def test_libyaml_and_pure_python_yaml_read_the_same(tmp_path, monkeypatch):
+    """The loader composes with libyaml where PyYAML has it; without it, the same scenarios."""
+    import yaml
+
+    from labfinance.model import reading
+
+    files = [*sorted(Path(__file__).resolve().parents[1].glob("scenarios/*.yaml"))]
+    files.append(tmp_path / "oddities.yaml")
+    files[-1].write_text(VALID, encoding="utf-8")
+    with_libyaml = [reading.read_document(str(f)) for f in files]
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    assert [reading.read_document(str(f)) for f in files] == with_libyaml

@@ -244,8 +244,8 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
         force: bool) -> None:
     """Evaluate one scenario FILE: summary, workbook (-o) and JSON (--json)."""
     from labfinance.analysis.run import analyse
+    from labfinance.outputs.decision import decision_json, terminal_lines
     from labfinance.outputs.report import analysis_json, results_json
-    from labfinance.outputs.terminal import analysis_lines, summary_lines
 
     loaded, overrides = _load_with_sets(file, sets)
     scenario = with_overrides(loaded, variant, overrides)
@@ -256,7 +256,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
                        seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
     echo_summary = _terminal(json_path)
-    for line in summary_lines(results) + analysis_lines(analysis):
+    for line in terminal_lines(analysis):
         echo_summary(line)
 
     if workbook is not None:
@@ -267,7 +267,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     if json_path is not None:
         doc = results_json(results, path=loaded.path, sha256=loaded.document.sha256,
                            variant=variant, overrides=dict(overrides),
-                           extra=analysis_json(analysis))
+                           extra={**decision_json(analysis), **analysis_json(analysis)})
         _write_json(doc, json_path, force, echo_summary)
 
 

@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from labfinance.analysis.answers import answers as decision_answers
 from labfinance.analysis.distributions import uncertain_parameters
 from labfinance.analysis.montecarlo import needs_risk_analysis, simulate
 from labfinance.analysis.sensitivity import sensitivity as run_sensitivity
+from labfinance.analysis.sources import sources_at_risk
 from labfinance.engine.catalogue import METRICS
 from labfinance.engine.core import Results, evaluate
 from labfinance.engine.parameters import Parameters
@@ -44,7 +46,8 @@ class Analysis:
     sensitivity: dict[str, Any] | None = None
     monte_carlo: dict[str, Any] | None = None
     samples: dict[str, np.ndarray] = field(default_factory=dict)
-
+    sources_at_risk: list[dict[str, Any]] = field(default_factory=list)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def fixed_parameters(loaded: Loaded, variant: str | None,
@@ -79,6 +82,8 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
         if name != variant:
             variants[name] = evaluate(with_overrides(loaded, name))
     analysis = Analysis(loaded, scenario, results, variant, dict(overrides or {}), variants)
+    analysis.sources_at_risk = sources_at_risk(scenario)
+    analysis.answers = decision_answers(results)
     if not needs_risk_analysis(scenario):
         return analysis
 
@@ -95,4 +100,5 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
                           on_chunk=None if bar is None else bar.update)
         analysis.monte_carlo = mc.json()
         analysis.samples = mc.samples
+        analysis.answers = decision_answers(results, mc.samples, list(mc.cash_out_by_year))
     return analysis

@@ -139,6 +139,18 @@ def _references(s: Scenario) -> list[Problem]:
         stakeholder(("benefits", i, "beneficiary"), b.beneficiary)
     for i, c in enumerate(s.criteria):
         stakeholder(("criteria", i, "stakeholder"), c.stakeholder)
+    for sid, holder in s.stakeholders.items():
+        rep = holder.represented_by
+        loc = ("stakeholders", sid, "represented_by")
+        if rep is None or rep == sid:
+            continue
+        if rep not in stakeholders:
+            stakeholder(loc, rep)
+            continue
+        above = s.stakeholders[rep].represented_by
+        if above is not None and above != rep:
+            problems.append((loc, f"'{rep}' is itself represented by '{above}'; a representative "
+                             f"may not itself be represented (name '{above}' here)"))
     return problems
 
 
@@ -148,9 +160,11 @@ def _grant_rates(s: Scenario) -> list[Problem]:
               if isinstance(f, Grant) and f.rate is not None and f.award_probability > 0]
     windows = {i: s.grant_window(g) for i, g in grants}
     for c in s.costs:
+        mine = [(i, g) for i, g in grants if g.pays_on(c.id, c.category)]
+        if sum(g.rate or 0.0 for _, g in mine) <= 1 + 1e-9:
+            continue  # no year can exceed 1: skip the year by year check (2,000 lines x years)
         for year in s.calendar_years:
-            covering = [(i, g) for i, g in grants if g.pays_on(c.id, c.category)
-                        and windows[i][0] <= year <= windows[i][1]]
+            covering = [(i, g) for i, g in mine if windows[i][0] <= year <= windows[i][1]]
             total = sum(g.rate or 0.0 for _, g in covering)
             if total > 1 + 1e-9:
                 names = " + ".join(f"{g.id} {g.rate:g}" for _, g in covering)

@@ -204,6 +204,9 @@ class Stakeholder(Model):
         "housing_corporation", "residents", "knowledge_institution", "vendor", "other",
     ]
     note: str = ""
+    # the body that pays on this stakeholder's behalf (residents: their municipality); its own id
+    # means it pays for itself
+    represented_by: Id | None = None
 
 
 class Payment(Model):
@@ -494,6 +497,7 @@ class Scenario(Model):
     uncertainty: dict[str, Distribution] = {}
     variants: dict[Id, Variant] = {}
     criteria: list[Criterion] = []
+    fair_share_basis: Literal["net_gain", "benefits", "cash_releasing"] = "net_gain"
 
     @property
     def calendar_years(self) -> list[int]:

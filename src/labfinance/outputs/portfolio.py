@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from labfinance import __version__
+from labfinance.outputs.decision import analysis_verdict
 from labfinance.outputs.report import metrics_json, number
-from labfinance.outputs.terminal import verdict  # ISSUE 9: the decision view's verdict
 
 
 def series(values: np.ndarray) -> list[float | int | None]:
@@ -22,12 +22,10 @@ def portfolio_json(portfolio: Any) -> dict[str, Any]:
     initiatives = []
     for item in portfolio.initiatives:
         metrics = metrics_json(item.results)
-        if "secured_first_shortfall_year" not in metrics:  # ISSUE 9: the engine reports it
-            year = number(item.secured_first_shortfall_year)
-            metrics["secured_first_shortfall_year"] = None if year is None else int(year)
         initiatives.append({
             "path": item.path, "sha256": item.sha256, "name": item.name, "seed": item.seed,
-            "years": item.results.years, "metrics": metrics, "verdict": verdict(item.results),
+            "years": item.results.years, "metrics": metrics,
+            "verdict": analysis_verdict(item.analysis),
             "monte_carlo": None if not item.shortfall else {
                 "funding_shortfall": item.shortfall, "prob_shortfall": item.prob_shortfall},
         })

@@ -84,7 +84,6 @@ def summary_lines(results: Results) -> list[str]:
 
     lines = [
         f"{s.name} ({s.start_year}-{s.last_year}, {s.prices} prices, {cur})",
-        verdict(results),
         f"  total cost {money(m['total_cost'], cur)}, funding {money(m['total_funding'], cur)}, "
         f"shortfall {money(m['funding_shortfall'], cur)} "
         f"(committed only {money(m['secured_funding_shortfall'], cur)}), "

@@ -69,6 +69,27 @@ class ChecksSheet:
                         lambda x, net=net, cum=cum:
                         f"=IF(ABS({x(cum)}-{x.prev(cum)}-{x(net)})>{TOL},1,0)")
 
+        sh.band("Who pays")
+        for key, top in (("plan", "cf.top_up"), ("secured_plan", "cf.secured_top_up")):
+            everyone = rows.get(f"{key}.all")
+            if everyone is None:
+                continue
+            tag = "all sources" if key == "plan" else "committed only"
+            self.yearly(f"the payers' plans add up to the top-up ({tag})",
+                        lambda x, everyone=everyone, top=rows[top]:
+                        f"=IF(ABS({x(everyone)}-{x(top)})>{TOL},1,0)")
+        first, last, col = book.values["stakeholder_table"]
+        for key, metric in (("fair_share", "funding_shortfall"),
+                            ("secured_fair_share", "secured_funding_shortfall")):
+            if any(np.isnan(v["weight"][0]) for sid, v in book.results.stakeholders.items()
+                   if book.results.represented_by.get(sid) is None):
+                break  # no weights, no shares (the Stakeholders sheet says why)
+            letter = col_name(col[key])
+            shares = f"'Stakeholders'!${letter}${first + 1}:${letter}${last + 1}"
+            short = book.cells[f"metric.{metric}"].ref(NAME)
+            self.single(f"{key.replace('_', ' ')}s add up to the {metric.replace('_', ' ')}",
+                        f"=IF(ABS(SUM({shares})-{short})>{TOL},1,0)")
+
         grants = [f for f in book.scenario.funding if isinstance(f, Grant) and f.rate is not None]
         if grants:
             sh.band("Grants")

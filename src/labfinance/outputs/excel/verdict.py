@@ -7,8 +7,8 @@ from typing import Any
 from labfinance.engine.core import Results
 
 # The verdict's money in a spreadsheet formula: the same steps as money() below.
-MONEY_FORMULA = ('"{cur} "&IF(ABS({x})>=1E9,TEXT({x}/1E9,"0.0")&"bn",IF(ABS({x})>=1E6,'
-                 'TEXT({x}/1E6,"0.0")&"m",IF(ABS({x})>=1E4,TEXT({x}/1E3,"0")&"k",'
+MONEY_FORMULA = ('"{cur} "&IF(ABS({x})>=1E+9,TEXT({x}/1E+9,"0.0")&"bn",IF(ABS({x})>=1E+6,'
+                 'TEXT({x}/1E+6,"0.0")&"m",IF(ABS({x})>=1E+4,TEXT({x}/1E+3,"0")&"k",'
                  'TEXT({x},"#,##0"))))')
 
 
