@@ -242,19 +242,19 @@ def test_sheet_order_and_optional_sheets(tricky):
     assert analysis.sensitivity and not analysis.monte_carlo and not analysis.variants
     assert openpyxl.load_workbook(path).sheetnames == [
         "Summary", "Assumptions", "Costs", "Funding", "Benefits", "Cash flow", "Stakeholders",
-        "Sensitivity", "Criteria", "Checks", "About"]
+        "Sensitivity", "Criteria", "Checks", "About", "Scenario source"]
     bare = Analysis(analysis.loaded, analysis.scenario, analysis.results)
     target = path.with_name("bare.xlsx")
     write_workbook(bare, target)
     assert openpyxl.load_workbook(target).sheetnames == [
         "Summary", "Assumptions", "Costs", "Funding", "Benefits", "Cash flow", "Stakeholders",
-        "Criteria", "Checks", "About"]
+        "Criteria", "Checks", "About", "Scenario source"]
     full = analysis_of(ROOT / "scenarios" / "burglary-predictor.yaml", draws=50)
     target = path.with_name("full.xlsx")
     write_workbook(full, target)
     assert openpyxl.load_workbook(target).sheetnames == [
         "Summary", "Assumptions", "Costs", "Funding", "Benefits", "Cash flow", "Stakeholders",
-        "Sensitivity", "Risk", "Variants", "Criteria", "Checks", "About"]
+        "Sensitivity", "Risk", "Variants", "Criteria", "Checks", "About", "Scenario source"]
 
 
 def test_hand_made_sensitivity_and_risk_are_written_as_labelled_values(tricky):

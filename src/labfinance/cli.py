@@ -18,7 +18,8 @@ from typing import Any
 import click
 
 from labfinance import __version__
-from labfinance.model.loader import ScenarioError, load, parse_set, with_overrides
+from labfinance.model.loader import ScenarioError, parse_set, with_overrides
+from labfinance.model.workbook import load_any
 from labfinance.outputs.files import OutputError, check_writable, write_atomically, write_text
 
 DEFAULT_SEED = 20261127
@@ -119,11 +120,12 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @guarded
 def validate(files: tuple[str, ...]) -> None:
-    """Check scenario FILES; print 'FILE: ok' or every problem (exit 2 if any file fails)."""
+    """Check scenario FILES (or workbooks); print 'FILE: ok' or every problem (exit 2 if any
+    fails)."""
     failed = False
     for name in files:
         try:
-            load(name)
+            load_any(name)
         except ScenarioError as exc:
             failed = True
             for message in exc.messages:
@@ -180,7 +182,7 @@ def _load_with_sets(file: str, sets: tuple[str, ...]) -> tuple[Any, list[tuple[s
     messages: list[str] = []
     loaded = None
     try:
-        loaded = load(file)
+        loaded = load_any(file)
     except ScenarioError as exc:
         messages += exc.messages
     overrides = []
@@ -242,7 +244,8 @@ def _outputs(file: str, output: str | None, json_path: str | None) -> str | None
 def run(file: str, output: str | None, json_path: str | None, draws: int, seed: int,
         sets: tuple[str, ...], variant: str | None, extra_metrics: tuple[str, ...],
         force: bool) -> None:
-    """Evaluate one scenario FILE: summary, workbook (-o) and JSON (--json)."""
+    """Evaluate one scenario FILE (or a workbook, meaning the scenario imported from it):
+    summary, workbook (-o) and JSON (--json)."""
     from labfinance.analysis.run import analyse
     from labfinance.outputs.decision import decision_json, terminal_lines
     from labfinance.outputs.report import analysis_json, results_json
@@ -298,6 +301,36 @@ def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
         _write_json(compare_json(evaluated), json_path, force, echo_table)
 
 
+@main.command("import")
+@click.argument("book", type=click.Path(dir_okay=True), metavar="BOOK.xlsx")
+@click.option("-o", "--output", "output", metavar="SCENARIO.yaml",
+              help="Write the scenario here (default: BOOK's name with the scenario's suffix).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@guarded
+def import_(book: str, output: str | None, force: bool) -> None:
+    """Bring a workbook's edited live inputs back into its scenario file: prints each change as
+    'path: old -> new' and writes the scenario, comments and layout kept."""
+    from labfinance.model.workbook import import_workbook
+
+    if output is not None:
+        check_writable(output, force)
+    imported = import_workbook(book)
+    target = output if output is not None else Path(book).stem + imported.suffix
+    suffixes = (".toml",) if imported.suffix == ".toml" else (".yaml", ".yml")
+    if Path(target).suffix.lower() not in suffixes:
+        kind = "TOML" if imported.suffix == ".toml" else "YAML"
+        raise ScenarioError([f"-o {target}: the scenario is {kind}; name a "
+                             f"{' or '.join(suffixes)} file"])
+    write_text(target, imported.text, force)
+    for edit in imported.edits:
+        click.echo(edit.line())
+    changes = len(imported.edits)
+    what = f"{changes} change{'s' if changes != 1 else ''}" if changes else \
+        "no changes: the live inputs are the scenario's"
+    click.echo(f"{target}: written ({what})")
+    if not imported.layout_kept:
+        click.echo(f"note: {target}: the file's indentation could not be kept exactly (it "
+                   "was normalised); its comments, key order and other values are kept", err=True)
 def _portfolio_progress(total: int) -> Any:
     """One tick per file on standard error, at a terminal only."""
     from contextlib import nullcontext

@@ -28,8 +28,9 @@ from labfinance.model.messages import validation_problems
 from labfinance.model.reading import YAML12_FLOAT, Document, Problem, ScenarioError, read_document
 from labfinance.model.scenario import Scenario
 
-__all__ = ["Document", "Loaded", "ScenarioError", "load", "parse_set", "read_document",
-           "validate_document", "with_overrides"]
+__all__ = ["Document", "Loaded", "ScenarioError", "load", "load_document", "override_problems",
+           "overrides_problems", "parse_set", "read_document", "validate_document",
+           "with_overrides"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,11 @@ def _override_problems(doc: Document, set_path: str, value: Any) -> list[str]:
 
 def load(path: str | Path) -> Loaded:
     """Read and validate one scenario file, variants included; raises :class:`ScenarioError`."""
-    doc = read_document(path)
+    return load_document(read_document(path))
+
+
+def load_document(doc: Document) -> Loaded:
+    """Validate a read document, variants included; raises :class:`ScenarioError`."""
     scenario = validate_document(doc)
     problems: list[Problem] = []
     for name, variant in scenario.variants.items():
@@ -95,6 +100,27 @@ def load(path: str | Path) -> Loaded:
     if problems:
         raise ScenarioError([p.located(doc.path) for p in sorted(problems, key=lambda p: p.line)])
     return Loaded(doc, scenario)
+
+
+def override_problems(doc: Document, set_path: str, value: Any) -> list[Problem]:
+    """The problems of the document once ``set_path`` is set to ``value``, each with its own path
+    (a path that names no place gives one problem at ``set_path``)."""
+    try:
+        raw, _ = paths.with_override(doc.raw, set_path, value)
+    except paths.PathError as exc:
+        return [Problem(0, set_path, str(exc))]
+    _, problems = _check(doc.with_raw(raw), False)
+    return problems
+
+
+def overrides_problems(doc: Document, sets: Iterable[tuple[str, Any]],
+                       *, file_rules: bool = False) -> list[Problem]:
+    """The problems of the document with every override in ``sets`` applied (paths known)."""
+    raw = doc.raw
+    for set_path, value in sets:
+        raw, _ = paths.with_override(raw, set_path, value)
+    _, problems = _check(doc.with_raw(raw), file_rules)
+    return problems
 
 
 def parse_set(option: str) -> tuple[str, Any]:

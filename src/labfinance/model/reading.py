@@ -16,6 +16,7 @@ scenario format is :mod:`labfinance.model.loader`'s part.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import re
@@ -71,6 +72,7 @@ class Document:
     lines: dict[tuple[Any, ...], int]
     sha256: str
     text: str = field(repr=False)
+    suffix: str = ""  # .yaml, .yml or .toml where the path does not say (a workbook's scenario)
 
     def line_of(self, loc: Sequence[Any]) -> int:
         """The line of ``loc``, or of the nearest enclosing key or item the file gives."""
@@ -85,7 +87,13 @@ class Document:
         return Problem(self.line_of(loc), paths.display_path(loc, self.raw), text)
 
     def with_raw(self, raw: Any) -> Document:
-        return Document(self.path, raw, self.lines, self.sha256, self.text)
+        return dataclasses.replace(self, raw=raw)
+
+    @property
+    def format(self) -> str:
+        """``toml`` or ``yaml``: the syntax of :attr:`text`."""
+        suffix = self.suffix or Path(self.path).suffix.lower()
+        return "toml" if suffix == ".toml" else "yaml"
 
 
 
@@ -389,13 +397,19 @@ def read_document(path: str | Path) -> Document:
         byte = data[exc.start]
         raise ScenarioError([f"{name}:{line}: the file is not UTF-8 text (byte 0x{byte:02x}); save "
                              "it as UTF-8"]) from None
+    return parse_text(name, text, suffix, hashlib.sha256(data).hexdigest())
+
+
+def parse_text(name: str, text: str, suffix: str, sha256: str) -> Document:
+    """A scenario's text (YAML, or TOML where ``suffix`` is ``.toml``) into a :class:`Document`
+    reported on as ``name``; raises :class:`ScenarioError`."""
     raw, lines = _read_toml(name, text) if suffix == ".toml" else _read_yaml(name, text)
     if raw == {}:
         raise ScenarioError([f"{name}:1: {EMPTY}"])
     if not isinstance(raw, dict):
         raise ScenarioError([f"{name}:1: a scenario is a map of keys, starting with "
                              f"`labfinance: 1` (got {describe(raw)})"])
-    return Document(name, raw, lines, hashlib.sha256(data).hexdigest(), text)
+    return Document(name, raw, lines, sha256, text, suffix)
 
 
 def describe(value: Any) -> str:
