@@ -290,6 +290,29 @@ def _terminal(json_path: str | None) -> Callable[[str], None]:
     return (lambda line: _say(line, err=True)) if json_path == "-" else _say
 
 
+def _deliver(workbook: str | None, write_book: Callable[[Path], None], json_path: str | None,
+             json_doc: Callable[[], dict[str, Any]], lines: list[str], force: bool) -> None:
+    """Write every output of a command or none (the workbook, the JSON file), then print the
+    terminal lines, where each file went, and the JSON when it goes to standard output."""
+    json_text = _json_text(json_doc()) if json_path is not None else None
+    with Outputs(force) as outputs:  # every file of the command, or none
+        if workbook is not None:
+            outputs.add(workbook, write_book)
+        if json_path is not None and json_path != "-":
+            assert json_text is not None
+            outputs.add(json_path, _write_text_to(json_text))
+        outputs.commit()
+    echo = _terminal(json_path)
+    for line in lines:
+        echo(line)
+    if workbook is not None:
+        echo(f"workbook: {workbook}")
+    if json_path == "-":
+        click.echo(json_text, nl=False)
+    elif json_path is not None:
+        echo(f"json: {json_path}")
+
+
 def _json_text(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
@@ -341,32 +364,13 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     analysis = analyse(loaded, scenario, variant=variant, overrides=dict(overrides), draws=draws,
                        seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
-    lines = terminal_lines(analysis)
-    json_text = None
-    if json_path is not None:
-        json_text = _json_text(results_json(
-            results, path=loaded.path, sha256=loaded.document.sha256, variant=variant,
-            overrides=dict(overrides),
-            extra={**decision_json(analysis), **analysis_json(analysis)}))
+    from labfinance.outputs.excel import write_workbook
 
-    with Outputs(force) as outputs:  # every file of the command, or none
-        if workbook is not None:
-            from labfinance.outputs.excel import write_workbook
-
-            outputs.add(workbook, lambda temp: write_workbook(analysis, temp))
-        if json_path is not None and json_path != "-":
-            assert json_text is not None
-            outputs.add(json_path, _write_text_to(json_text))
-        outputs.commit()
-    echo = _terminal(json_path)
-    for line in lines:
-        echo(line)
-    if workbook is not None:
-        echo(f"workbook: {workbook}")
-    if json_path == "-":
-        click.echo(json_text, nl=False)
-    elif json_path is not None:
-        echo(f"json: {json_path}")
+    _deliver(workbook, lambda temp: write_workbook(analysis, temp), json_path,
+             lambda: results_json(results, path=loaded.path, sha256=loaded.document.sha256,
+                                  variant=variant, overrides=dict(overrides),
+                                  extra={**decision_json(analysis), **analysis_json(analysis)}),
+             terminal_lines(analysis), force)
 
 
 @main.command()
@@ -386,23 +390,8 @@ def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
 
     evaluated = load_cases(cases)
     _check_outputs(output, json_path, force)
-    json_text = _json_text(compare_json(evaluated)) if json_path is not None else None
-    with Outputs(force) as outputs:
-        if output is not None:
-            outputs.add(output, lambda temp: write_workbook(evaluated, temp))
-        if json_path is not None and json_path != "-":
-            assert json_text is not None
-            outputs.add(json_path, _write_text_to(json_text))
-        outputs.commit()
-    echo = _terminal(json_path)
-    for line in table_lines(evaluated):
-        echo(line)
-    if output is not None:
-        echo(f"workbook: {output}")
-    if json_path == "-":
-        click.echo(json_text, nl=False)
-    elif json_path is not None:
-        echo(f"json: {json_path}")
+    _deliver(output, lambda temp: write_workbook(evaluated, temp), json_path,
+             lambda: compare_json(evaluated), table_lines(evaluated), force)
 
 
 @main.command("import")
@@ -478,22 +467,7 @@ def portfolio(paths: tuple[str, ...], output: str | None, json_path: str | None,
         _fail(["labfinance: no valid scenario among the paths given; nothing written"])
     from labfinance.outputs.excel.portfolio import write_workbook as write_portfolio
 
-    json_text = _json_text(portfolio_json(result)) if json_path is not None else None
-    with Outputs(force) as outputs:  # every file of the command, or none
-        if workbook is not None:
-            outputs.add(workbook, lambda temp: write_portfolio(result, temp))
-        if json_path is not None and json_path != "-":
-            assert json_text is not None
-            outputs.add(json_path, _write_text_to(json_text))
-        outputs.commit()
-    echo = _terminal(json_path)
-    for line in portfolio_lines(result):
-        echo(line)
-    if workbook is not None:
-        echo(f"workbook: {workbook}")
-    if json_path == "-":
-        click.echo(json_text, nl=False)
-    elif json_path is not None:
-        echo(f"json: {json_path}")
+    _deliver(workbook, lambda temp: write_portfolio(result, temp), json_path,
+             lambda: portfolio_json(result), portfolio_lines(result), force)
     if result.problems:
         sys.exit(2)
