@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from pytest import approx
 
 from labfinance.cli import main
 from labfinance.engine.catalogue import METRICS
@@ -25,8 +26,27 @@ def test_json_on_stdout_holds_every_ledger_row_and_metric_and_nothing_else(tmp_p
     assert doc["years"] == list(range(2026, 2034))
     assert all(len(v) == 8 for v in doc["ledger"].values())
     assert doc["monte_carlo"]["draws"] == 50
-    assert "Funded until" in result.stderr
+    assert result.stderr.startswith("Committed sources run out in 2026")  # the verdict first
     assert not list(tmp_path.iterdir())  # --json alone writes no workbook
+
+
+def test_json_holds_the_decision_view(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(EXAMPLE), "--json", "-", "--draws", "50"])
+    doc = json.loads(result.stdout)
+    assert doc["verdict"] == result.stderr.splitlines()[0]
+    assert list(doc["answers"]) == ["secured", "planned", "likely", "prudent"]
+    assert doc["answers"]["planned"]["funding_shortfall"] == doc["metrics"]["funding_shortfall"]
+    assert doc["answers"]["likely"]["funding_shortfall"] == (
+        doc["monte_carlo"]["metrics"]["funding_shortfall"]["p50"])
+    # two non-committed sources with a probability above 0 (the structural budget has 0)
+    assert [s["id"] for s in doc["sources_at_risk"]] == ["housing_locks", "insurer_outcome"]
+    residents, city = doc["stakeholders"]["residents"], doc["stakeholders"]["city"]
+    assert residents["represented_by"] == "city" and residents["plan"] is None
+    assert residents["weight"] is None and city["represented_by"] is None
+    assert len(city["plan"]) == 8
+    assert sum(city["plan"]) == approx(city["weight"] * sum(doc["ledger"]["top_up"]), rel=1e-12)
+    assert {b["parameter"] for b in doc["sensitivity"]["tornado"]} >= {
+        "funding.housing_locks", "funding.insurer_outcome"}
 
 
 def test_an_existing_workbook_is_kept_without_force(tmp_path):

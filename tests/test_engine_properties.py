@@ -90,7 +90,7 @@ def _scenario(raw: dict[str, Any]) -> Scenario:
     return s
 
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(suppress_health_check=[HealthCheck.too_slow])  # examples: tests/conftest.py
 
 
 @FAST

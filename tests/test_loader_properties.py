@@ -141,7 +141,7 @@ def test_there_are_examples_to_break():
     assert len(EXAMPLES) >= 2
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])  # examples: tests/conftest.py
 @given(broken=broken_files())
 def test_a_broken_file_gives_located_messages_and_nothing_else(broken, folder):
     suffix, text = broken

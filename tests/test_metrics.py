@@ -10,7 +10,7 @@ from decimal import Decimal, getcontext
 import numpy as np
 import numpy_financial as npf
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from labfinance.engine.metrics import (
@@ -363,6 +363,7 @@ def test_real_and_nominal_rates_are_inverse():
 
 
 # --- Invariants (hypothesis) --------------------------------------------------------------------
+# (how many examples each draws: the profiles in tests/conftest.py)
 
 amounts = st.one_of(
     st.just(0.0),
@@ -383,7 +384,6 @@ def one_sign_change(draw):
     return -values if draw(st.booleans()) else values
 
 
-@settings(max_examples=100, deadline=None)
 @given(series, st.floats(-0.5, 0.5))
 def test_npv_at_irr_is_zero(values, guess):
     result = irr(values, guess)
@@ -394,7 +394,6 @@ def test_npv_at_irr_is_zero(values, guess):
         assert result.n_roots == 0
 
 
-@settings(max_examples=100, deadline=None)
 @given(one_sign_change())
 def test_irr_with_one_sign_change_matches_numpy_financial(values):
     result = irr(values, 0.035)
@@ -407,7 +406,6 @@ def test_irr_with_one_sign_change_matches_numpy_financial(values):
     assert result.rate == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     st.integers(2, 12).flatmap(
         lambda n: st.lists(st.lists(amounts, min_size=n, max_size=n), min_size=1, max_size=8)
@@ -462,3 +460,52 @@ def test_payback_year_index_matches_brute_force(rows):
 def test_first_index_below_matches_brute_force(values):
     expected = next((i for i, v in enumerate(values) if v < -0.005), -1)
     assert first_index_below(values) == expected
+
+
+# --- the nearest root without counting them all (Monte Carlo) --------------------------------
+# count_roots=False may skip the full grid scan only where no root outside the scanned window can
+# be nearer the guess; these cases compare its rate with the full scan's choice (the base-case
+# rule), including roots on both sides of the guess, far from it, on the grid and beyond range.
+
+NEAREST_ROOT_CASES = [
+    ([-100, 100, 0, -7], 0.0),              # roots -67.9 % and -8.3 % (Trap 3): the near one
+    ([-100, 100, 0, -7], -0.5),             # ... nearer the far one
+    ([-100, 100, 0, -7], -0.39),            # between them, nearer -67.9 %: outside the window
+    ([-100, 100, 0, -7], 5.0),              # guess far above both: the window holds neither
+    ([-5, 10.5, 1, -8, 1], 0.1),            # three roots (numpy-financial vector)
+    ([-1678.87, 771.96, 1814.05, 3520.30, 3552.95, 3584.99, 4789.91, -1], 0.1),  # 100.4 %, -99.98 %
+    ([0, 0, -100, 230, -132], 0.12),        # roots 10 % and 20 %
+    ([0, 0, -100, 230, -132], 0.15),        # halfway: both roots in the window
+    ([-1, 2, -1], 0.1),                     # double root at 0 %, exactly on the grid
+    ([1, -1, 1], 0.1),                      # no real root
+    # (x - 1)(11x - 10)(5x - 4) = 55x^3 - 149x^2 + 134x - 40 with x = 1 / (1 + r): roots at
+    # r = 0 %, 10 % and 25 %, three in one window
+    ([-40, 134, -149, 55], 0.06),
+]
+
+
+@pytest.mark.parametrize(("values", "guess"), NEAREST_ROOT_CASES)
+def test_irr_without_counting_roots_chooses_the_same_root(values, guess):
+    full = irr(values, guess)
+    fast = irr(values, guess, count_roots=False)
+    if math.isnan(full.rate):
+        assert math.isnan(fast.rate)
+    else:
+        assert fast.rate == pytest.approx(full.rate, rel=1e-12, abs=1e-14)
+        assert 1 <= fast.n_roots <= full.n_roots
+
+
+def test_irr_without_counting_roots_on_random_series_and_guesses():
+    # 3,000 random series with several sign changes and guesses from -50 % to +200 %: the windowed
+    # search settles most of them and the full scan the rest; the choice is the same for all
+    rng = np.random.default_rng(12)
+    flows = rng.uniform(-1, 1, (3000, 10)) * 1000
+    flows[:1000, 0] = -5000  # project-like: an outlay, then mixed years
+    guesses = rng.uniform(-0.5, 2.0, 3000)
+    full = irr(flows, guesses)
+    fast = irr(flows, guesses, count_roots=False)
+    np.testing.assert_array_equal(np.isnan(fast.rate), np.isnan(full.rate))
+    defined = ~np.isnan(full.rate)
+    np.testing.assert_allclose(fast.rate[defined], full.rate[defined], rtol=1e-12, atol=1e-14)
+    assert (fast.n_roots <= full.n_roots).all()
+    assert (fast.n_roots < full.n_roots).any()  # the window settled some without the full scan

@@ -18,7 +18,7 @@ from labfinance.analysis.distributions import (
     Uniform,
     uncertain_parameters,
 )
-from labfinance.analysis.montecarlo import BLOCK, simulate, uniforms
+from labfinance.analysis.montecarlo import BLOCK, MIN_CHUNK, simulate, uniforms
 from labfinance.analysis.run import analyse
 from labfinance.cli import main
 from labfinance.engine.catalogue import METRICS
@@ -157,7 +157,8 @@ def test_json_shape_and_null_statistics(tmp_path):
                          "prob_cash_out_by_year", "notes"]
     assert (doc["draws"], doc["seed"], len(doc["prob_cash_out_by_year"])) == (1000, 5, 3)
     assert list(doc["metrics"]) == list(METRICS)
-    stats_keys = ["mean", "sd", "p5", "p10", "p50", "p90", "p95", "prob_below_zero", "share_null"]
+    stats_keys = ["mean", "sd", "p5", "p10", "p20", "p50", "p80", "p90", "p95", "prob_below_zero",
+                  "share_null"]
     assert all(list(v) == stats_keys for v in doc["metrics"].values())
     # no cash ever runs short: the first shortfall year is null in every draw
     assert doc["metrics"]["first_shortfall_year"] == dict.fromkeys(stats_keys[:-1]) | {
@@ -184,7 +185,7 @@ def test_chunked_draws_equal_draws_at_once(tmp_path):
     params, _ = uncertain_parameters(loaded.scenario, {})
     n = 3 * BLOCK + 123
     whole = simulate(loaded.scenario, params, draws=n, seed=42, chunk=10**6)
-    for chunk in (BLOCK, 2 * BLOCK, 3 * BLOCK + 7):
+    for chunk in (MIN_CHUNK, BLOCK, 2 * BLOCK, 3 * BLOCK + 7):  # a chunk may end inside a block
         parts = simulate(loaded.scenario, params, draws=n, seed=42, chunk=chunk)
         for name in METRICS:
             # the draws are the same numbers; the engine's IRR iterations may end one unit in

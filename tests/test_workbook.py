@@ -18,6 +18,7 @@ import numpy as np
 import openpyxl
 import pytest
 
+from helpers import TRICKY
 from labfinance.analysis.run import Analysis, analyse
 from labfinance.engine.catalogue import METRICS
 from labfinance.engine.core import evaluate
@@ -31,56 +32,6 @@ from recalc import (
     recalculate,
     require_soffice,
 )
-
-TRICKY = """\
-labfinance: 1
-name: "=HYPERLINK(\\"http://example.org\\",\\"click\\") tricky lab"
-description: "+cmd|' /C calc'!A0"
-currency: GBP
-start_year: 2025
-years: 6
-prices: nominal
-inflation: 0.02
-discount_rate: 0.035
-social_discount_rate: 0.03
-contingency: {capex: 0.2, staff: 0.05}
-stakeholders:
-  council: {name: "=SUM(1,2)", kind: municipality, note: "-starts with a minus"}
-  eu: {kind: eu}
-  bank: {kind: other}
-  insurer: {kind: insurer}
-  residents: {kind: residents}
-costs:
-  - {id: sensors, name: "@sensors", category: capex, amount: 200000, year: 2025, life: 4,
-     escalation: 0.01, note: "=1+1 is not a formula"}
-  - {id: platform, category: capex, schedule: {2025: 50000, 2027: 30000}, life: 3}
-  - {id: team, category: staff, fte: 1.5, cost_per_fte: 90000, from: 2025, to: 2029}
-  - {id: audits, category: compliance, amount: 10000, from: 2026, every: 2, contingency: 0}
-funding:
-  - {id: erdf, type: grant, stakeholder: eu, rate: 0.5, eligible: [capex, staff], cap: 250000,
-     from: 2025, to: 2027, payment: {advance: 0.3, retention: 0.1, lag: 2}}
-  - {id: volunteers, type: in_kind, stakeholder: residents, status: expected, probability: 0.5,
-     covers: team, share: 0.4}
-  - {id: lab_space, type: in_kind, stakeholder: council, status: prospective, probability: 0.4,
-     category: capex, amount: 20000, from: 2025, to: 2026}
-  - {id: city_fund, type: contribution, stakeholder: council, amount: 150000, from: 2025,
-     escalation: 0.01}
-  - {id: fixed_grant, type: grant, stakeholder: eu, status: expected, probability: 0.7,
-     schedule: {2028: 40000, 2030: 60000}, payment: {lag: 1}}
-  - {id: fees, type: revenue, stakeholder: insurer, amount: 12000, from: 2027}
-  - {id: bridge, type: loan, stakeholder: bank, amount: 100000, year: 2026, rate: 0.04, term: 8}
-  - {id: payer, type: outcome_payment, stakeholder: insurer, status: expected, probability: 0.6,
-     benefit: incidents, price: 300, cap: 60000, lag: 1}
-benefits:
-  - {id: incidents, beneficiary: insurer, quantity: 150, unit_value: 2000, from: 2026,
-     ramp_up: [0.25, 0.6], deadweight: 0.1, displacement: 0.2, attribution: 0.3, drop_off: 0.05,
-     cash_releasing: true}
-  - {id: wellbeing, name: "=wellbeing", beneficiary: residents,
-     schedule: {2027: 40000, 2029: 50000}, deadweight: 0.2, escalation: 0.02}
-criteria:
-  - {id: kpi, name: "=KPI", unit: "%", baseline: 10, target: 5, direction: decrease,
-     note: "@note"}
-"""
 
 
 def analysis_of(path: Path | str, variant: str | None = None, draws: int = 0,
@@ -291,19 +242,19 @@ def test_sheet_order_and_optional_sheets(tricky):
     assert analysis.sensitivity and not analysis.monte_carlo and not analysis.variants
     assert openpyxl.load_workbook(path).sheetnames == [
         "Summary", "Assumptions", "Costs", "Funding", "Benefits", "Cash flow", "Stakeholders",
-        "Sensitivity", "Criteria", "Checks", "About"]
+        "Sensitivity", "Criteria", "Checks", "About", "Scenario source"]
     bare = Analysis(analysis.loaded, analysis.scenario, analysis.results)
     target = path.with_name("bare.xlsx")
     write_workbook(bare, target)
     assert openpyxl.load_workbook(target).sheetnames == [
         "Summary", "Assumptions", "Costs", "Funding", "Benefits", "Cash flow", "Stakeholders",
-        "Criteria", "Checks", "About"]
+        "Criteria", "Checks", "About", "Scenario source"]
     full = analysis_of(ROOT / "scenarios" / "burglary-predictor.yaml", draws=50)
     target = path.with_name("full.xlsx")
     write_workbook(full, target)
     assert openpyxl.load_workbook(target).sheetnames == [
         "Summary", "Assumptions", "Costs", "Funding", "Benefits", "Cash flow", "Stakeholders",
-        "Sensitivity", "Risk", "Variants", "Criteria", "Checks", "About"]
+        "Sensitivity", "Risk", "Variants", "Criteria", "Checks", "About", "Scenario source"]
 
 
 def test_hand_made_sensitivity_and_risk_are_written_as_labelled_values(tricky):

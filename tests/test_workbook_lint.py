@@ -41,8 +41,9 @@ EXCEL_2010 = {
     "MOD", "NOT", "NPV", "OR", "ROUND", "ROUNDDOWN", "ROUNDUP", "SIGN", "SMALL", "SUM", "SUMIF",
     "SUMIFS", "SUMPRODUCT", "VLOOKUP", "YEAR",
 }
-# 2: a halving, and the ramp-up's year index; the rest the verdict's thousands, millions, billions
-ALLOWED_NUMBERS = {0.0, 1.0, 2.0, 1e3, 1e4, 1e6, 1e9}
+# small whole numbers are positions (a halving, a ramp-up year index, the third payer), 100 turns a
+# share into per cent, the rest are the verdict's thousands, millions and billions
+ALLOWED_NUMBERS = {float(n) for n in range(13)} | {100.0, 1e3, 1e4, 1e6, 1e9}
 # inputs validated to be whole numbers of at least 1 (useful life, loan term, recurrence)
 AT_LEAST_ONE = re.compile(r"\.(life|term|every)$")
 
@@ -87,7 +88,8 @@ def _operand_after(text: str, i: int) -> str:
                 break
             k += 1
         return text[j:k + 1]
-    m = re.match(r"[A-Za-z0-9_$.!']+", text[j:])
+    m = re.match(r"\d+(\.\d+)?(E[+-]?\d+)?(?![A-Za-z0-9_$.!'])", text[j:]) or re.match(
+        r"[A-Za-z0-9_$.!']+", text[j:])
     return m.group(0) if m else ""
 
 
@@ -127,13 +129,16 @@ def problems(formula: str, inputs: dict[str, str]) -> list[str]:
             bare = divisor.split("!")[-1]
             if divisor.startswith("(1+") or AT_LEAST_ONE.search(inputs.get(bare, "")):
                 continue
-            if re.fullmatch(r"[0-9.E]+", divisor) and float(divisor) != 0:
+            if re.fullmatch(r"[0-9.]+(E[+-]?[0-9]+)?", divisor) and float(divisor) != 0:
                 continue
             annuity = re.match(r"\(1-\(1\+(.+?)\)\^", divisor)
             if annuity and f"IF(ABS({annuity.group(1)})<" in text:
                 continue  # the annuity, amount / term where the rate is 0
             if re.search(rf"IF\({re.escape(divisor)}>[^,]+,", text):
                 continue  # guarded: IF(divisor > tolerance, .../divisor, ...)
+            years = re.fullmatch(r"\((.+)-(.+)\+1\)", divisor)
+            if years and f"IF(ISNUMBER({years.group(2)})" in text:
+                continue  # years from a year found to the last year: at least 1
             found.append(f"division by {divisor} without a guard")
     return found
 

@@ -13,7 +13,7 @@ import pytest
 from labfinance.analysis.run import analyse
 from labfinance.model.loader import load
 from labfinance.outputs.excel import write_workbook
-from labfinance.outputs.terminal import verdict
+from labfinance.outputs.verdict import verdict
 from recalc import recalculate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -18,11 +20,23 @@ from typing import Any
 import click
 
 from labfinance import __version__
-from labfinance.model.loader import ScenarioError, load, parse_set, with_overrides
-from labfinance.outputs.files import OutputError, check_writable, write_atomically, write_text
+from labfinance.model.loader import ScenarioError, parse_set, with_overrides
+from labfinance.model.reading import printable
+from labfinance.model.workbook import load_any
+from labfinance.outputs.files import (
+    OutputError,
+    Outputs,
+    check_writable,
+    reason,
+    write_text,
+)
 
 DEFAULT_SEED = 20261127
 DEFAULT_DRAWS = 10_000
+
+
+MAX_DRAWS = 2_000_000  # docs/decisions.md: about 16 MB per metric kept, within 1 GB with the rest
+LATEST_EPOCH = 253_402_300_799  # 9999-12-31 23:59:59 UTC: the last second a workbook can date
 
 
 class OptionError(click.UsageError):
@@ -74,19 +88,60 @@ class TemplateName(click.ParamType):
         return str(value)
 
 
+class _Signalled(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so that temporary files are removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    raise _Signalled(signum)
+
+
+def _ignore_unraisable(unraisable: Any) -> None:
+    pass
+
+
+def _say(text: str, err: bool = False) -> None:
+    """A line for the terminal, control characters shown as escapes (a scenario's or a file's name
+    could otherwise move the cursor or change colours)."""
+    click.echo(printable(text), err=err)
+
+
 def _fail(messages: list[str]) -> None:
     for message in messages:
-        click.echo(message, err=True)
+        _say(message, err=True)
     sys.exit(2)
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that Python's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into exit status 2, and anything unexpected into status 1."""
+    """Turn library and machine errors into exit status 2 with one located line, an interrupt into
+    130 (or 128 + the signal) with no output, and only a bug into status 1."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = {signum: signal.signal(signum, _on_signal)
+                    for signum in (signal.SIGTERM, signal.SIGHUP)}
+        # a writer that failed (a full disk) may fail again when Python collects it at exit; the
+        # failure is already reported in one line, so its second traceback is not shown
+        sys.unraisablehook = _ignore_unraisable
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # numpy's RuntimeWarnings name source files
+                result = command(*args, **kwargs)
+                sys.stdout.flush()
+            return result
         except ScenarioError as exc:
             _fail(exc.messages)
         except OutputError as exc:
@@ -94,19 +149,43 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(1)
+            _quiet_stdout()
+            sys.exit(128 + signal.SIGPIPE)
+        except KeyboardInterrupt:
+            _quiet_stdout()
+            sys.exit(130)
+        except _Signalled as stop:
+            _quiet_stdout()
+            sys.exit(128 + stop.signum)
+        except OSError as exc:  # the machine's fault outside an output file: standard output
+            where = "standard output" if exc.filename is None else str(exc.filename)
+            _quiet_stdout()
+            _fail([f"labfinance: {where}: cannot be written: {reason(exc)}"])
+        except MemoryError:
+            _quiet_stdout()
+            _fail(["labfinance: out of memory; fewer --draws need less"])
         except Exception as exc:  # an internal error: say so plainly, details on request
-            click.echo(f"labfinance: internal error: {type(exc).__name__}: {exc}", err=True)
+            _say(f"labfinance: internal error: {type(exc).__name__}: {exc}", err=True)
             if os.environ.get("LABFINANCE_DEBUG"):
                 traceback.print_exc()
             else:
-                click.echo("(set LABFINANCE_DEBUG=1 to see the traceback; please report it)",
-                           err=True)
+                _say("(set LABFINANCE_DEBUG=1 to see the traceback; please report it)", err=True)
             sys.exit(1)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     return wrapper
+
+
+def _check_environment() -> None:
+    """SOURCE_DATE_EPOCH dates the workbook: whole seconds since 1970, up to the year 9999."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or epoch == "":
+        return
+    if not epoch.isascii() or not epoch.isdigit() or len(epoch) > 12 or int(epoch) > LATEST_EPOCH:
+        raise OutputError(f"SOURCE_DATE_EPOCH: must be whole seconds since 1970-01-01 up to the "
+                          f"year 9999 (at most {LATEST_EPOCH}); got '{epoch[:40]}'")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,17 +198,18 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @guarded
 def validate(files: tuple[str, ...]) -> None:
-    """Check scenario FILES; print 'FILE: ok' or every problem (exit 2 if any file fails)."""
+    """Check scenario FILES (or workbooks); print 'FILE: ok' or every problem (exit 2 if any
+    fails)."""
     failed = False
     for name in files:
         try:
-            load(name)
+            load_any(name)
         except ScenarioError as exc:
             failed = True
             for message in exc.messages:
-                click.echo(message, err=True)
+                _say(message, err=True)
         else:
-            click.echo(f"{name}: ok")
+            _say(f"{name}: ok")
     if failed:
         sys.exit(2)
 
@@ -162,8 +242,8 @@ def new(name: str, template: str, force: bool) -> None:
     target = Path(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
     text = starter(_templates(), template, Path(name).stem)
     write_text(target, text, force, elsewhere="or choose another NAME")
-    click.echo(f"{target}: written from template '{template}'; check it with "
-               f"`labfinance validate {target}`")
+    _say(f"{target}: written from template '{template}'; check it with "
+         f"`labfinance validate {target}`")
 
 
 def _progress(total: int) -> Any:
@@ -180,7 +260,7 @@ def _load_with_sets(file: str, sets: tuple[str, ...]) -> tuple[Any, list[tuple[s
     messages: list[str] = []
     loaded = None
     try:
-        loaded = load(file)
+        loaded = load_any(file)
     except ScenarioError as exc:
         messages += exc.messages
     overrides = []
@@ -195,25 +275,53 @@ def _load_with_sets(file: str, sets: tuple[str, ...]) -> tuple[Any, list[tuple[s
 
 
 def _check_outputs(workbook: str | None, json_path: str | None, force: bool) -> None:
-    """Refuse existing outputs before any work is done (``--json -`` is standard output)."""
-    for target in (workbook, None if json_path == "-" else json_path):
-        if target is not None:
-            check_writable(target, force)
+    """Refuse unusable outputs before any work is done (``--json -`` is standard output)."""
+    _check_environment()
+    targets = [t for t in (workbook, None if json_path == "-" else json_path) if t is not None]
+    for target in targets:
+        check_writable(target, force)
+    if len(targets) == 2 and Outputs.same(Path(targets[0]), Path(targets[1])):
+        raise OutputError(f"{targets[1]}: is named for both the workbook (-o) and the JSON "
+                          "(--json); give each its own file")
 
 
 def _terminal(json_path: str | None) -> Callable[[str], None]:
     """Where terminal lines go: standard error when the JSON takes standard output."""
-    return (lambda line: click.echo(line, err=True)) if json_path == "-" else click.echo
+    return (lambda line: _say(line, err=True)) if json_path == "-" else _say
 
 
-def _write_json(doc: dict[str, Any], json_path: str, force: bool,
-                echo: Callable[[str], None]) -> None:
-    text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+def _deliver(workbook: str | None, write_book: Callable[[Path], None], json_path: str | None,
+             json_doc: Callable[[], dict[str, Any]], lines: list[str], force: bool) -> None:
+    """Write every output of a command or none (the workbook, the JSON file), then print the
+    terminal lines, where each file went, and the JSON when it goes to standard output."""
+    json_text = _json_text(json_doc()) if json_path is not None else None
+    with Outputs(force) as outputs:  # every file of the command, or none
+        if workbook is not None:
+            outputs.add(workbook, write_book)
+        if json_path is not None and json_path != "-":
+            assert json_text is not None
+            outputs.add(json_path, _write_text_to(json_text))
+        outputs.commit()
+    echo = _terminal(json_path)
+    for line in lines:
+        echo(line)
+    if workbook is not None:
+        echo(f"workbook: {workbook}")
     if json_path == "-":
-        click.echo(text, nl=False)
-    else:
-        write_text(json_path, text, force)
+        click.echo(json_text, nl=False)
+    elif json_path is not None:
         echo(f"json: {json_path}")
+
+
+def _json_text(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+
+
+def _write_text_to(text: str) -> Callable[[Path], None]:
+    def write(temp: Path) -> None:
+        temp.write_text(text, encoding="utf-8")
+
+    return write
 
 
 def _outputs(file: str, output: str | None, json_path: str | None) -> str | None:
@@ -227,8 +335,8 @@ def _outputs(file: str, output: str | None, json_path: str | None) -> str | None
 @click.option("-o", "--output", "output", metavar="OUT.xlsx", help="Write the workbook here.")
 @click.option("--json", "json_path", metavar="PATH|-",
               help="Write the results as JSON ('-': stdout).")
-@click.option("--draws", type=click.IntRange(min=0), default=DEFAULT_DRAWS, show_default=True,
-              help="Monte Carlo draws (0 skips Monte Carlo).")
+@click.option("--draws", type=click.IntRange(min=0, max=MAX_DRAWS), default=DEFAULT_DRAWS,
+              show_default=True, help="Monte Carlo draws (0 skips Monte Carlo).")
 @click.option("--seed", type=Seed(), default=DEFAULT_SEED, show_default=True,
               help="Seed of the Monte Carlo draws.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
@@ -242,10 +350,11 @@ def _outputs(file: str, output: str | None, json_path: str | None) -> str | None
 def run(file: str, output: str | None, json_path: str | None, draws: int, seed: int,
         sets: tuple[str, ...], variant: str | None, extra_metrics: tuple[str, ...],
         force: bool) -> None:
-    """Evaluate one scenario FILE: summary, workbook (-o) and JSON (--json)."""
+    """Evaluate one scenario FILE (or a workbook, meaning the scenario imported from it):
+    summary, workbook (-o) and JSON (--json)."""
     from labfinance.analysis.run import analyse
+    from labfinance.outputs.decision import decision_json, terminal_lines
     from labfinance.outputs.report import analysis_json, results_json
-    from labfinance.outputs.terminal import analysis_lines, summary_lines
 
     loaded, overrides = _load_with_sets(file, sets)
     scenario = with_overrides(loaded, variant, overrides)
@@ -255,20 +364,13 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     analysis = analyse(loaded, scenario, variant=variant, overrides=dict(overrides), draws=draws,
                        seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
-    echo_summary = _terminal(json_path)
-    for line in summary_lines(results) + analysis_lines(analysis):
-        echo_summary(line)
+    from labfinance.outputs.excel import write_workbook
 
-    if workbook is not None:
-        from labfinance.outputs.excel import write_workbook
-
-        write_atomically(workbook, lambda temp: write_workbook(analysis, temp), force)
-        echo_summary(f"workbook: {workbook}")
-    if json_path is not None:
-        doc = results_json(results, path=loaded.path, sha256=loaded.document.sha256,
-                           variant=variant, overrides=dict(overrides),
-                           extra=analysis_json(analysis))
-        _write_json(doc, json_path, force, echo_summary)
+    _deliver(workbook, lambda temp: write_workbook(analysis, temp), json_path,
+             lambda: results_json(results, path=loaded.path, sha256=loaded.document.sha256,
+                                  variant=variant, overrides=dict(overrides),
+                                  extra={**decision_json(analysis), **analysis_json(analysis)}),
+             terminal_lines(analysis), force)
 
 
 @main.command()
@@ -288,11 +390,84 @@ def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
 
     evaluated = load_cases(cases)
     _check_outputs(output, json_path, force)
-    echo_table = _terminal(json_path)
-    for line in table_lines(evaluated):
-        echo_table(line)
+    _deliver(output, lambda temp: write_workbook(evaluated, temp), json_path,
+             lambda: compare_json(evaluated), table_lines(evaluated), force)
+
+
+@main.command("import")
+@click.argument("book", type=click.Path(dir_okay=True), metavar="BOOK.xlsx")
+@click.option("-o", "--output", "output", metavar="SCENARIO.yaml",
+              help="Write the scenario here (default: BOOK's name with the scenario's suffix).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@guarded
+def import_(book: str, output: str | None, force: bool) -> None:
+    """Bring a workbook's edited live inputs back into its scenario file: prints each change as
+    'path: old -> new' and writes the scenario, comments and layout kept."""
+    from labfinance.model.workbook import import_workbook
+
     if output is not None:
-        write_atomically(output, lambda temp: write_workbook(evaluated, temp), force)
-        echo_table(f"workbook: {output}")
-    if json_path is not None:
-        _write_json(compare_json(evaluated), json_path, force, echo_table)
+        check_writable(output, force)
+    imported = import_workbook(book)
+    target = output if output is not None else Path(book).stem + imported.suffix
+    suffixes = (".toml",) if imported.suffix == ".toml" else (".yaml", ".yml")
+    if Path(target).suffix.lower() not in suffixes:
+        kind = "TOML" if imported.suffix == ".toml" else "YAML"
+        raise ScenarioError([f"-o {target}: the scenario is {kind}; name a "
+                             f"{' or '.join(suffixes)} file"])
+    write_text(target, imported.text, force)
+    for edit in imported.edits:
+        click.echo(edit.line())
+    changes = len(imported.edits)
+    what = f"{changes} change{'s' if changes != 1 else ''}" if changes else \
+        "no changes: the live inputs are the scenario's"
+    click.echo(f"{target}: written ({what})")
+    if not imported.layout_kept:
+        click.echo(f"note: {target}: the file's indentation could not be kept exactly (it "
+                   "was normalised); its comments, key order and other values are kept", err=True)
+
+
+def _portfolio_progress(total: int) -> Any:
+    """One tick per file on standard error, at a terminal only."""
+    from contextlib import nullcontext
+
+    if not sys.stderr.isatty():
+        return nullcontext()
+    return click.progressbar(length=total, label="Portfolio", file=sys.stderr)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("-o", "--output", "output", metavar="OUT.xlsx",
+              help="Write the workbook here (default: portfolio.xlsx, unless --json is given).")
+@click.option("--json", "json_path", metavar="PATH|-",
+              help="Write the portfolio as JSON ('-': stdout).")
+@click.option("--draws", type=click.IntRange(min=0), default=DEFAULT_DRAWS, show_default=True,
+              help="Monte Carlo draws per file (0 skips Monte Carlo).")
+@click.option("--seed", type=Seed(), default=DEFAULT_SEED, show_default=True,
+              help="Seed of the portfolio; each file's seed is derived from it and its SHA-256.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Files evaluated at once, in separate processes (default: the cores).")
+@click.option("--force", is_flag=True, help="Replace existing output files.")
+@guarded
+def portfolio(paths: tuple[str, ...], output: str | None, json_path: str | None, draws: int,
+              seed: int, jobs: int | None, force: bool) -> None:
+    """Every initiative of PATH... (scenario files, or folders of them) in one workbook, summed
+    by calendar year, with the risk of the whole (exit 2 if a file was left out)."""
+    from labfinance.analysis.portfolio import default_jobs, evaluate_portfolio
+    from labfinance.outputs.portfolio import portfolio_json
+    from labfinance.outputs.terminal import portfolio_lines
+
+    workbook = "portfolio.xlsx" if output is None and json_path is None else output
+    _check_outputs(workbook, json_path, force)
+    result = evaluate_portfolio(paths, draws=draws, seed=seed, jobs=jobs or default_jobs(),
+                                progress=_portfolio_progress)
+    for message in result.problems:
+        click.echo(message, err=True)
+    if not result.initiatives:
+        _fail(["labfinance: no valid scenario among the paths given; nothing written"])
+    from labfinance.outputs.excel.portfolio import write_workbook as write_portfolio
+
+    _deliver(workbook, lambda temp: write_portfolio(result, temp), json_path,
+             lambda: portfolio_json(result), portfolio_lines(result), force)
+    if result.problems:
+        sys.exit(2)

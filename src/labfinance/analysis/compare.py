@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labfinance.engine.core import Results, evaluate
-from labfinance.model.loader import Loaded, ScenarioError, load, with_overrides
+from labfinance.model.loader import Loaded, ScenarioError, with_overrides
+from labfinance.model.workbook import load_any
 
 __all__ = ["Case", "load_cases", "parse_case"]
 
@@ -55,7 +56,7 @@ def load_cases(arguments: Iterable[str]) -> list[Case]:
         path, variant = parse_case(argument)
         try:
             if path not in loaded_files:
-                loaded_files[path] = load(path)
+                loaded_files[path] = load_any(path)
             loaded = loaded_files[path]
             if variant not in (None, "base") and variant not in loaded.scenario.variants:
                 known = ", ".join(["base", *loaded.scenario.variants])

@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from labfinance.analysis.answers import answers as decision_answers
 from labfinance.analysis.distributions import uncertain_parameters
 from labfinance.analysis.montecarlo import needs_risk_analysis, simulate
 from labfinance.analysis.sensitivity import sensitivity as run_sensitivity
+from labfinance.analysis.sources import sources_at_risk
 from labfinance.engine.catalogue import METRICS
 from labfinance.engine.core import Results, evaluate
 from labfinance.engine.parameters import Parameters
@@ -44,7 +46,8 @@ class Analysis:
     sensitivity: dict[str, Any] | None = None
     monte_carlo: dict[str, Any] | None = None
     samples: dict[str, np.ndarray] = field(default_factory=dict)
-
+    sources_at_risk: list[dict[str, Any]] = field(default_factory=list)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def fixed_parameters(loaded: Loaded, variant: str | None,
@@ -59,23 +62,28 @@ def fixed_parameters(loaded: Loaded, variant: str | None,
 
 def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
             overrides: dict[str, Any] | None = None, draws: int = 0, seed: int = 0,
-            extra_metrics: tuple[str, ...] = (), progress: Progress | None = None) -> Analysis:
+            extra_metrics: tuple[str, ...] = (), progress: Progress | None = None,
+            with_variants: bool = True, with_sensitivity: bool = True) -> Analysis:
     """Evaluate the chosen case and every named variant of the file; add sensitivity and risk
     where the case has anything uncertain.
 
     ``extra_metrics`` adds metrics to the tornado. ``progress(total)``, where given, wraps the
-    Monte Carlo run (a progress bar).
+    Monte Carlo run (a progress bar). ``with_variants=False`` and ``with_sensitivity=False`` skip
+    what a portfolio does not report; the case and its Monte Carlo are the same either way.
     """
     if seed < 0 or any(m not in METRICS for m in extra_metrics):
         raise ValueError(f"a seed of 0 or more and known metrics, please (got {seed}, "
                          f"{extra_metrics})")
     case_parameters = Parameters(record=True)  # numeric_parameters(scenario), read on the way
     results = evaluate(scenario, case_parameters)
-    variants = {"base": evaluate(loaded.scenario)} if variant not in (None, "base") else {}
-    for name in loaded.scenario.variants:
+    variants = ({"base": evaluate(loaded.scenario)}
+                if with_variants and variant not in (None, "base") else {})
+    for name in loaded.scenario.variants if with_variants else ():
         if name != variant:
             variants[name] = evaluate(with_overrides(loaded, name))
     analysis = Analysis(loaded, scenario, results, variant, dict(overrides or {}), variants)
+    analysis.sources_at_risk = sources_at_risk(scenario)
+    analysis.answers = decision_answers(results)
     if not needs_risk_analysis(scenario):
         return analysis
 
@@ -84,11 +92,13 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
     parameters, notes = uncertain_parameters(
         scenario, fixed_parameters(loaded, variant, overrides), base_values)
     extra = tuple(m for m in extra_metrics if m not in ("economic_npv", "funding_shortfall"))
-    analysis.sensitivity = run_sensitivity(scenario, parameters, base_values, extra, notes)
+    if with_sensitivity:
+        analysis.sensitivity = run_sensitivity(scenario, parameters, base_values, extra, notes)
     if draws > 0:
         with (progress or (lambda total: nullcontext()))(draws) as bar:
             mc = simulate(scenario, parameters, draws=draws, seed=seed, notes=notes,
                           on_chunk=None if bar is None else bar.update)
         analysis.monte_carlo = mc.json()
         analysis.samples = mc.samples
+        analysis.answers = decision_answers(results, mc.samples, list(mc.cash_out_by_year))
     return analysis

@@ -7,7 +7,10 @@ tornado is one engine call and a whole set of switching values a dozen.
 distribution while every other parameter stays at its value in the case. Its bar is the metric at
 those two points; ``swing = |at_high - at_low|``. Bars are listed per metric (``economic_npv``,
 ``funding_shortfall``, then any metric asked for), largest swing first within each metric; a bar
-whose metric is null at either end has ``swing`` null and comes last.
+whose metric is null at either end has ``swing`` null and comes last. Each non-committed funding
+source is a two-point bar ``funding.<id>`` (low 0: it does not take part; high 1: it pays as
+planned; :mod:`labfinance.analysis.sources`), ranked with the rest; switching values leave these
+out.
 
 **Switching values** (EU CBA Guide 2008 p. 60; Green Book 2022 §5.60). For each uncertain
 parameter and both discount rates: the value at which ``economic_npv`` reaches 0, ``bcr`` reaches 1
@@ -40,13 +43,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import numpy as np
 
 from labfinance.analysis.distributions import Distribution, Uncertain
+from labfinance.analysis.sources import tornado_bars
 from labfinance.engine.catalogue import METRICS, SOLVED_METRICS
-from labfinance.engine.core import ZERO, Results, evaluate
+from labfinance.engine.core import ZERO, evaluate
 from labfinance.engine.metrics import finite_or_none as number
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Loan, Scenario
@@ -107,8 +112,26 @@ def _followers(scenario: Scenario, paths: Sequence[str],
 
 
 
+@dataclass
+class _Rows:
+    """What the searches read of the stacked cases: every metric, and the cumulative cash of the
+    last year, one value per row."""
+
+    metrics: dict[str, np.ndarray]
+    cash_at_end: np.ndarray
+
+
+# Rows x years x (moved paths + a few dozen ledger rows) per engine call: each parameter a call
+# moves makes the lines it feeds one value per row, so a call that moved every parameter on all
+# its rows would need memory growing with the square of the parameters (3.2 GB at 400). Cut into
+# calls of at most this many cells, memory stays flat and grows only with the parameters' own
+# columns; fewer, larger calls are faster, since each pays the engine's fixed cost once.
+CELLS_PER_CALL = 2 ** 22
+_LEDGER_ROWS = 32
+
+
 class _Stack:
-    """Cases that each move one parameter, stacked as the rows of one engine call."""
+    """Cases that each move one parameter, stacked as the rows of a few engine calls."""
 
     def __init__(self, scenario: Scenario, paths: Sequence[str], base_values: Mapping[str, float],
                  rates: bool = False):
@@ -118,15 +141,46 @@ class _Stack:
         self.base = {p: float(base_values[p]) for p in self.paths}
         self.followers = _followers(scenario, self.paths, base_values)
 
-    def evaluate(self, moved: Sequence[str], values: np.ndarray) -> Results:
+    def evaluate(self, moved: Sequence[str], values: np.ndarray) -> _Rows:
         """Row i moves ``moved[i]`` to ``values[i]``; every other parameter keeps its value."""
+        parts = [self._call(list(moved[a:b]), values[a:b]) for a, b in self._calls(moved)]
+        if not parts:
+            return _Rows({name: np.empty(0) for name in METRICS}, np.empty(0))
+        return _Rows({name: np.concatenate([p.metrics[name] for p in parts]) for name in METRICS},
+                     np.concatenate([p.cash_at_end for p in parts]))
+
+    def _calls(self, moved: Sequence[str]) -> list[tuple[int, int]]:
+        """Row ranges of the engine calls: runs of rows moving the same path kept together."""
+        years = self.scenario.years
+        runs = [(path, len(list(group))) for path, group in groupby(moved)]
+        calls: list[tuple[int, int]] = []
+        start = rows = 0
+        paths: set[str] = set()
+        for path, length in runs:
+            grown = paths | {path, *self.followers[path]}
+            if rows and (rows + length) * years * (len(grown) + _LEDGER_ROWS) > CELLS_PER_CALL:
+                calls.append((start, start + rows))
+                start, rows, grown = start + rows, 0, {path, *self.followers[path]}
+            rows += length
+            paths = grown
+        if rows:
+            calls.append((start, start + rows))
+        return calls
+
+    def _call(self, moved: list[str], values: np.ndarray) -> _Rows:
+        # Only the paths this call moves are columns; every other parameter is read from the
+        # scenario as in the case (its base value), so the lines it feeds stay one row.
         n = len(moved)
-        columns = {p: np.full(n, self.base[p]) for p in self.paths}
-        for path in set(moved):
-            rows = np.array([m == path for m in moved])
+        columns: dict[str, np.ndarray] = {}
+        first = 0
+        for path, group in groupby(moved):
+            last = first + len(list(group))
             for target in (path, *self.followers[path]):
-                columns[target][rows] = values[rows]
-        return evaluate(self.scenario, Parameters(n, columns), detail=False, rates=self.rates)
+                column = columns.setdefault(target, np.full(n, self.base[target]))
+                column[first:last] = values[first:last]
+            first = last
+        results = evaluate(self.scenario, Parameters(n, columns), detail=False, rates=self.rates)
+        return _Rows(results.metrics, results.ledger["cumulative_cash"][:, -1].copy())
 
 
 # ----------------------------------------------------------------------------- tornado
@@ -141,8 +195,11 @@ def tornado(scenario: Scenario, parameters: Sequence[Uncertain],
     grouped by metric in the order given and ranked by swing within each metric.
     """
     metrics = list(dict.fromkeys(metrics))
+    # an uncertain funder is ranked beside the uncertain inputs (two points: without it, with it)
+    funders = tornado_bars(scenario, metrics)
+    by_metric: dict[str, list[dict[str, Any]]] = {m: [] for m in metrics}
     if not parameters:
-        return []
+        return _ranked(by_metric, funders)
     bases = dict(base_values or {p.path: p.base for p in parameters})
     bases.update({p.path: p.base for p in parameters})
     stack = _Stack(scenario, [p.path for p in parameters], bases,
@@ -151,18 +208,27 @@ def tornado(scenario: Scenario, parameters: Sequence[Uncertain],
                     dtype=float)
     moved = [p.path for p in parameters for _ in TORNADO_PERCENTILES]
     results = stack.evaluate(moved, ends)
-    bars: list[dict[str, Any]] = []
     for metric in metrics:
         values = results.metrics[metric]
-        rows: list[dict[str, Any]] = []
+        rows = by_metric[metric]
         for i, p in enumerate(parameters):
             at_low, at_high = number(values[2 * i]), number(values[2 * i + 1])
             swing = abs(at_high - at_low) if at_low is not None and at_high is not None else None
             rows.append({"parameter": p.path, "low": float(ends[2 * i]),
                          "high": float(ends[2 * i + 1]), "base": p.base, "metric": metric,
                          "at_low": at_low, "at_high": at_high, "swing": swing})
-        rows.sort(key=lambda bar: (bar["swing"] is None, -float(bar["swing"] or 0.0)))
-        bars += rows
+    return _ranked(by_metric, funders)
+
+
+def _ranked(by_metric: dict[str, list[dict[str, Any]]], funders: list[dict[str, Any]]
+            ) -> list[dict[str, Any]]:
+    """Bars grouped by metric, largest swing first within each (a tie keeps the inputs before
+    the funders, each in file order); a null swing comes last."""
+    for bar in funders:
+        by_metric[bar["metric"]].append(bar)
+    bars: list[dict[str, Any]] = []
+    for rows in by_metric.values():
+        bars += sorted(rows, key=lambda bar: (bar["swing"] is None, -float(bar["swing"] or 0.0)))
     return bars
 
 
@@ -217,7 +283,7 @@ class _Search:
     fb: np.ndarray
 
 
-def _gap(results: Results, metric: str, target: float) -> np.ndarray:
+def _gap(results: _Rows, metric: str, target: float) -> np.ndarray:
     """A smooth function with the sign of ``metric - target`` whose root is the switching value.
 
     The engine reports money within 0.005 of zero as zero, which would make the NPV flat around
@@ -227,8 +293,8 @@ def _gap(results: Results, metric: str, target: float) -> np.ndarray:
     """
     m = results.metrics
     if metric == "funding_shortfall":
-        return np.asarray(results.ledger["cumulative_cash"][:, -1]
-                          + m["receivable_after_horizon"] - m["debt_outstanding"])
+        return np.asarray(results.cash_at_end + m["receivable_after_horizon"]
+                          - m["debt_outstanding"])
     if metric == "economic_npv" and target == 0:
         return np.asarray(np.where(np.isfinite(m["bcr"]), m["bcr"] - 1.0, m["economic_npv"]))
     return np.asarray(m[metric] - target)
@@ -238,20 +304,29 @@ Bracket = tuple[float, float, float, float]  # a, b, f(a), f(b)
 
 
 def _first_crossing(x: np.ndarray, f: np.ndarray, base: float) -> Bracket | None:
-    """The bracket [a, b] (with f(a), f(b)) of the sign change or zero of f nearest ``base``."""
-    best: tuple[float, Bracket] | None = None
-    for i in range(len(x)):
-        if f[i] == 0:
-            candidate = (abs(x[i] - base), (x[i], x[i], 0.0, 0.0))
-        elif i + 1 < len(x) and np.isfinite(f[i]) and np.isfinite(f[i + 1]) and f[i] * f[i + 1] < 0:
-            distance = 0.0 if x[i] <= base <= x[i + 1] else min(abs(x[i] - base),
-                                                                 abs(x[i + 1] - base))
-            candidate = (distance, (x[i], x[i + 1], f[i], f[i + 1]))
-        else:
-            continue
-        if best is None or candidate[0] < best[0]:
-            best = candidate
-    return None if best is None else best[1]
+    """The bracket [a, b] (with f(a), f(b)) of the sign change or zero of f nearest ``base``.
+
+    Candidates are the grid points where f is 0 and the intervals where f changes sign (both ends
+    finite); an interval holding ``base`` is at distance 0. On a tie the lower one wins.
+    """
+    x, f = np.asarray(x, dtype=float), np.asarray(f, dtype=float)
+    if x.size == 0:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        change = np.isfinite(f[:-1]) & np.isfinite(f[1:]) & (f[:-1] * f[1:] < 0)
+    lo, hi = x[:-1], x[1:]
+    inside = (lo <= base) & (base <= hi)
+    span = np.where(inside, 0.0, np.minimum(np.abs(lo - base), np.abs(hi - base)))
+    distance = np.full(x.size, np.inf)
+    distance[:-1] = np.where(change, span, np.inf)
+    zero = f == 0
+    distance[zero] = np.abs(x[zero] - base)
+    i = int(np.argmin(distance))  # the first of equal distances, as a scan from below finds
+    if not np.isfinite(distance[i]):
+        return None
+    if zero[i]:
+        return (float(x[i]), float(x[i]), 0.0, 0.0)
+    return (float(x[i]), float(x[i + 1]), float(f[i]), float(f[i + 1]))
 
 
 def _shown(x: float) -> str:

@@ -46,6 +46,25 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric("first_shortfall_year", "First year short of cash", "year",
            "The first year in which cumulative cash is below zero.",
            "cash never runs short inside the horizon"),
+    # the decision view (format 1.1)
+    Metric("secured_first_shortfall_year", "First year short of cash, committed sources only",
+           "year", "The first year in which cumulative cash is below zero if only committed "
+           "sources pay.",
+           "on committed sources alone cash never runs short inside the horizon"),
+    Metric("shortfall_per_year", "Shortfall per year", "money",
+           "The funding shortfall spread over the years from the first year short of cash to "
+           "the last: how much a year is missing.",
+           "cash never runs short inside the horizon"),
+    Metric("secured_shortfall_per_year", "Shortfall per year, committed sources only", "money",
+           "The committed-only shortfall spread over the years from its first year short of cash "
+           "to the last.",
+           "on committed sources alone cash never runs short inside the horizon"),
+    Metric("bridge_finance", "Bridge finance", "money",
+           "The part of the peak cash need that money due later repays: cash needed only until "
+           "later receipts arrive."),
+    Metric("funding_at_risk", "Funding not yet committed", "money",
+           "The funding of the sources that are not committed, as planned: what the planned case "
+           "counts on without a signature."),
     Metric("financial_npv", "Financial NPV, FNPV(C)", "money",
            "Present value of revenue and residual value less costs at the discount rate: the "
            "return on the investment, before any grant."),

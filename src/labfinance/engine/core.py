@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from labfinance.engine import finance
+from labfinance.engine import decision, finance
 from labfinance.engine import metrics as fm
 from labfinance.engine.financing import FundingFlows, SourceWorkings, funding_flows
 from labfinance.engine.lineitems import (
@@ -29,17 +29,24 @@ from labfinance.engine.lineitems import (
     Case,
     CostLine,
     benefit_lines,
-    cost_lines,
     left_out_lines,
 )
 from labfinance.engine.parameters import Parameters
+from labfinance.engine.reuse import reused_cost_lines
+from labfinance.engine.stakeholders import stakeholder_totals, stakeholders
+from labfinance.engine.sums import add_up
+from labfinance.engine.threads import one_blas_thread
 from labfinance.engine.timeline import ZERO, case_rate
-from labfinance.model.scenario import Loan, Scenario
+from labfinance.model.scenario import Scenario
+
+__all__ = ["LEDGER_ROWS", "NOMINAL_ROWS", "Results", "evaluate", "stakeholder_totals"]
 
 LEDGER_ROWS = (
     "costs", "funding", "revenue", "loan_in", "debt_service", "net_cash", "cumulative_cash",
-    "benefits", "cash_releasing_benefits", "residual_value",
+    "benefits", "cash_releasing_benefits", "residual_value", *decision.LEDGER_ROWS,
 )
+# only where prices are real and inflation is not 0: the top-ups in cash of the day
+NOMINAL_ROWS = decision.NOMINAL_ROWS
 
 
 @dataclass
@@ -110,9 +117,10 @@ class Workings:
 class Results:
     """What the engine reports for one scenario over ``draws`` rows.
 
-    ``ledger`` and ``lines`` hold ``(draws, years)`` arrays; ``metrics`` and the stakeholder figures
-    ``(draws,)`` arrays with NaN where a metric is undefined (``notes`` says why, for the first
-    draw). ``workings`` (with ``detail=True``) holds every number the workbook shows.
+    ``ledger`` and ``lines`` (costs and benefits with ``detail=True``) hold ``(draws, years)``
+    arrays; ``metrics`` and the stakeholder figures ``(draws,)`` arrays with NaN where a metric
+    is undefined (``notes`` says why, for the first draw). ``workings`` (with ``detail=True``)
+    holds every number the workbook shows.
     """
 
     scenario: Scenario
@@ -126,6 +134,7 @@ class Results:
     notes: dict[str, str] = field(default_factory=dict)
     workings: Workings | None = None
     irr_roots: dict[str, list[float]] = field(default_factory=dict)
+    represented_by: dict[str, str | None] = field(default_factory=dict)  # None for a payer
 
 
 def _rate_and_factors(rate: Any, D: int, Y: int) -> tuple[np.ndarray, np.ndarray]:
@@ -160,7 +169,7 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
     MIRR (NaN), which sensitivity searches do not need.
     """
     # amounts near the float limit overflow to inf; they then read as null, not as a warning
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), one_blas_thread():
         return _evaluate(scenario, params, awarded, detail, rates)
 
 
@@ -170,7 +179,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     P = params or Parameters()
     c = Case(s, P)
     D, Y = c.D, c.Y
-    costs = cost_lines(c)
+    costs = reused_cost_lines(c)
     benefits = benefit_lines(c)
 
     def part(f: Any, secured: bool) -> Any:
@@ -196,11 +205,10 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding}))
     secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding}))
 
-    cost_row = wide(sum((line.cost for line in costs), np.zeros((1, Y))))
-    benefit_row = wide(sum((b.value for b in benefits), np.zeros((1, Y))))
-    cash_releasing_row = wide(sum((b.value for b in benefits if b.cash_releasing),
-                                  np.zeros((1, Y))))
-    residual = wide1(sum((line.residual for line in costs), np.zeros(1)))
+    cost_row = wide(add_up((line.cost for line in costs), (Y,)))
+    benefit_row = wide(add_up((b.value for b in benefits), (Y,)))
+    cash_releasing_row = wide(add_up((b.value for b in benefits if b.cash_releasing), (Y,)))
+    residual = wide1(add_up((line.residual for line in costs), ()))
     residual_row = np.zeros((D, Y))
     residual_row[:, -1] = residual
 
@@ -225,6 +233,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                    discount if s.social_discount_rate is None else s.social_discount_rate)
     social_rate, social_df = _rate_and_factors(case_rate(social, c.inflation, c.nominal), D, Y)
     inflation = np.broadcast_to(c.inflation if c.nominal else 0.0, (D, 1))[:, 0]
+    inflation_of_case = np.broadcast_to(np.asarray(c.inflation, dtype=float).reshape(-1), (D,))
 
     m: dict[str, np.ndarray] = {}
     notes: dict[str, str] = {}
@@ -239,11 +248,15 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                                                 secured.debt_outstanding)
     m["peak_cash_need"] = _zero_small(np.maximum(0.0, -cumulative.min(axis=-1)))
     m["first_shortfall_year"] = _year_or_nan(fm.first_index_below(cumulative, -ZERO), s.start_year)
+    decided = decision.decision_view(s, cumulative, secured_cumulative, everything.lines, m,
+                                     inflation_of_case)
+    ledger.update(decided.rows)
+    m.update(decided.metrics)
 
     financial = _zero_small(everything.revenue + residual_row - cost_row)
     m["financial_npv"] = _present_value(financial, financial_df)
     no_rate = fm.IrrResult(np.full(D, np.nan), np.zeros(D, dtype=int))
-    firr = fm.irr(financial, financial_rate) if rates else no_rate
+    firr = fm.irr(financial, financial_rate, count_roots=detail) if rates else no_rate
     m["financial_irr"] = fm.real_rate_from_nominal(firr.rate, inflation)
     m["financial_mirr"] = (fm.real_rate_from_nominal(
         fm.mirr(financial, financial_rate, financial_rate), inflation) if rates else no_rate.rate)
@@ -254,7 +267,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
 
     economic = _zero_small(benefit_row + residual_row - cost_row)
     m["economic_npv"] = _present_value(economic, social_df)
-    eirr = fm.irr(economic, social_rate) if rates else no_rate
+    eirr = fm.irr(economic, social_rate, count_roots=detail) if rates else no_rate
     m["economic_irr"] = fm.real_rate_from_nominal(eirr.rate, inflation)
     pv_costs = _present_value(cost_row, social_df)
     pv_gains = _present_value(benefit_row + residual_row, social_df)
@@ -267,13 +280,18 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     m["discounted_payback_year"] = _year_or_nan(
         fm.payback_year_index(cumulative_discounted, ZERO), s.start_year)
 
-    results = Results(s, s.calendar_years, D, ledger,
-                      {"costs": {line.id: wide(line.cost) for line in costs},
-                       "funding": everything.lines,
-                       "benefits": {b.id: wide(b.value) for b in benefits}},
-                      m, {}, warnings, notes)
+    # views of every cost line cost ~50 ms a call at 2,000 lines: made only with detail
+    lines = {"costs": {line.id: wide(line.cost) for line in costs} if detail else {},
+             "funding": everything.lines,
+             "benefits": {b.id: wide(b.value) for b in benefits} if detail else {}}
+    results = Results(s, s.calendar_years, D, ledger, lines, m, {}, warnings, notes)
     if detail:
-        results.stakeholders = _stakeholders(s, everything, benefits, social_df, m)
+        who = stakeholders(s, everything.lines, benefits,
+                           lambda v: _present_value(v, social_df), m, ledger)
+        results.stakeholders, results.represented_by = who.figures, who.represented_by
+        warnings += who.warnings
+        notes.update(decided.notes)
+        notes.update(who.notes)
         _explain(results, financial, economic, firr, eirr)
         results.workings = Workings(
             costs, benefits, Cash(everything, net_cash, cumulative),
@@ -294,9 +312,9 @@ def _funding_gap(costs: list[CostLine], revenue: np.ndarray, residual_row: np.nd
     """The workings of the EU funding-gap rate (Reg. 480/2014 art. 15-19), contingency
     excluded: investment cost (capex less the repurchases `life` makes), other costs, DIC, DNR."""
     capex = [line for line in costs if line.category == "capex"]
-    investment = sum((line.before_contingency - line.repurchases for line in capex),
-                     np.zeros_like(revenue))
-    before = sum((line.before_contingency for line in costs), np.zeros_like(revenue))
+    Y = revenue.shape[-1]
+    investment = add_up((line.before_contingency - line.repurchases for line in capex), (Y,))
+    before = add_up((line.before_contingency for line in costs), (Y,))
     other = before - investment
     pv = {"dic": _present_value(investment, factors),
           "pv_revenue": _present_value(revenue, factors),
@@ -304,66 +322,6 @@ def _funding_gap(costs: list[CostLine], revenue: np.ndarray, residual_row: np.nd
           "pv_residual": _present_value(residual_row, factors)}
     dnr = finance.discounted_net_revenue(pv["pv_revenue"], pv["pv_other"], pv["pv_residual"])
     return {"investment": investment, "before": before, "other": other, "dnr": dnr, **pv}
-
-
-def _stakeholders(s: Scenario, f: FundingFlows, benefits: list[BenefitLine], social_df: np.ndarray,
-                  m: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
-    D = m["total_cost"].shape[0]
-    Y = s.years
-    zero = np.zeros((D, Y))
-    paid = {sid: zero.copy() for sid in s.stakeholders}
-    lent = {sid: np.zeros(D) for sid in s.stakeholders}
-    for source in s.funding:
-        if source.stakeholder is None:
-            continue
-        if isinstance(source, Loan):
-            lent[source.stakeholder] = lent[source.stakeholder] + np.clip(
-                f.lines[source.id], 0, None).sum(axis=-1)
-        else:
-            paid[source.stakeholder] = paid[source.stakeholder] + f.lines[source.id]
-    received = {sid: zero.copy() for sid in s.stakeholders}
-    releasing = {sid: zero.copy() for sid in s.stakeholders}
-    for b in benefits:
-        received[b.beneficiary] = received[b.beneficiary] + b.value
-        if b.cash_releasing:
-            releasing[b.beneficiary] = releasing[b.beneficiary] + b.value
-    pv_received = {sid: _present_value(v, social_df) for sid, v in received.items()}
-    weights_total = sum((np.maximum(v, 0) for v in pv_received.values()), np.zeros(D))
-    out = {}
-    for sid in s.stakeholders:
-        pv_paid = _present_value(paid[sid], social_df)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            weight = np.where(weights_total > ZERO,
-                              np.maximum(pv_received[sid], 0) / np.where(weights_total > ZERO,
-                                                                          weights_total, 1), np.nan)
-        out[sid] = {
-            "contributed": paid[sid].sum(axis=-1),
-            "contributed_pv": pv_paid,
-            "lent": lent[sid],
-            "benefits_received": received[sid].sum(axis=-1),
-            "benefits_received_pv": pv_received[sid],
-            "cash_releasing_received": releasing[sid].sum(axis=-1),
-            "cash_releasing_received_pv": _present_value(releasing[sid], social_df),
-            "net": pv_received[sid] - pv_paid,
-            "fair_share": weight * m["funding_shortfall"],
-            "secured_fair_share": weight * m["secured_funding_shortfall"],
-            "weight": weight,
-            "contributed_yearly": paid[sid],
-            "benefits_received_yearly": received[sid],
-            "cash_releasing_received_yearly": releasing[sid],
-        }
-    return out
-
-
-def stakeholder_totals(figures: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Each figure summed over the stakeholders (null ones left out), and the sum of the
-    positive PVs of benefits received that divides the weights."""
-    keys = next(iter(figures.values())).keys() if figures else []
-    totals = {key: sum((np.nan_to_num(v[key]) for v in figures.values()), np.zeros(1))
-              for key in keys}
-    totals["positive_benefits_pv"] = sum(
-        (np.maximum(v["benefits_received_pv"], 0) for v in figures.values()), np.zeros(1))
-    return totals
 
 
 def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any, eirr: Any
@@ -403,9 +361,6 @@ def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any,
     if np.isnan(first("discounted_payback_year")):
         notes["discounted_payback_year"] = ("discounted cumulative benefits less costs end the "
                                             "horizon below zero")
-    for key in ("fair_share", "secured_fair_share"):
-        if all(np.isnan(v[key][0]) for v in r.stakeholders.values()) and r.stakeholders:
-            notes[key] = "no stakeholder receives benefits, so there is nothing to split by"
     if first("receivable_after_horizon") > ZERO:
         warnings.append(f"{cur} {first('receivable_after_horizon'):,.0f} of grant or outcome "
                         "money falls due after the horizon; it is counted against the shortfall "

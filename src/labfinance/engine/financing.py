@@ -15,6 +15,7 @@ import numpy as np
 
 from labfinance.engine import finance
 from labfinance.engine.lineitems import BenefitLine, Case, CostLine, shift
+from labfinance.engine.sums import add_up
 from labfinance.model.scenario import Contribution, Grant, InKind, Loan, OutcomePayment, Revenue
 
 
@@ -180,7 +181,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
             sources[f.id] = SourceWorkings(inc, loan.loan_in - loan.service, lines[f.id], loan,
                                            c.full(loan.loan_in * inc),
                                            c.full(loan.service * inc))
-    net = {line.id: line.cost - covered[line.id] for line in costs}
+    net = {line.id: _less(line.cost, covered[line.id]) for line in costs}
     for f in s.funding:  # an in-kind amount at probability 0 implies no cost: nothing to cover
         if isinstance(f, InKind) and f.covers is None and f.id not in net:
             net[f.id] = zeros
@@ -194,6 +195,14 @@ def _amount(c: Case, path: str, f: Contribution | Revenue | Grant) -> AmountWork
     return AmountWorkings(c.timing(f), base, pf, c.full(base * pf))
 
 
+def _less(cost: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """Cost less what in-kind covers; the cost itself where nothing covers it, so that a line
+    that varies by draw is not copied at full size for every grant and funding choice."""
+    if covered.shape[0] == 1 and not covered.any():
+        return cost
+    return cost - covered
+
+
 def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, np.ndarray],
                 n: int) -> RateGrantWorkings:
     """Entitlement e_t = min(rate × eligible cost_t, cap - earlier e), paid as advance, interim
@@ -203,11 +212,8 @@ def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, np.
     first, last = s.grant_window(g)
     t0, t1 = first - s.start_year, last - s.start_year
     window = ((np.arange(c.Y) >= t0) & (np.arange(c.Y) <= t1)).astype(float)
-    eligible: Any = np.zeros((1, c.Y))
-    for line in costs:
-        if g.pays_on(line.id, line.category):
-            eligible = eligible + line.cost - covered[line.id]
-    eligible = eligible * window
+    eligible = add_up((_less(line.cost, covered[line.id]) for line in costs
+                       if g.pays_on(line.id, line.category)), (c.Y,)) * window
     rate = P.get(f"{path}.rate", g.rate)
     cap = P.get(f"{path}.cap", g.cap) if g.cap is not None else np.inf
     cumulative = finance.capped_running_total(rate * eligible, cap)

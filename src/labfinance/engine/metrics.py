@@ -105,7 +105,7 @@ class IrrResult(NamedTuple):
     n_roots: NDArray[np.int64]
 
 
-def irr(values: ArrayLike, guess: ArrayLike = 0.1) -> IrrResult:
+def irr(values: ArrayLike, guess: ArrayLike = 0.1, *, count_roots: bool = True) -> IrrResult:
     """Internal rate of return: the rate r > -1 at which ``present_value(values, r) == 0``.
 
     * No sign change in the series (zeros ignored, all zeros included): NaN, ``n_roots`` 0.
@@ -123,6 +123,12 @@ def irr(values: ArrayLike, guess: ArrayLike = 0.1) -> IrrResult:
     Unlike ``numpy_financial.irr``, which keeps the root of smallest magnitude, several roots
     give the one nearest `guess` (Excel iterates from its guess, so it usually agrees).
 
+    With ``count_roots=False`` (Monte Carlo, which reports the rate only) a series with several
+    sign changes is first scanned on the grid points near its guess alone; where the nearest root
+    found there is nearer than the window's edges, no root outside can be nearer, so it is the
+    same root the full scan chooses, and the full scan is skipped. ``n_roots`` then counts only
+    the roots found (at least 1 where there is a rate).
+
     Speed: a (100_000, 15) array of project flows (one outlay, then inflows; 5 % of rows with
     a later outlay, so several sign changes) takes 30-35 ms (best of 40 runs) on the 2-core
     development VM, against ~9 s for ``numpy_financial.irr`` row by row (~90 µs a call).
@@ -133,6 +139,9 @@ def irr(values: ArrayLike, guess: ArrayLike = 0.1) -> IrrResult:
         Yearly net flows; the last axis is the year.
     guess : array_like, shape (...)
         The rate to choose near when there are several roots: the case's discount rate.
+    count_roots : bool
+        Count every root of a series with several sign changes (default), or stop at the
+        nearest.
 
     Returns
     -------
@@ -161,7 +170,7 @@ def irr(values: ArrayLike, guess: ArrayLike = 0.1) -> IrrResult:
     rate = np.full(flows.shape[0], np.nan)
     n_roots = np.zeros(flows.shape[0], dtype=np.int64)
     if n_years >= 2 and flows.size:
-        _solve_irr(flows, guesses, rate, n_roots)
+        _solve_irr(flows, guesses, rate, n_roots, count_roots)
     return IrrResult(rate.reshape(lead_shape)[()], n_roots.reshape(lead_shape)[()])
 
 
@@ -347,7 +356,7 @@ def nominal_rate(real: ArrayLike, inflation: ArrayLike) -> NDArray[np.float64]:
 _BLOCK_ROWS = 8192
 
 
-def _solve_irr(flows, guesses, rate, n_roots):
+def _solve_irr(flows, guesses, rate, n_roots, count_roots=True):
     """Fill `rate` and `n_roots` for the rows of `flows` (series, years).
 
     Series go through in blocks, years first, small enough to stay in cache (3-4 times faster
@@ -372,6 +381,11 @@ def _solve_irr(flows, guesses, rate, n_roots):
         several.append(np.flatnonzero(changes >= 2) + first)
     several = np.concatenate(several)
     n_roots[~np.isnan(rate)] = 1  # each rate found so far is the only root of its series
+    if several.size and not count_roots:
+        near, count, settled = _roots_near_guess(
+            np.ascontiguousarray(flows[several].T), guesses[several], limit)
+        rate[several[settled]], n_roots[several[settled]] = near[settled], count[settled]
+        several = several[~settled]
     if several.size:
         rate[several], n_roots[several] = _nearest_roots(
             np.ascontiguousarray(flows[several].T), guesses[several], limit
@@ -448,10 +462,42 @@ def _scan_grid(limit):
     return scale * np.sinh(z)
 
 
-def _nearest_roots(by_year, guesses, limit, chunk=1024):
+_WINDOW = 24  # grid points on each side of the guess scanned first when roots are not counted
+
+
+def _roots_near_guess(by_year, guesses, limit):
+    """The root nearest the guess from the grid points near it: (rate, roots found, settled).
+
+    A series is settled where its nearest root found lies nearer the guess than both edges of
+    the window (or the window reaches the end of the grid on that side): any root outside the
+    window is then farther, so the full scan would choose the same one. Brackets and polishing
+    are those of :func:`_nearest_roots` on the same grid points.
+    """
+    grid = _scan_grid(limit)
+    n_series = by_year.shape[1]
+    centre = np.searchsorted(grid, np.log1p(np.maximum(guesses, -1 + 1e-300)))
+    low = np.clip(centre - _WINDOW, 0, max(grid.size - 2 * _WINDOW - 1, 0))
+    high = np.minimum(low + 2 * _WINDOW, grid.size - 1)
+    rate = np.full(n_series, np.nan)
+    count = np.zeros(n_series, dtype=np.int64)
+    settled = np.zeros(n_series, dtype=bool)
+    for start in np.unique(low):  # guesses cluster: one window serves many series
+        members = np.flatnonzero(low == start)
+        window = grid[start : high[members[0]] + 1]
+        near, found = _nearest_roots(by_year[:, members], guesses[members], limit, grid=window)
+        below = -np.inf if start == 0 else np.expm1(window[0])
+        above = np.inf if high[members[0]] == grid.size - 1 else np.expm1(window[-1])
+        distance = np.abs(near - guesses[members])
+        settled[members] = (found > 0) & (distance < guesses[members] - below) \
+            & (distance < above - guesses[members])
+        rate[members], count[members] = near, found
+    return rate, count, settled
+
+
+def _nearest_roots(by_year, guesses, limit, chunk=1024, grid=None):
     """Series with several sign changes: bracket each root on a grid, polish, keep the nearest."""
     by_year = _drop_leading_zeros(by_year)
-    grid = _scan_grid(limit)
+    grid = _scan_grid(limit) if grid is None else grid
     powers = np.exp(-np.outer(grid, np.arange(by_year.shape[0])))  # x_k ** t, (grid, years)
     found = []  # (series, lower grid index, npv at lower, npv at upper) of each bracket
     exact = []  # (series, grid index) where a grid point is itself a root

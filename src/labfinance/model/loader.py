@@ -20,16 +20,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from labfinance.model import paths, rules
 from labfinance.model.messages import validation_problems
-from labfinance.model.reading import YAML12_FLOAT, Document, Problem, ScenarioError, read_document
+from labfinance.model.reading import (
+    Document,
+    Problem,
+    ScalarError,
+    ScenarioError,
+    read_document,
+    read_scalar,
+)
 from labfinance.model.scenario import Scenario
 
-__all__ = ["Document", "Loaded", "ScenarioError", "load", "parse_set", "read_document",
-           "validate_document", "with_overrides"]
+__all__ = ["Document", "Loaded", "ScenarioError", "load", "load_document", "override_problems",
+           "overrides_problems", "parse_set", "read_document", "validate_document",
+           "with_overrides"]
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,12 @@ class Loaded:
 def _check(doc: Document, check_file_rules: bool) -> tuple[Scenario | None, list[Problem]]:
     try:
         scenario = Scenario.model_validate(doc.raw)
-    except ValidationError as exc:
-        return None, validation_problems(exc, doc)
+    except ValidationError as exc:  # years outside the horizon too, so that all show at once
+        problems = validation_problems(exc, doc)
+        seen = {(p.line, p.path) for p in problems}
+        extra = [doc.problem(loc, text) for loc, text in rules.raw_rules(doc.raw)]
+        problems += [p for p in extra if (p.line, p.path) not in seen]
+        return None, sorted(problems, key=lambda p: p.line)
     found = rules.check(scenario, doc.raw, file_rules=check_file_rules, line_of=doc.line_of)
     problems = sorted((doc.problem(loc, text) for loc, text in found), key=lambda p: p.line)
     return scenario, problems
@@ -81,7 +92,11 @@ def _override_problems(doc: Document, set_path: str, value: Any) -> list[str]:
 
 def load(path: str | Path) -> Loaded:
     """Read and validate one scenario file, variants included; raises :class:`ScenarioError`."""
-    doc = read_document(path)
+    return load_document(read_document(path))
+
+
+def load_document(doc: Document) -> Loaded:
+    """Validate a read document, variants included; raises :class:`ScenarioError`."""
     scenario = validate_document(doc)
     problems: list[Problem] = []
     for name, variant in scenario.variants.items():
@@ -95,6 +110,27 @@ def load(path: str | Path) -> Loaded:
     if problems:
         raise ScenarioError([p.located(doc.path) for p in sorted(problems, key=lambda p: p.line)])
     return Loaded(doc, scenario)
+
+
+def override_problems(doc: Document, set_path: str, value: Any) -> list[Problem]:
+    """The problems of the document once ``set_path`` is set to ``value``, each with its own path
+    (a path that names no place gives one problem at ``set_path``)."""
+    try:
+        raw, _ = paths.with_override(doc.raw, set_path, value)
+    except paths.PathError as exc:
+        return [Problem(0, set_path, str(exc))]
+    _, problems = _check(doc.with_raw(raw), False)
+    return problems
+
+
+def overrides_problems(doc: Document, sets: Iterable[tuple[str, Any]],
+                       *, file_rules: bool = False) -> list[Problem]:
+    """The problems of the document with every override in ``sets`` applied (paths known)."""
+    raw = doc.raw
+    for set_path, value in sets:
+        raw, _ = paths.with_override(raw, set_path, value)
+    _, problems = _check(doc.with_raw(raw), file_rules)
+    return problems
 
 
 def parse_set(option: str) -> tuple[str, Any]:
@@ -111,14 +147,9 @@ def parse_set(option: str) -> tuple[str, Any]:
         raise ScenarioError([f"--set: '{option}': name a parameter before '=', e.g. "
                              "discount_rate=0.03"])
     try:
-        if YAML12_FLOAT.match(text.strip()):
-            value: Any = float(text)
-        else:
-            value = yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError:
-        raise ScenarioError([f"--set: {path}: the value '{text}' is not a YAML scalar"]) from None
-    if isinstance(value, (dict, list)):
-        raise ScenarioError([f"--set: {path}: the value must be a single number or word"])
+        value = read_scalar(text) if text.strip() else None
+    except ScalarError as exc:
+        raise ScenarioError([f"--set: {path}: {exc}"]) from None
     return path, value
 
 

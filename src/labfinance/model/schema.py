@@ -37,6 +37,11 @@ DESCRIPTIONS = {
     "id": "Identifier, unique in its list: lowercase letters, digits, '_' and '-'.",
     "note": "Source or reasoning, shown beside the input in the workbook.",
     "kind": "What kind of stakeholder this is.",
+    "represented_by": "Stakeholder id of the body that pays on this one's behalf (residents: "
+                      "their municipality, the default where there is exactly one); its own id "
+                      "means it pays for itself.",
+    "fair_share_basis": "How the shortfall is shared among payers: net_gain (default: PV "
+                        "benefits received - PV contributed), benefits or cash_releasing.",
     "category": "Cost category: capex, opex, staff, compliance or other.",
     "amount": "Money: with `year` paid once, without it paid every year (from/to/every).",
     "year": "Year of a one-off amount (or of a loan).",

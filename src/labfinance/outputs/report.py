@@ -9,7 +9,7 @@ import numpy as np
 
 from labfinance import __version__
 from labfinance.engine.catalogue import METRICS, YEAR_METRICS
-from labfinance.engine.core import LEDGER_ROWS, Results
+from labfinance.engine.core import LEDGER_ROWS, NOMINAL_ROWS, Results
 from labfinance.engine.metrics import finite_or_none
 
 number = finite_or_none  # a JSON number: NaN and infinities become null
@@ -43,10 +43,20 @@ def stakeholders_json(results: Results, draw: int = 0) -> dict[str, Any]:
             "benefits_received": pair("benefits_received"),
             "cash_releasing_received": pair("cash_releasing_received"),
             "net": number(figures["net"][draw]),
+            "represented_by": results.represented_by.get(sid),
+            "gain": number(figures["gain"][draw]),
+            "weight": number(figures["weight"][draw]),
             "fair_share": number(figures["fair_share"][draw]),
             "secured_fair_share": number(figures["secured_fair_share"][draw]),
+            "plan": _plan(figures["plan"][draw]),
+            "secured_plan": _plan(figures["secured_plan"][draw]),
         }
     return out
+
+
+def _plan(values: np.ndarray) -> list[float | int | None] | None:
+    """A payer's plan over the years; ``None`` where it has none (represented, or no weights)."""
+    return None if np.all(np.isnan(values)) else _series(values)
 
 
 def results_json(results: Results, *, path: str, sha256: str, variant: str | None,
@@ -59,7 +69,8 @@ def results_json(results: Results, *, path: str, sha256: str, variant: str | Non
                      "variant": variant or "base", "overrides": overrides},
         "currency": s.currency,
         "years": results.years,
-        "ledger": {row: _series(results.ledger[row][0]) for row in LEDGER_ROWS},
+        "ledger": {row: _series(results.ledger[row][0])
+                   for row in (*LEDGER_ROWS, *NOMINAL_ROWS) if row in results.ledger},
         "lines": {kind: {lid: _series(v[0]) for lid, v in lines.items()}
                   for kind, lines in results.lines.items()},
         "metrics": metrics_json(results),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from labfinance.engine.catalogue import BY_NAME
@@ -17,14 +17,16 @@ from labfinance.outputs.report import metrics_json
 
 
 def fixed(value: float, decimals: int, thousands: bool = False) -> str:
-    """A number rounded half away from zero, as spreadsheets' TEXT() does (Python's format rounds
-    half to even: 1.25 -> '1.2' where a spreadsheet shows '1.3').
+    """A number rounded half away from zero, as spreadsheets' FIXED() and ROUND() do (Python's
+    format rounds half to even: 1.25 -> '1.2' where a spreadsheet shows '1.3').
 
     >>> fixed(1.25, 1), fixed(-2.5, 0), fixed(12345.5, 0, thousands=True)
     ('1.3', '-3', '12,346')
     """
     step = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
+    # precision for any double (309 digits before the point): the default 28 fails beyond 1e28
+    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP,
+                                                    context=Context(prec=340))
     return f"{rounded:,}" if thousands else f"{rounded}"
 
 
@@ -46,34 +48,6 @@ def money(value: float, currency: str) -> str:
     return f"{currency} {text}"
 
 
-def verdict(results: Results, draw: int = 0) -> str:
-    """The business case in one sentence a council member understands."""
-    s = results.scenario
-    m = {k: float(v[draw]) for k, v in results.metrics.items()}
-    cur = s.currency
-    parts = []
-    first_short = m["first_shortfall_year"]
-    shortfall = m["funding_shortfall"]
-    if math.isnan(first_short):
-        parts.append(f"Funded throughout {s.start_year}-{s.last_year}")
-    else:
-        year = int(first_short)
-        head = f"Funded until {year - 1}" if year > s.start_year else "Not funded from the start"
-        if shortfall > 0:
-            parts.append(f"{head}; shortfall of {money(shortfall, cur)} from {year}")
-        else:
-            parts.append(f"{head}; bridge finance of {money(m['peak_cash_need'], cur)} needed "
-                         f"from {year} until money due later arrives")
-    if m["secured_funding_shortfall"] > shortfall + 0.005:
-        parts.append(f"committed sources alone leave {money(m['secured_funding_shortfall'], cur)} "
-                     "uncovered")
-    societal = f"societal NPV {money(m['economic_npv'], cur)}"
-    if not math.isnan(m["bcr"]):
-        societal += f", BCR {fixed(m['bcr'], 2)}"  # two decimals: 0.98 must not read as 1.0
-    parts.append(societal)
-    return "; ".join(parts) + "."
-
-
 def summary_lines(results: Results) -> list[str]:
     s = results.scenario
     m = {k: float(v[0]) for k, v in results.metrics.items()}
@@ -84,7 +58,6 @@ def summary_lines(results: Results) -> list[str]:
 
     lines = [
         f"{s.name} ({s.start_year}-{s.last_year}, {s.prices} prices, {cur})",
-        verdict(results),
         f"  total cost {money(m['total_cost'], cur)}, funding {money(m['total_funding'], cur)}, "
         f"shortfall {money(m['funding_shortfall'], cur)} "
         f"(committed only {money(m['secured_funding_shortfall'], cur)}), "
@@ -171,3 +144,32 @@ def table_lines(cases: Sequence[Any]) -> list[str]:
     return lines
 
 
+
+
+def portfolio_lines(portfolio: Any) -> list[str]:
+    """The terminal summary of ``portfolio``: one line per initiative, the totals, the risk."""
+    cur = portfolio.currency
+    items = portfolio.initiatives
+    years = portfolio.years
+    lines = [f"Portfolio of {len(items)} initiative{'s' if len(items) != 1 else ''} "
+             f"({years[0]}-{years[-1]}, {cur})" if items else "Portfolio: no valid initiative"]
+    for item in items:
+        m = {k: float(v[0]) for k, v in item.results.metrics.items()}
+        p80 = item.shortfall.get("p80")
+        lines.append(f"  {item.name}: shortfall {money(m['funding_shortfall'], cur)} "
+                     f"(committed only {money(m['secured_funding_shortfall'], cur)}"
+                     + (f", P80 {money(p80, cur)}" if p80 is not None else "") + ")")
+    if items:
+        total = {k: float(sum(float(i.results.metrics[k][0]) for i in items))
+                 for k in ("total_cost", "funding_shortfall", "secured_funding_shortfall")}
+        lines.append(f"  all: total cost {money(total['total_cost'], cur)}, shortfall "
+                     f"{money(total['funding_shortfall'], cur)} (committed only "
+                     f"{money(total['secured_funding_shortfall'], cur)})")
+    mc = portfolio.monte_carlo
+    if mc is not None:
+        t = mc["total_shortfall"]
+        lines.append(f"  risk ({portfolio.draws:,} draws, seed {portfolio.seed}): total shortfall "
+                     f"P50 {money(t['p50'], cur)}, P80 {money(t['p80'], cur)}; "
+                     f"P(any shortfall) {mc['prob_any_shortfall']:.0%}")
+    lines += [f"  warning: {w}" for w in portfolio.warnings]
+    return lines

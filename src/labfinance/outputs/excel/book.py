@@ -21,7 +21,7 @@ NA = "n/a"
 IRR_MATCH = 1e-6  # the spreadsheet's IRR is the engine's root when within this (absolute, per year)
 # The model settings on Assumptions: named inputs that formulas refer to instead of typed numbers.
 SETTINGS = {"tolerance": ZERO, "rate_tolerance": RATE_ZERO, "irr_tolerance": IRR_MATCH,
-            "irr_low": IRR_LOW, "irr_high": IRR_HIGH}
+            "irr_low": IRR_LOW, "irr_high": IRR_HIGH, "relative_tolerance": 1e-12}
 
 
 def series(values: Any, n: int | None = None) -> np.ndarray:
@@ -58,6 +58,8 @@ class Book:
     analysis: Any
     sheets: dict[str, Worksheet] = field(default_factory=dict)
     inputs: dict[str, Cell] = field(default_factory=dict)
+    _inputs_under: dict[str, dict[str, Cell]] = field(default_factory=dict, repr=False)
+    _inputs_indexed: int = -1  # how many inputs the index holds
     schedules: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (first, last row)
     rows: dict[str, Row] = field(default_factory=dict)
     cells: dict[str, Cell] = field(default_factory=dict)
@@ -93,6 +95,21 @@ class Book:
 
     def metric(self, name: str) -> float:
         return scalar(self.results.metrics[name])
+
+    def inputs_under(self, prefix: str) -> dict[str, Cell]:
+        """The input cells below ``prefix`` (``costs.cameras``), by the rest of their path.
+
+        Indexed once (again only when inputs were added): a scan of every input per line item
+        made writing a workbook grow with the square of its lines.
+        """
+        if self._inputs_indexed != len(self.inputs):
+            index: dict[str, dict[str, Cell]] = {}
+            for path, cell in self.inputs.items():
+                parts = path.split(".")
+                for k in range(1, len(parts)):
+                    index.setdefault(".".join(parts[:k]), {})[".".join(parts[k:])] = cell
+            self._inputs_under, self._inputs_indexed = index, len(self.inputs)
+        return dict(self._inputs_under.get(prefix, {}))
 
     def values_of(self, row: Row) -> np.ndarray:
         """The cached values of a row written by a :class:`TimelineSheet`."""

@@ -22,6 +22,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from labfinance.engine import finance
+from labfinance.engine.sums import add_up
 from labfinance.outputs.excel import layout as L
 
 if TYPE_CHECKING:
@@ -134,6 +135,12 @@ class At:
 
 
 Formula = Callable[[At], str]
+Term = tuple[Formula, np.ndarray]  # a part of a sum, and its values over the span
+
+# Excel refuses a formula longer than 8,192 characters (Microsoft, "Excel specifications and
+# limits"): a sum of thousands of lines is first added up in parts, each part a row of its own.
+MAX_FORMULA = 8_192
+PART_CHARACTERS = 6_000  # of terms in one formula, leaving room for what wraps the sum
 
 
 def present_value(row: Row, rate: str, here: str) -> str:
@@ -164,6 +171,16 @@ def less(first: Row, rows: Sequence[Row]) -> Formula:
     def formula(x: At) -> str:
         return f"={x(first)}" + "".join(f"-{x(row)}" for row in rows)
     return formula
+
+
+def row_term(row: Row) -> Formula:
+    """A row as a term of a sum: its reference in the column being written."""
+    return lambda x: x(row)
+
+
+def _sum_formula(terms: Sequence[Term]) -> Formula:
+    """``= a + b + ...`` of the terms (``=0`` for none)."""
+    return lambda x: "=" + "+".join(term(x) for term, _ in terms) if terms else "=0"
 
 
 class TimelineSheet:
@@ -269,6 +286,37 @@ class TimelineSheet:
                                   cached(finance.horizon_total(horizon)))
         self.r += 1
         return row
+
+    def in_parts(self, label: str, unit: str, terms: Sequence[Term], *,
+                 span: str = "horizon") -> list[Term]:
+        """The terms of a sum, as they are where they fit in one formula; else added up first in
+        rows "<label>, part i of n" written here, whose references then stand for them."""
+        widest = At(self.name, self.tl, self.tl.span(span)[-1])  # the longest column letters
+        lengths = [len(term(widest)) + 1 for term, _ in terms]
+        if sum(lengths) <= PART_CHARACTERS:
+            return list(terms)
+        groups: list[list[Term]] = [[]]
+        size = 0
+        for term, length in zip(terms, lengths, strict=True):
+            if groups[-1] and size + length > PART_CHARACTERS:
+                groups.append([])
+                size = 0
+            groups[-1].append(term)
+            size += length
+        parts: list[Term] = []
+        for i, group in enumerate(groups, 1):
+            values = add_up((np.reshape(v, (1, -1)) for _, v in group), (len(group[0][1]),))[0]
+            row = self.series(f"{label}, part {i} of {len(groups)}", unit, _sum_formula(group),
+                              values, span=span)
+            parts.append((row_term(row), values))
+        return self.in_parts(label, unit, parts, span=span)
+
+    def sum_of(self, label: str, unit: str, rows: Sequence[Row], *,
+               span: str = "horizon") -> Formula:
+        """``= a + b + ...`` of rows (``=0`` for none), in parts where it would be too long."""
+        terms = self.in_parts(label, unit, [(row_term(r), self.book.values_of(r)) for r in rows],
+                              span=span)
+        return _sum_formula(terms)
 
     def corkscrew(self, label: str, unit: str, formula: Callable[[At, str], str],
                   values: Sequence[float] | np.ndarray, **options: Any) -> Row:

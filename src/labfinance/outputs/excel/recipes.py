@@ -18,8 +18,7 @@ from labfinance.outputs.excel.cells import At, Cell, Row, TimelineSheet, times
 
 
 def _inputs(book: Book, prefix: str) -> dict[str, Cell]:
-    n = len(prefix) + 1
-    return {path[n:]: cell for path, cell in book.inputs.items() if path.startswith(prefix + ".")}
+    return book.inputs_under(prefix)
 
 
 def flag(sheet: TimelineSheet, prefix: str, item: Timed, timing: Any, *, life: bool = False,

@@ -317,6 +317,8 @@ class AssumptionsSheet:
                  "A loan rate this close to 0 is 0: the annuity is amount / term."),
                 ("irr_tolerance", "IRR match tolerance", "%/yr",
                  "Checks: the spreadsheet's IRR is the root labfinance chose when this close."),
+                ("relative_tolerance", "Relative rounding tolerance", "share",
+                 "Checks allow rounding of this share of the amounts they compare."),
                 ("irr_low", "IRR search: lowest rate", "%/yr",
                  "The IRR's live bisection (Cash flow) looks for a root from this rate..."),
                 ("irr_high", "IRR search: highest rate", "%/yr", "...to this one.")):

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from labfinance.engine import finance
+from labfinance.engine import decision, finance
+from labfinance.model.scenario import Loan
+from labfinance.outputs.excel import layout as L
 from labfinance.outputs.excel.book import IRR_MATCH, NA, Book, scalar, series, value_or_na
 from labfinance.outputs.excel.cells import (
     Cell,
@@ -289,6 +291,72 @@ class CashFlowSheet:
                         f'=IF({last(cum)}<-{self.tol},"{NA}",IF(MAX({f_})=0,{start},'
                         f"MAX({f_})+1))", value_or_na(m(name)), "year")
 
+    def decision(self, rows: dict[str, Row]) -> None:
+        """The decision view: the new money each year that keeps cash at or above zero (the
+        top-up, planned and committed only), and the metrics of the yearly gap."""
+        sh, book = self.sh, self.book
+        s, r = book.scenario, book.results
+        cur, m, here = self.cur, book.metric, NAME
+        pre = col_name(L.PRE_COL)
+        sh.band("New money needed: the top-up that keeps cumulative cash at or above zero")
+        tops: dict[str, Row] = {}
+        for key, label, cum in (
+                ("top_up", "top-up, all sources (new money in the year)", rows["cumulative_cash"]),
+                ("secured_top_up", "top-up, committed sources only", rows["c.cumulative_cash"])):
+            me = sh.r + 1  # the spreadsheet row being written: the earlier top-ups are on it
+
+            def top_formula(x: Any, previous: str, cum: Row = cum, me: int = me,
+                            tol: str = self.tol) -> str:
+                return "=" + decision.top_up_formula(x(cum), f"SUM(${pre}${me}:{previous})", tol)
+
+            tops[key] = sh.corkscrew(label, cur, top_formula, series(r.ledger[key]), total=True,
+                                     role="line" if key == "top_up" else "calc")
+            book.add_row(f"cf.{key}", tops[key], series(r.ledger[key]))
+        if "top_up_nominal" in r.ledger:
+            inflation = book.inputs["inflation"]
+            for key in ("top_up", "secured_top_up"):
+                def of_the_day(x: Any, key: str = key) -> str:
+                    return f"={x(tops[key])}*(1+{x.c(inflation)})^{x.tt}"
+
+                row = sh.series(f"{key.replace('_', '-')} in cash of the day (× inflation)", cur,
+                                of_the_day, series(r.ledger[f"{key}_nominal"]), total=True)
+                book.add_row(f"cf.{key}_nominal", row, series(r.ledger[f"{key}_nominal"]))
+        secured = book.workings.secured
+        flags = sh.series("year if cumulative cash, committed only, is below zero", "year",
+                          _year_if_below(rows["c.cumulative_cash"], self.tol),
+                          finance.year_if_below(book.years, series(secured.cumulative_cash)),
+                          kind="year")
+        secured_peak = finance.horizon_total(series(r.ledger["secured_top_up"]))
+        peak = sh.constant("peak cash need, committed sources only (sum of its top-ups)", cur,
+                           f"=SUM({tops['secured_top_up'].range(here)})", secured_peak)
+        book.add_cell("secured_peak_cash_need", peak, secured_peak)
+
+        flag_range = flags.range(here)
+        year = self.metric("secured_first_shortfall_year",
+                           "First year cumulative cash is below zero, committed sources only",
+                           "year", f'=IF(MAX({flag_range})=0,"{NA}",SMALL({flag_range},'
+                           f'COUNTIF({flag_range},0)+1))',
+                           value_or_na(m("secured_first_shortfall_year")), "year")
+        last_year = f"${col_name(book.timeline.col(self.Y - 1))}${L.YEAR_ROW + 1}"
+        for name, label, short, first in (
+                ("shortfall_per_year", "Shortfall per year, from the first year short of cash",
+                 "funding_shortfall", book.cells["metric.first_shortfall_year"]),
+                ("secured_shortfall_per_year", "Shortfall per year, committed sources only",
+                 "secured_funding_shortfall", year)):
+            self.metric(name, label, cur, "=" + decision.per_year_formula(
+                book.cells[f"metric.{short}"].ref(here), first.ref(here), last_year, NA),
+                value_or_na(m(name)), "money")
+        self.metric("bridge_finance", "Bridge finance: peak cash need less the shortfall", cur,
+                    "=" + decision.bridge_finance_formula(
+                        book.cells["metric.peak_cash_need"].ref(here),
+                        book.cells["metric.funding_shortfall"].ref(here), self.tol),
+                    m("bridge_finance"), "money")
+        at_risk = [book.rows[f"all.source.{f.id}"].range(here) for f in s.funding
+                   if not f.committed and not isinstance(f, Loan)]
+        self.metric("funding_at_risk", "Funding not yet committed (all sources case)", cur,
+                    "=" + ("+".join(f"SUM({x})" for x in at_risk) if at_risk else "0"),
+                    m("funding_at_risk"), "money")
+
     def real(self, formula: str) -> str:
         """A nominal rate formula made real (Fisher) in nominal prices."""
         if not self.nominal:
@@ -409,6 +477,7 @@ class CashFlowSheet:
         rows = self.ledger()
         flows = self.appraisal(rows)
         self.metrics(rows, flows, fin, soc)
+        self.decision(rows)
         self.book.cells["rate.financial"] = fin
         self.book.cells["rate.social"] = soc
         self.book.rows["factor.financial"] = self.factors["financial"]

@@ -16,7 +16,7 @@ from labfinance.engine import finance
 from labfinance.model.scenario import Cost, InKind
 from labfinance.outputs.excel import recipes
 from labfinance.outputs.excel.book import Book, series
-from labfinance.outputs.excel.cells import At, Row, TimelineSheet, times, total
+from labfinance.outputs.excel.cells import At, Row, Term, TimelineSheet, times
 
 NAME = "Costs"
 
@@ -116,25 +116,34 @@ def build(book: Book) -> list[Line]:
         lines += [_implied(sh, f) for f in implied]
 
     sh.band("Totals")
-    costs = sh.series("Total costs", cur, total([ln.cost for ln in lines]),
+    costs = sh.series("Total costs", cur, sh.sum_of("Total costs", cur, [ln.cost for ln in lines]),
                       series(r.ledger["costs"]), role="total", total=True)
     book.add_row("costs.total", costs, series(r.ledger["costs"]))
     residual_rows = [ln.residual for ln in lines if ln.residual is not None]
-    residual = sh.series("Residual value (not cash)", cur, total(residual_rows),
+    residual = sh.series("Residual value (not cash)", cur,
+                         sh.sum_of("Residual value", cur, residual_rows),
                          series(r.ledger["residual_value"]), role="total", total=True)
     book.add_row("costs.residual", residual, series(r.ledger["residual_value"]))
 
     sh.band("For the EU funding-gap rate (contingency excluded)")
     capex = [ln for ln in lines if ln.category == "capex"]
 
+    def first_purchases(ln: Line) -> Term:
+        if ln.repurchases is None:
+            return (lambda x: x(ln.before), book.values_of(ln.before))
+        repurchases = ln.repurchases
+        return (lambda x: f"({x(ln.before)}-{x(repurchases)})",
+                book.values_of(ln.before) - book.values_of(repurchases))
+
+    parts = sh.in_parts("Investment cost", cur, [first_purchases(ln) for ln in capex])
+
     def investment(x: At) -> str:
-        parts = [f"({x(ln.before)}-{x(ln.repurchases)})" if ln.repurchases else x(ln.before)
-                 for ln in capex]
-        return "=" + "+".join(parts) if parts else "=0"
+        return "=" + "+".join(term(x) for term, _ in parts) if parts else "=0"
 
     inv = sh.series("Investment cost: capex before contingency, first purchases", cur,
                     investment, series(a.investment), total=True)
-    before = sh.series("All costs before contingency", cur, total([ln.before for ln in lines]),
+    before = sh.series("All costs before contingency", cur,
+                       sh.sum_of("All costs before contingency", cur, [ln.before for ln in lines]),
                        series(a.before_contingency), total=True)
     other = sh.series("Other costs before contingency (repurchases included)", cur,
                       lambda x: f"={x(before)}-{x(inv)}", series(a.other_costs), total=True)

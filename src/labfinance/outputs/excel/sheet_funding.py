@@ -35,7 +35,16 @@ from labfinance.model.scenario import (
 )
 from labfinance.outputs.excel import recipes
 from labfinance.outputs.excel.book import Book, scalar, series
-from labfinance.outputs.excel.cells import At, Cell, Row, TimelineSheet, less, times, total
+from labfinance.outputs.excel.cells import (
+    At,
+    Cell,
+    Row,
+    TimelineSheet,
+    less,
+    row_term,
+    times,
+    total,
+)
 from labfinance.outputs.excel.sheet_costs import Line
 
 NAME = "Funding"
@@ -169,9 +178,11 @@ class FundingSheet:
         detail = w.detail
         assert isinstance(detail, RateGrantWorkings)
         sources = [self.net[case].get(cid, self.costs[cid].cost) for cid in ids]
+        terms = sh.in_parts(f"eligible cost{tag} before the window", self.cur,
+                            [(row_term(row), book.values_of(row)) for row in sources])
         eligible = sh.series(
             f"eligible cost{tag}", self.cur,
-            lambda x: "=(" + ("+".join(x(row) for row in sources) or "0") + f")*{x(window)}",
+            lambda x: "=(" + ("+".join(t(x) for t, _ in terms) or "0") + f")*{x(window)}",
             series(detail.eligible))
         cap_cell = book.inputs.get(f"{prefix}.cap")
 

@@ -1,12 +1,25 @@
 """Stakeholders: who pays and who benefits, year by year, and the table of totals, PVs (social
-rate), net position and fair share of the shortfall (split by the PV of benefits received)."""
+rate), net position, and the payers' gains, weights and fair shares of the shortfall (residents
+counted with the body that represents them)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from labfinance.engine.core import stakeholder_totals
+from labfinance.engine.stakeholders import BASIS
 from labfinance.model.scenario import Loan
+from labfinance.outputs.excel import verdict_workings
 from labfinance.outputs.excel.book import NA, Book, scalar, series, value_or_na
-from labfinance.outputs.excel.cells import Cell, Row, TimelineSheet, col_name, present_value, total
+from labfinance.outputs.excel.cells import (
+    At,
+    Cell,
+    Row,
+    TimelineSheet,
+    col_name,
+    present_value,
+    total,
+)
 from labfinance.outputs.excel.layout import FIRST_YEAR_COL, LABEL_COL, UNIT_COL
 
 NAME = "Stakeholders"
@@ -16,7 +29,8 @@ TABLE = (("contributed", "Contributed (total)"), ("contributed_pv", "Contributed
          ("cash_releasing_received", "Cash-releasing (total)"),
          ("cash_releasing_received_pv", "Cash-releasing (PV)"), ("net", "Net (PV received - PV "
                                                                  "contributed)"),
-         ("weight", "Share of benefits (weight)"), ("fair_share", "Fair share of the shortfall"),
+         ("gain", "Gain of the payer (fair-share basis)"), ("weight", "Weight of the payer"),
+         ("fair_share", "Fair share of the shortfall"),
          ("secured_fair_share", "Fair share, committed sources only"))
 
 
@@ -67,7 +81,10 @@ def build(book: Book) -> None:
         return f"${col_name(col[key])}${first + 1}:${col_name(col[key])}${last + 1}"
 
     total_row = last + 1
-    weights_total = f"${col_name(col['benefits_received_pv'])}${total_row + 2}"
+    weights_total = f"${col_name(col['gain'])}${total_row + 2}"
+    basis = BASIS[s.fair_share_basis]
+    payer_of = r.represented_by
+    row_of = {sid: first + i for i, sid in enumerate(s.stakeholders)}
     shortfall = {"fair_share": book.cells["metric.funding_shortfall"].ref(NAME),
                  "secured_fair_share": book.cells["metric.secured_funding_shortfall"].ref(NAME)}
     totals = {k: scalar(v) for k, v in stakeholder_totals(r.stakeholders).items()}
@@ -94,9 +111,14 @@ def build(book: Book) -> None:
                 fig["cash_releasing_received"]),
             "net": (f"={ref('benefits_received_pv', row)}-{ref('contributed_pv', row)}",
                     fig["net"]),
-            "weight": (f'=IF({weights_total}>{tol},MAX({ref("benefits_received_pv", row)},0)/'
+            "weight": (f'=IF({weights_total}>{tol},MAX({ref("gain", row)},0)/'
                        f'{weights_total},"{NA}")', weight),
         }
+        # a payer's gain counts itself and everyone it represents (residents: the municipality)
+        members = [m for m in s.stakeholders if (payer_of.get(m) or m) == sid]
+        formulas["gain"] = ("=" + "+".join(ref(basis, row_of[m]) for m in members),
+                            value_or_na(fig["gain"]))
+        represented = payer_of.get(sid) is not None
         for key in ("contributed", "benefits_received", "cash_releasing_received"):
             pv = present_value(yearly[sid][key], soc.ref(NAME), NAME)
             formulas[f"{key}_pv"] = (f"={pv}", fig[f"{key}_pv"])
@@ -106,6 +128,10 @@ def build(book: Book) -> None:
                              value_or_na(fig[key]))
         for key, (formula, value) in formulas.items():
             fmt = st.cell("percent" if key == "weight" else "money", "calc")
+            if represented and key in ("gain", "weight", "fair_share", "secured_fair_share"):
+                who = s.stakeholders[payer_of[sid] or sid]
+                ws.write_string(row, col[key], f"via {who.name or payer_of[sid]}", st.label)
+                continue
             ws.write_formula(row, col[key], formula, fmt, value if isinstance(value, str)
                              else float(value))
             book.add_cell(f"stakeholder.{sid}.{key}", Cell(NAME, row, col[key]), value)
@@ -113,10 +139,65 @@ def build(book: Book) -> None:
     for key, _ in TABLE:
         fmt = st.cell("percent" if key == "weight" else "money", "total")
         ws.write_formula(total_row, col[key], f"=SUM({column(key)})", fmt, totals[key])
-    ws.write_string(total_row + 1, LABEL_COL, "Sum of the positive PVs of benefits received "
-                    "(divides the weights)", st.label_indent)
-    ws.write_formula(total_row + 1, col["benefits_received_pv"],
-                     f'=SUMIF({column("benefits_received_pv")},">0")', st.cell("money", "calc"),
-                     totals["positive_benefits_pv"])
+    ws.write_string(total_row + 1, LABEL_COL, "Sum of the payers' positive gains (divides the "
+                    "weights)", st.label_indent)
+    ws.write_formula(total_row + 1, col["gain"],
+                     f'=SUMIF({column("gain")},">0")', st.cell("money", "calc"),
+                     totals["positive_gain"])
+    # who pays first in the verdict: the share asked (of the larger gap) and its rank
+    extra = {"asked": FIRST_YEAR_COL + len(TABLE), "rank": FIRST_YEAR_COL + len(TABLE) + 1}
+    ws.write_string(header, extra["asked"], "Share asked (of the larger gap)", st.header)
+    ws.write_string(header, extra["rank"], "Rank in who pays", st.header)
+    asked_col = col_name(extra["asked"])
+    asked_range = f"${asked_col}${first + 1}:${asked_col}${last + 1}"
+    place = verdict_workings.ranks(r)
+    for i, sid in enumerate(s.stakeholders):
+        row = first + i
+        figures = r.stakeholders[sid]
+        asked = max(scalar(figures["fair_share"]), scalar(figures["secured_fair_share"]))
+        here = f"{asked_col}{row + 1}"
+        ws.write_formula(row, extra["asked"], verdict_workings.asked_formula(
+            ref("fair_share", row), ref("secured_fair_share", row)), st.cell("money", "calc"),
+            0.0 if np.isnan(asked) else asked)
+        above = f"${asked_col}${first + 1}:{asked_col}{row}" if i else None
+        ws.write_formula(row, extra["rank"], verdict_workings.rank_formula(
+            here, asked_range, above, book.setting("tolerance", NAME)), st.cell("general", "calc"),
+            place[sid])
+    name_col = col_name(LABEL_COL)
+    rank_col = col_name(extra["rank"])
+    book.values["who_pays"] = (f"${name_col}${first + 1}:${name_col}${last + 1}",
+                               f"${rank_col}${first + 1}:${rank_col}${last + 1}", asked_range)
     book.values["stakeholder_table"] = (first, last, col)
     sh.r = total_row + 3
+    _plans(book, sh, {sid: Cell(NAME, first + i, col["weight"])
+                      for i, sid in enumerate(s.stakeholders)})
+
+
+def _plans(book: Book, sh: TimelineSheet, weights: dict[str, Cell]) -> None:
+    """The funding plan: each payer's weight × the top-up of each year, planned and committed
+    only, and the sum over the payers (the Checks compare it with the top-up)."""
+    s, r = book.scenario, book.results
+    payers = [sid for sid in s.stakeholders if r.represented_by.get(sid) is None]
+    cur = s.currency
+    for key, label in (("plan", "Funding plan: new money per payer per year (weight × top-up, "
+                                "all sources)"),
+                       ("secured_plan", "Funding plan, committed sources only (weight × "
+                                        "top-up, committed only)")):
+        top = book.rows["cf.top_up" if key == "plan" else "cf.secured_top_up"]
+        sh.band(label)
+        if any(np.isnan(scalar(r.stakeholders[p]["weight"])) for p in payers) or not payers:
+            sh.item(r.notes.get(key, "no payer gains, so there is nothing to share by"))
+            continue
+        rows = []
+        for sid in payers:
+            def share(x: At, w: Cell = weights[sid], top: Row = top) -> str:
+                return f"={x.c(w)}*{x(top)}"
+
+            values = series(r.stakeholders[sid][key])
+            row = sh.series(s.stakeholders[sid].name or sid, cur, share, values, total=True)
+            book.add_row(f"{key}.{sid}", row, values)
+            rows.append(row)
+        everyone = series(sum(r.stakeholders[sid][key] for sid in payers))
+        book.add_row(f"{key}.all", sh.series("all payers", cur, total(rows), everyone,
+                                             role="line", total=True), everyone)
+        sh.skip()

@@ -18,6 +18,7 @@ from labfinance.outputs.excel import (
     sheet_checks,
     sheet_costs,
     sheet_funding,
+    sheet_source,
     sheet_stakeholders,
     sheet_summary,
     sheet_text,
@@ -87,6 +88,7 @@ def write_workbook(analysis: Any, path: str | Path) -> None:
         sheet_text.criteria(book)
         sheet_text.about(book)
         sheet_summary.build(book, tornado)
+        sheet_source.build(book)
         for sheet in book.timeline_sheets:
             sheet.finish()
         for ws in book.sheets.values():

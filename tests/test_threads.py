@@ -1,0 +1,66 @@
+"""BLAS threads inside the engine: one, whether numpy or labfinance was imported first.
+
+Each case runs in a fresh Python, since which library loads first is decided once per process.
+Where numpy comes first, the script sets BLAS to 2 threads itself (what an unlimited BLAS uses on
+a 2-core machine), so the test fails if the engine leaves the count alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "smart-mobility-lab.yaml"
+
+SCRIPT = """
+import json, sys
+{first}
+from threadpoolctl import threadpool_info, threadpool_limits
+threadpool_limits(2, user_api="blas")
+
+import labfinance.engine.core as core
+from labfinance.model.loader import load
+
+def blas_threads():
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+inside = []
+original = core._evaluate
+def recording(*args):
+    inside.append(blas_threads())
+    return original(*args)
+core._evaluate = recording
+before = blas_threads()
+core.evaluate(load(sys.argv[1]).scenario)
+print(json.dumps({{"before": before, "inside": inside[0], "after": blas_threads()}}))
+"""
+
+
+def _threads(first_import: str, **env: str) -> dict[str, list[int]]:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", SCRIPT.format(first=first_import), str(SCENARIO)],
+                          capture_output=True, text=True, check=True, env={**clean, **env},
+                          timeout=120)
+    result: dict[str, list[int]] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.parametrize("first_import", ["import numpy", "import labfinance"])
+def test_the_engine_runs_on_one_blas_thread_whatever_was_imported_first(first_import):
+    threads = _threads(first_import)
+    if first_import == "import numpy":  # BLAS loaded before labfinance could set its default
+        assert set(threads["before"]) == {2}
+    assert threads["inside"] and set(threads["inside"]) == {1}
+    assert threads["after"] == threads["before"]  # the caller's own setting comes back
+
+
+def test_a_thread_count_the_user_set_wins():
+    threads = _threads("import numpy", OPENBLAS_NUM_THREADS="2")
+    assert set(threads["inside"]) == {2}
