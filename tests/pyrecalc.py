@@ -42,7 +42,7 @@ from recalc import ABS, close
 
 # ``formulas`` 1.3.4 reads a number with an exponent only when the exponent has a sign: "1E+9" is
 # a number, "1E9" a syntax error (Excel and LibreOffice read both). The workbook writes the sign
-# (src/labfinance/outputs/excel/verdict.py); test_workbook_fast.py keeps it so.
+# (src/labfinance/outputs/excel/decision_formulas.py); test_workbook_fast.py keeps it so.
 UNSIGNED_EXPONENT = re.compile(r'("(?:[^"]|"")*")|(?<![A-Za-z$_\d.])(\d+(?:\.\d*)?[Ee]\d)')
 
 

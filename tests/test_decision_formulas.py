@@ -113,15 +113,15 @@ def test_every_verdict_formula_gives_the_terminals_words(tmp_path: Path):
         ws.write_number(row, 1, 130.0)                            # planned shortfall
         cells = []
         for k in range(3):
-            name, value = shares[k] if k < len(shares) else ("", 0.0)
+            name, value = shares[k] if k < len(shares) else (F.NONE, 0.0)
             col = 2 + 2 * k
             ws.write_string(row, col, name)
-            ws.write_string(row, col + 1, money(value, "EUR"))
+            ws.write_string(row, col + 1, money(value, "EUR") if k < len(shares) else F.NONE)
             cells.append((f"{chr(ord('A') + col)}{r}", f"{chr(ord('A') + col + 1)}{r}"))
         ws.write_formula(row, 8, F.who_pays(f"A{r}", f"B{r}", cells, "net_gain"), None,
-                         who_pays_part(secured_gap, shares, "net_gain", "EUR"))
+                         who_pays_part(secured_gap, shares, "net_gain", "EUR") or F.NONE)
         row += 1
-    parts = ["Committed sources cover every year", "", "net societal value EUR 1", ""]
+    parts = ["Committed sources cover every year", F.NONE, "net societal value EUR 1", F.NONE]
     for col, text in enumerate(parts):
         ws.write_string(row, col, text)
     ws.write_formula(row, 4, F.verdict([f"A{row + 1}", f"B{row + 1}", f"C{row + 1}",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from labfinance.engine.catalogue import BY_NAME
@@ -17,14 +17,16 @@ from labfinance.outputs.report import metrics_json
 
 
 def fixed(value: float, decimals: int, thousands: bool = False) -> str:
-    """A number rounded half away from zero, as spreadsheets' TEXT() does (Python's format rounds
-    half to even: 1.25 -> '1.2' where a spreadsheet shows '1.3').
+    """A number rounded half away from zero, as spreadsheets' FIXED() and ROUND() do (Python's
+    format rounds half to even: 1.25 -> '1.2' where a spreadsheet shows '1.3').
 
     >>> fixed(1.25, 1), fixed(-2.5, 0), fixed(12345.5, 0, thousands=True)
     ('1.3', '-3', '12,346')
     """
     step = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
+    # precision for any double (309 digits before the point): the default 28 fails beyond 1e28
+    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP,
+                                                    context=Context(prec=340))
     return f"{rounded:,}" if thousands else f"{rounded}"
 
 
@@ -44,34 +46,6 @@ def money(value: float, currency: str) -> str:
     else:
         text = fixed(value, 0, thousands=True)
     return f"{currency} {text}"
-
-
-def verdict(results: Results, draw: int = 0) -> str:
-    """The business case in one sentence a council member understands."""
-    s = results.scenario
-    m = {k: float(v[draw]) for k, v in results.metrics.items()}
-    cur = s.currency
-    parts = []
-    first_short = m["first_shortfall_year"]
-    shortfall = m["funding_shortfall"]
-    if math.isnan(first_short):
-        parts.append(f"Funded throughout {s.start_year}-{s.last_year}")
-    else:
-        year = int(first_short)
-        head = f"Funded until {year - 1}" if year > s.start_year else "Not funded from the start"
-        if shortfall > 0:
-            parts.append(f"{head}; shortfall of {money(shortfall, cur)} from {year}")
-        else:
-            parts.append(f"{head}; bridge finance of {money(m['peak_cash_need'], cur)} needed "
-                         f"from {year} until money due later arrives")
-    if m["secured_funding_shortfall"] > shortfall + 0.005:
-        parts.append(f"committed sources alone leave {money(m['secured_funding_shortfall'], cur)} "
-                     "uncovered")
-    societal = f"societal NPV {money(m['economic_npv'], cur)}"
-    if not math.isnan(m["bcr"]):
-        societal += f", BCR {fixed(m['bcr'], 2)}"  # two decimals: 0.98 must not read as 1.0
-    parts.append(societal)
-    return "; ".join(parts) + "."
 
 
 def summary_lines(results: Results) -> list[str]:

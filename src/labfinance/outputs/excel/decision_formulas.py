@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from labfinance.outputs.verdict import BASIS_SHORT
 
+# what a helper cell holds where its part does not apply (an empty text would read as a blank
+# cell to scripts that do not recalculate)
+NONE = "none"
+
 
 def quoted(text: str) -> str:
     """A string literal of a formula."""
@@ -70,19 +74,20 @@ def societal(npv_words: str, bcr: str, chance_below_1: str | None) -> str:
 
 def who_pays(secured_short: str, short: str, payers: list[tuple[str, str]], basis: str) -> str:
     """Part 5: the largest fair shares (up to three). ``payers`` pairs, for the 1st, 2nd and 3rd
-    largest share, a cell with the payer's name ("" where there is none) and a cell with its share
-    in words."""
+    largest share, a cell with the payer's name (:data:`NONE` where there is none) and a cell
+    with its share in words."""
     gap = (f'IF({secured_short}>{short},"the committed-only gap","the gap")')
     first_name, first_words = payers[0]
     listed = f'{first_name}&" "&{first_words}'
     for name, words in payers[1:]:
-        listed += f'&IF({name}="","",", "&{name}&" "&{words})'
-    return (f'=IF({first_name}="","","fair shares of "&{gap}&'
+        listed += f'&IF({name}="{NONE}","",", "&{name}&" "&{words})'
+    return (f'=IF({first_name}="{NONE}","{NONE}","fair shares of "&{gap}&'
             f'{quoted(" (" + BASIS_SHORT[basis] + "): ")}&{listed})')
 
 
 def verdict(parts: list[str]) -> str:
-    """The sentence: the parts that apply, joined by "; ", with a full stop."""
+    """The sentence: the parts that apply (not :data:`NONE`), joined by "; ", with a full
+    stop."""
     first, *rest = parts
-    joined = first + "".join(f'&IF({p}="","","; "&{p})' for p in rest)
+    joined = first + "".join(f'&IF({p}="{NONE}","","; "&{p})' for p in rest)
     return f'={joined}&"."'

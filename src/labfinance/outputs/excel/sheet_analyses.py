@@ -126,17 +126,18 @@ def risk(book: Book) -> None:
         return
     ws, st = frame(book, "Risk", label(book.analysis) + " Monte Carlo: each non-committed "
                    "source awarded with its probability.",
-                   [30, 15, 15, 15, 15, 15, 15, 15, 13, 13]), book.styles
+                   [30, 15, 15, 15, 15, 15, 15, 15, 15, 15, 13, 13]), book.styles
     ws.freeze_panes(4, 1)
-    header(ws, st, 3, ["Metric", "Mean", "SD", "P5", "P10", "P50", "P90", "P95",
-                       "P(below 0)", "Share n/a"])
+    stats_keys = ("mean", "sd", "p5", "p10", "p20", "p50", "p80", "p90", "p95")
+    header(ws, st, 3, ["Metric", "Mean", "SD", "P5", "P10", "P20", "P50 (likely)",
+                       "P80 (prudent)", "P90", "P95", "P(below 0)", "Share n/a"])
     row = 4
     for metric, stats in mc.get("metrics", {}).items():
         ws.write_string(row, 0, metric, st.label)
-        for col, key in enumerate(("mean", "sd", "p5", "p10", "p50", "p90", "p95"), start=1):
+        for col, key in enumerate(stats_keys, start=1):
             put(ws, st, row, col, stats.get(key), kind_of(metric))
-        put(ws, st, row, 8, stats.get("prob_below_zero"), "percent")
-        put(ws, st, row, 9, stats.get("share_null"), "percent")
+        put(ws, st, row, len(stats_keys) + 1, stats.get("prob_below_zero"), "percent")
+        put(ws, st, row, len(stats_keys) + 2, stats.get("share_null"), "percent")
         row += 1
     row += 1
     for key, text in (("prob_shortfall", "Probability of a funding shortfall"),

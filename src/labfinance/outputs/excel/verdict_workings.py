@@ -39,7 +39,7 @@ class VerdictCells:
     need (the sum of the secured top-up row). ``likely``, ``prudent``, ``chance_short`` and
     ``chance_bcr_below_1`` are the Monte Carlo's value cells (None where it did not run).
     ``names``, ``ranks`` and ``asked`` are the Stakeholders ranges of the payers' names, the rank
-    of each share asked (1 = largest, "" where none) and the share asked (the fair share of the
+    of each share asked (1 = largest, 0 where none) and the share asked (the fair share of the
     larger of the secured and planned shortfalls).
     """
 
@@ -100,13 +100,13 @@ def write(put: Put, c: VerdictCells, results: Results, monte_carlo: dict[str, An
             and c.prudent is not None):
         likely_w = words("Likely shortfall (P50)", c.likely, likely)
         prudent_w = words("Prudent shortfall (P80)", c.prudent, prudent)
-        chance = mc.get("prob_shortfall")
+        chance = mc.get("prob_shortfall") if c.chance_short is not None else None
         text = risk_part(likely, prudent, chance, cur)
         parts.append((put("3. Risk (Monte Carlo)", F.risk(
             likely_w, prudent_w, c.chance_short if chance is not None else None), text), text))
 
     npv_w = words("Net societal value", M["economic_npv"], m["economic_npv"])
-    below = mc.get("prob_bcr_below_1") if mc else None
+    below = mc.get("prob_bcr_below_1") if mc and c.chance_bcr_below_1 is not None else None
     text = societal_part(m["economic_npv"], m["bcr"], below, cur)
     parts.append((put("4. Societal value", F.societal(
         npv_w, M["bcr"], c.chance_bcr_below_1 if below is not None else None), text), text))
@@ -115,28 +115,29 @@ def write(put: Put, c: VerdictCells, results: Results, monte_carlo: dict[str, An
     named = [(s.stakeholders[sid].name or sid, v) for sid, v in shares]
     payers = []
     for k in range(1, MAX_PAYERS + 1):
-        name, value = named[k - 1] if k <= len(named) else ("", 0.0)
+        name, value = named[k - 1] if k <= len(named) else (F.NONE, 0.0)
         at = f"MATCH({k},{c.ranks},0)"
         name_ref = put(f"Largest fair share no. {k}: payer",
-                       f'=IFERROR(INDEX({c.names},{at}),"")', name)
+                       f'=IFERROR(INDEX({c.names},{at}),"{F.NONE}")', name)
         words_ref = put(f"Largest fair share no. {k}, in words",
-                        f'=IF({name_ref}="","",{F.money(f"INDEX({c.asked},{at})", cur)})',
-                        money(value, cur) if name else "")
+                        f'=IF({name_ref}="{F.NONE}","{F.NONE}",'
+                        f'{F.money(f"INDEX({c.asked},{at})", cur)})',
+                        money(value, cur) if k <= len(named) else F.NONE)
         payers.append((name_ref, words_ref))
-    text = who_pays_part(key == "secured_fair_share", named, s.fair_share_basis, cur)
+    text = who_pays_part(key == "secured_fair_share", named, s.fair_share_basis, cur) or F.NONE
     parts.append((put("5. Who pays", F.who_pays(M["secured_funding_shortfall"],
                                                  M["funding_shortfall"], payers,
                                                  s.fair_share_basis), text), text))
-    sentence = "; ".join(t for _, t in parts if t) + "."
+    sentence = "; ".join(t for _, t in parts if t != F.NONE) + "."
     return F.verdict([ref for ref, _ in parts]), sentence
 
 
 def rank_formula(asked: str, column: str, above: str | None, tolerance: str) -> str:
-    """The rank of a share asked among the payers (1 = largest; "" where none is asked): the
+    """The rank of a share asked among the payers (1 = largest; 0 where none is asked): the
     number of larger shares, plus the equal ones above it (file order on ties), plus 1. No
     COUNTIF with ">"&x, which turns the number into text and can lose digits."""
     equal_above = f"+SUMPRODUCT(({above}={asked})*1)" if above is not None else ""
-    return (f'=IF({asked}>{tolerance},SUMPRODUCT(({column}>{asked})*1){equal_above}+1,"")')
+    return (f'=IF({asked}>{tolerance},SUMPRODUCT(({column}>{asked})*1){equal_above}+1,0)')
 
 
 def asked_formula(fair_share: str, secured_fair_share: str) -> str:
@@ -146,9 +147,9 @@ def asked_formula(fair_share: str, secured_fair_share: str) -> str:
     return (f"=IF(ISNUMBER({fair_share}),MAX({fair_share},{secured_fair_share}),0)")
 
 
-def ranks(results: Results) -> dict[str, int | str]:
+def ranks(results: Results) -> dict[str, int]:
     """The cached side of :func:`rank_formula`: each stakeholder's place in "who pays" (1 = the
-    largest share asked; "" where it is asked nothing), as :func:`who_pays` orders them."""
+    largest share asked; 0 where it is asked nothing), as :func:`who_pays` orders them."""
     _, shares = who_pays(results)
     place = {sid: k for k, (sid, _) in enumerate(shares, start=1)}
-    return {sid: place.get(sid, "") for sid in results.stakeholders}
+    return {sid: place.get(sid, 0) for sid in results.stakeholders}
