@@ -32,12 +32,13 @@ def uncertain_sources(scenario: Scenario) -> list[Funding]:
     return [f for f in scenario.funding if not f.committed and f.award_probability > 0]
 
 
-def without_each(scenario: Scenario, sources: Sequence[Funding], *, rates: bool = False
-                 ) -> Results:
-    """Row 0: the planned case (every source takes part); row i + 1: without ``sources[i]``."""
+def without_each(scenario: Scenario, sources: Sequence[Funding], *, rates: bool = False,
+                 lines: bool = False) -> Results:
+    """Row 0: the planned case (every source takes part); row i + 1: without ``sources[i]``.
+    ``lines`` keeps the funding lines by source (the engine's detail)."""
     n = len(sources) + 1
     awarded = {f.id: np.arange(n) != i + 1 for i, f in enumerate(sources)}
-    return evaluate(scenario, Parameters(n), awarded, detail=False, rates=rates)
+    return evaluate(scenario, Parameters(n), awarded, detail=lines, rates=rates)
 
 
 def _year(value: float) -> int | None:
@@ -49,7 +50,7 @@ def sources_at_risk(scenario: Scenario) -> list[dict[str, Any]]:
     sources = uncertain_sources(scenario)
     if not sources:
         return []
-    r = without_each(scenario, sources)
+    r = without_each(scenario, sources, lines=True)
     m = r.metrics
     out: list[dict[str, Any]] = []
     for i, f in enumerate(sources):
