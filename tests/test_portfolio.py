@@ -265,3 +265,39 @@ def test_quantiles_are_numpy_percentiles():
     q = quantiles(np.array([5.0, 1.0, 3.0, 2.0, 4.0]))
     assert q == {"mean": 3.0, "p20": 1.8, "p50": 3.0, "p80": 4.2, "p95": 4.8}
     assert file_seed(0, "a") == int(hashlib.sha256(b"0:a").hexdigest()[:13], 16)
+
+
+POLICE_LAB = """
+costs:
+  - {id: team, category: opex, amount: 100000}
+benefits:
+  - {id: safer, beneficiary: police, amount: 50000}
+"""
+SHARED_APP = """
+costs:
+  - {id: app, category: opex, amount: 40000}
+benefits:
+  - {id: police_time, beneficiary: police, amount: 30000}
+  - {id: claims, beneficiary: insurer, amount: 10000}
+"""
+
+
+def test_each_payer_plan_is_summed_by_id_year_by_year(tmp_path):
+    scenario_file(tmp_path, POLICE_LAB, years=2, name="a.yaml")  # 2026-2027
+    app = scenario_file(tmp_path, SHARED_APP, years=2, name="b.yaml")
+    app.write_text(app.read_text().replace("start_year: 2026", "start_year: 2027"))  # 2027-2028
+    p = evaluate_portfolio([tmp_path], draws=0, seed=1)
+    # a.yaml: no funding, so 100,000 of new money each year, all of it asked of the police (the
+    # only stakeholder that gains). b.yaml: 40,000 a year, split by gain 30,000 : 10,000 (same
+    # years, same discounting), so 30,000 from the police and 10,000 from the insurer.
+    police, insurer = p.payers["police"], p.payers["insurer"]
+    assert np.allclose(police, [100000, 130000, 30000], rtol=1e-12)
+    assert np.allclose(insurer, [0, 10000, 10000], rtol=1e-12)
+    assert np.allclose(p.totals["top_up"], [100000, 140000, 40000], rtol=1e-12)
+
+
+def test_the_payers_plans_add_up_to_the_new_money_each_year(examples_portfolio):
+    doc = examples_portfolio
+    for j, _ in enumerate(doc["years"]):
+        asked = math.fsum(v[j] for v in doc["payers"].values())
+        assert math.isclose(asked, doc["totals"]["top_up"][j], rel_tol=1e-9, abs_tol=1e-6)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -19,11 +21,22 @@ import click
 
 from labfinance import __version__
 from labfinance.model.loader import ScenarioError, parse_set, with_overrides
+from labfinance.model.reading import printable
 from labfinance.model.workbook import load_any
-from labfinance.outputs.files import OutputError, check_writable, write_atomically, write_text
+from labfinance.outputs.files import (
+    OutputError,
+    Outputs,
+    check_writable,
+    reason,
+    write_text,
+)
 
 DEFAULT_SEED = 20261127
 DEFAULT_DRAWS = 10_000
+
+
+MAX_DRAWS = 2_000_000  # docs/decisions.md: about 16 MB per metric kept, within 1 GB with the rest
+LATEST_EPOCH = 253_402_300_799  # 9999-12-31 23:59:59 UTC: the last second a workbook can date
 
 
 class OptionError(click.UsageError):
@@ -75,19 +88,60 @@ class TemplateName(click.ParamType):
         return str(value)
 
 
+class _Signalled(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so that temporary files are removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    raise _Signalled(signum)
+
+
+def _ignore_unraisable(unraisable: Any) -> None:
+    pass
+
+
+def _say(text: str, err: bool = False) -> None:
+    """A line for the terminal, control characters shown as escapes (a scenario's or a file's name
+    could otherwise move the cursor or change colours)."""
+    click.echo(printable(text), err=err)
+
+
 def _fail(messages: list[str]) -> None:
     for message in messages:
-        click.echo(message, err=True)
+        _say(message, err=True)
     sys.exit(2)
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that Python's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into exit status 2, and anything unexpected into status 1."""
+    """Turn library and machine errors into exit status 2 with one located line, an interrupt into
+    130 (or 128 + the signal) with no output, and only a bug into status 1."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = {signum: signal.signal(signum, _on_signal)
+                    for signum in (signal.SIGTERM, signal.SIGHUP)}
+        # a writer that failed (a full disk) may fail again when Python collects it at exit; the
+        # failure is already reported in one line, so its second traceback is not shown
+        sys.unraisablehook = _ignore_unraisable
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # numpy's RuntimeWarnings name source files
+                result = command(*args, **kwargs)
+                sys.stdout.flush()
+            return result
         except ScenarioError as exc:
             _fail(exc.messages)
         except OutputError as exc:
@@ -95,19 +149,43 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(1)
+            _quiet_stdout()
+            sys.exit(128 + signal.SIGPIPE)
+        except KeyboardInterrupt:
+            _quiet_stdout()
+            sys.exit(130)
+        except _Signalled as stop:
+            _quiet_stdout()
+            sys.exit(128 + stop.signum)
+        except OSError as exc:  # the machine's fault outside an output file: standard output
+            where = "standard output" if exc.filename is None else str(exc.filename)
+            _quiet_stdout()
+            _fail([f"labfinance: {where}: cannot be written: {reason(exc)}"])
+        except MemoryError:
+            _quiet_stdout()
+            _fail(["labfinance: out of memory; fewer --draws need less"])
         except Exception as exc:  # an internal error: say so plainly, details on request
-            click.echo(f"labfinance: internal error: {type(exc).__name__}: {exc}", err=True)
+            _say(f"labfinance: internal error: {type(exc).__name__}: {exc}", err=True)
             if os.environ.get("LABFINANCE_DEBUG"):
                 traceback.print_exc()
             else:
-                click.echo("(set LABFINANCE_DEBUG=1 to see the traceback; please report it)",
-                           err=True)
+                _say("(set LABFINANCE_DEBUG=1 to see the traceback; please report it)", err=True)
             sys.exit(1)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     return wrapper
+
+
+def _check_environment() -> None:
+    """SOURCE_DATE_EPOCH dates the workbook: whole seconds since 1970, up to the year 9999."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or epoch == "":
+        return
+    if not epoch.isascii() or not epoch.isdigit() or len(epoch) > 12 or int(epoch) > LATEST_EPOCH:
+        raise OutputError(f"SOURCE_DATE_EPOCH: must be whole seconds since 1970-01-01 up to the "
+                          f"year 9999 (at most {LATEST_EPOCH}); got '{epoch[:40]}'")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,9 +207,9 @@ def validate(files: tuple[str, ...]) -> None:
         except ScenarioError as exc:
             failed = True
             for message in exc.messages:
-                click.echo(message, err=True)
+                _say(message, err=True)
         else:
-            click.echo(f"{name}: ok")
+            _say(f"{name}: ok")
     if failed:
         sys.exit(2)
 
@@ -164,8 +242,8 @@ def new(name: str, template: str, force: bool) -> None:
     target = Path(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
     text = starter(_templates(), template, Path(name).stem)
     write_text(target, text, force, elsewhere="or choose another NAME")
-    click.echo(f"{target}: written from template '{template}'; check it with "
-               f"`labfinance validate {target}`")
+    _say(f"{target}: written from template '{template}'; check it with "
+         f"`labfinance validate {target}`")
 
 
 def _progress(total: int) -> Any:
@@ -197,25 +275,53 @@ def _load_with_sets(file: str, sets: tuple[str, ...]) -> tuple[Any, list[tuple[s
 
 
 def _check_outputs(workbook: str | None, json_path: str | None, force: bool) -> None:
-    """Refuse existing outputs before any work is done (``--json -`` is standard output)."""
-    for target in (workbook, None if json_path == "-" else json_path):
-        if target is not None:
-            check_writable(target, force)
+    """Refuse unusable outputs before any work is done (``--json -`` is standard output)."""
+    _check_environment()
+    targets = [t for t in (workbook, None if json_path == "-" else json_path) if t is not None]
+    for target in targets:
+        check_writable(target, force)
+    if len(targets) == 2 and Outputs.same(Path(targets[0]), Path(targets[1])):
+        raise OutputError(f"{targets[1]}: is named for both the workbook (-o) and the JSON "
+                          "(--json); give each its own file")
 
 
 def _terminal(json_path: str | None) -> Callable[[str], None]:
     """Where terminal lines go: standard error when the JSON takes standard output."""
-    return (lambda line: click.echo(line, err=True)) if json_path == "-" else click.echo
+    return (lambda line: _say(line, err=True)) if json_path == "-" else _say
 
 
-def _write_json(doc: dict[str, Any], json_path: str, force: bool,
-                echo: Callable[[str], None]) -> None:
-    text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+def _deliver(workbook: str | None, write_book: Callable[[Path], None], json_path: str | None,
+             json_doc: Callable[[], dict[str, Any]], lines: list[str], force: bool) -> None:
+    """Write every output of a command or none (the workbook, the JSON file), then print the
+    terminal lines, where each file went, and the JSON when it goes to standard output."""
+    json_text = _json_text(json_doc()) if json_path is not None else None
+    with Outputs(force) as outputs:  # every file of the command, or none
+        if workbook is not None:
+            outputs.add(workbook, write_book)
+        if json_path is not None and json_path != "-":
+            assert json_text is not None
+            outputs.add(json_path, _write_text_to(json_text))
+        outputs.commit()
+    echo = _terminal(json_path)
+    for line in lines:
+        echo(line)
+    if workbook is not None:
+        echo(f"workbook: {workbook}")
     if json_path == "-":
-        click.echo(text, nl=False)
-    else:
-        write_text(json_path, text, force)
+        click.echo(json_text, nl=False)
+    elif json_path is not None:
         echo(f"json: {json_path}")
+
+
+def _json_text(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+
+
+def _write_text_to(text: str) -> Callable[[Path], None]:
+    def write(temp: Path) -> None:
+        temp.write_text(text, encoding="utf-8")
+
+    return write
 
 
 def _outputs(file: str, output: str | None, json_path: str | None) -> str | None:
@@ -229,8 +335,8 @@ def _outputs(file: str, output: str | None, json_path: str | None) -> str | None
 @click.option("-o", "--output", "output", metavar="OUT.xlsx", help="Write the workbook here.")
 @click.option("--json", "json_path", metavar="PATH|-",
               help="Write the results as JSON ('-': stdout).")
-@click.option("--draws", type=click.IntRange(min=0), default=DEFAULT_DRAWS, show_default=True,
-              help="Monte Carlo draws (0 skips Monte Carlo).")
+@click.option("--draws", type=click.IntRange(min=0, max=MAX_DRAWS), default=DEFAULT_DRAWS,
+              show_default=True, help="Monte Carlo draws (0 skips Monte Carlo).")
 @click.option("--seed", type=Seed(), default=DEFAULT_SEED, show_default=True,
               help="Seed of the Monte Carlo draws.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
@@ -258,20 +364,13 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     analysis = analyse(loaded, scenario, variant=variant, overrides=dict(overrides), draws=draws,
                        seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
-    echo_summary = _terminal(json_path)
-    for line in terminal_lines(analysis):
-        echo_summary(line)
+    from labfinance.outputs.excel import write_workbook
 
-    if workbook is not None:
-        from labfinance.outputs.excel import write_workbook
-
-        write_atomically(workbook, lambda temp: write_workbook(analysis, temp), force)
-        echo_summary(f"workbook: {workbook}")
-    if json_path is not None:
-        doc = results_json(results, path=loaded.path, sha256=loaded.document.sha256,
-                           variant=variant, overrides=dict(overrides),
-                           extra={**decision_json(analysis), **analysis_json(analysis)})
-        _write_json(doc, json_path, force, echo_summary)
+    _deliver(workbook, lambda temp: write_workbook(analysis, temp), json_path,
+             lambda: results_json(results, path=loaded.path, sha256=loaded.document.sha256,
+                                  variant=variant, overrides=dict(overrides),
+                                  extra={**decision_json(analysis), **analysis_json(analysis)}),
+             terminal_lines(analysis), force)
 
 
 @main.command()
@@ -291,14 +390,8 @@ def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
 
     evaluated = load_cases(cases)
     _check_outputs(output, json_path, force)
-    echo_table = _terminal(json_path)
-    for line in table_lines(evaluated):
-        echo_table(line)
-    if output is not None:
-        write_atomically(output, lambda temp: write_workbook(evaluated, temp), force)
-        echo_table(f"workbook: {output}")
-    if json_path is not None:
-        _write_json(compare_json(evaluated), json_path, force, echo_table)
+    _deliver(output, lambda temp: write_workbook(evaluated, temp), json_path,
+             lambda: compare_json(evaluated), table_lines(evaluated), force)
 
 
 @main.command("import")
@@ -331,6 +424,8 @@ def import_(book: str, output: str | None, force: bool) -> None:
     if not imported.layout_kept:
         click.echo(f"note: {target}: the file's indentation could not be kept exactly (it "
                    "was normalised); its comments, key order and other values are kept", err=True)
+
+
 def _portfolio_progress(total: int) -> Any:
     """One tick per file on standard error, at a terminal only."""
     from contextlib import nullcontext
@@ -370,15 +465,9 @@ def portfolio(paths: tuple[str, ...], output: str | None, json_path: str | None,
         click.echo(message, err=True)
     if not result.initiatives:
         _fail(["labfinance: no valid scenario among the paths given; nothing written"])
-    echo = _terminal(json_path)
-    for line in portfolio_lines(result):
-        echo(line)
-    if workbook is not None:
-        from labfinance.outputs.excel.portfolio import write_workbook as write_portfolio
+    from labfinance.outputs.excel.portfolio import write_workbook as write_portfolio
 
-        write_atomically(workbook, lambda temp: write_portfolio(result, temp), force)
-        echo(f"workbook: {workbook}")
-    if json_path is not None:
-        _write_json(portfolio_json(result), json_path, force, echo)
+    _deliver(workbook, lambda temp: write_portfolio(result, temp), json_path,
+             lambda: portfolio_json(result), portfolio_lines(result), force)
     if result.problems:
         sys.exit(2)

@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from labfinance.model import scenario as model
 from labfinance.model.parameters import numeric_parameters
+from labfinance.model.rules import parameter_domain
 
 __all__ = [
     "Distribution", "Normal", "Pert", "Triangular", "Uncertain", "Uniform", "from_spec",
@@ -284,6 +285,35 @@ def from_spec(spec: model.Distribution) -> Distribution:
 
 
 @dataclass(frozen=True)
+class Censored:
+    """A distribution whose draws beyond what the parameter may be are set to that edge: a normal
+    without ``low``/``high`` on a share stays in 0..1, on an amount at 0 or above (the edges are
+    far in the tails of any range the validation lets through, so inside them nothing changes).
+
+    The median of N(0.9, 0.1) is 0.9; its 99th percentile, 0.9 + 2.326 × 0.1 = 1.13, is set to 1:
+
+    >>> Censored(Normal(0.9, 0.1), 0.0, 1.0).ppf([0.5, 0.99]).round(2).tolist()
+    [0.9, 1.0]
+    """
+
+    inner: Distribution
+    low: float
+    high: float
+
+    @property
+    def support(self) -> tuple[float, float]:
+        low, high = self.inner.support
+        return (max(low, self.low), min(high, self.high))
+
+    @property
+    def mean(self) -> float:
+        return min(max(self.inner.mean, self.low), self.high)
+
+    def ppf(self, q: ArrayLike) -> Any:
+        return _out(np.clip(np.asarray(self.inner.ppf(q), dtype=float), self.low, self.high))
+
+
+@dataclass(frozen=True)
 class Uncertain:
     """An uncertain parameter of the case: its path, its value in the case and its range."""
 
@@ -315,5 +345,9 @@ def uncertain_parameters(scenario: model.Scenario, fixed: Mapping[str, str] | No
         elif path not in known:
             notes[path] = "not a parameter of this case; its uncertainty range is not used"
         else:
-            moved.append(Uncertain(path, known[path], from_spec(spec)))
+            distribution = from_spec(spec)
+            low, high, _ = parameter_domain(scenario, path)
+            if distribution.support[0] < low or distribution.support[1] > high:
+                distribution = Censored(distribution, low, high)
+            moved.append(Uncertain(path, known[path], distribution))
     return moved, notes

@@ -35,19 +35,17 @@ import numpy as np
 import pandas as pd
 
 from labfinance.analysis.run import Analysis, analyse
-from labfinance.engine import metrics as fm
 from labfinance.engine.core import LEDGER_ROWS, Results
-from labfinance.engine.timeline import ZERO
 from labfinance.model.loader import Loaded, load
 from labfinance.model.reading import ScenarioError
 from labfinance.model.scenario import Loan
 
 SUFFIXES = (".yaml", ".yml", ".toml")
 QUANTILES = (20, 50, 80, 95)
-# ledger rows summed by calendar year; cumulative cash is the running total of the summed net cash
+# ledger rows summed by calendar year (the top-up rows too: each initiative needs its own new
+# money); cumulative cash is the running total of the summed net cash. The cash-of-the-day rows
+# are left out: only files in real prices with inflation have them.
 SUMMED_ROWS = tuple(row for row in LEDGER_ROWS if row != "cumulative_cash")
-# ISSUE 9: the decision view's rows, summed where the engine has them
-DECISION_ROWS = ("top_up", "secured_top_up")
 
 
 def file_seed(seed: int, sha256: str) -> int:
@@ -106,7 +104,6 @@ class Initiative:
     sha256: str
     seed: int
     analysis: Analysis
-    secured_first_shortfall_year: float = math.nan
     shortfall: dict[str, float | None] = field(default_factory=dict)
     prob_shortfall: float | None = None
 
@@ -121,15 +118,9 @@ class Initiative:
     def metric(self, name: str) -> float:
         return float(self.results.metrics[name][0])
 
-
-def _secured_first_year(results: Results) -> float:
-    """ISSUE 9: the engine's ``secured_first_shortfall_year`` once it reports it; until then read
-    from the secured case's cumulative cash, as the engine reads the planned one."""
-    if "secured_first_shortfall_year" in results.metrics:
-        return float(results.metrics["secured_first_shortfall_year"][0])
-    assert results.workings is not None
-    index = fm.first_index_below(results.workings.secured.cumulative_cash[:1], -ZERO)
-    return float(index[0] + results.years[0]) if index[0] >= 0 else math.nan
+    @property
+    def secured_first_shortfall_year(self) -> float:
+        return self.metric("secured_first_shortfall_year")
 
 
 @dataclass
@@ -155,16 +146,17 @@ def evaluate_file(path: str, seed: int, draws: int) -> Outcome:
                        with_variants=False, with_sensitivity=False)
     samples = analysis.samples.get("funding_shortfall")
     analysis.samples = {}
-    initiative = Initiative(path, sha, own_seed, analysis,
-                            _secured_first_year(analysis.results))
+    initiative = Initiative(path, sha, own_seed, analysis)
     # the portfolio shows neither the workbook's workings nor the file's text: dropping them
     # keeps what the parent holds per file small (about a third)
     analysis.results.workings = None
     analysis.loaded = Loaded(replace(loaded.document, raw=None, lines={}, text=""),
                              loaded.scenario)
-    if samples is not None and samples.size:
-        initiative.shortfall = quantiles(samples)
-        initiative.prob_shortfall = float(np.mean(samples > 0))
+    if analysis.monte_carlo is not None and samples is not None and samples.size:
+        # the figures of the file's own run: its Monte Carlo section, as its JSON gives them
+        stats = analysis.monte_carlo["metrics"]["funding_shortfall"]
+        initiative.shortfall = {key: stats[key] for key in ("mean", *(f"p{q}" for q in QUANTILES))}
+        initiative.prob_shortfall = analysis.monte_carlo["prob_shortfall"]
     return Outcome(initiative, [], samples)
 
 
@@ -277,15 +269,15 @@ def _summed(initiatives: list[Initiative], seed: int, draws: int, currency: str,
     names: dict[str, str] = {}
     for i, item in enumerate(initiatives):
         r, s = item.results, item.analysis.scenario
-        rows = {row: r.ledger[row][0] for row in (*SUMMED_ROWS, *DECISION_ROWS) if row in r.ledger}
+        rows = {row: r.ledger[row][0] for row in SUMMED_ROWS}
         for row, values in rows.items():
             records += [(i, row, year, float(v)) for year, v in zip(r.years, values, strict=True)]
         for sid, figures in r.stakeholders.items():
             names.setdefault(sid, s.stakeholders[sid].name or sid)
-            plan = figures.get("plan")  # ISSUE 9: each payer's plan, where the engine has it
-            if plan is not None and not np.all(np.isnan(plan[0])):
+            plan = figures["plan"]  # NaN where a payer has none (represented by another, ...)
+            if not np.all(np.isnan(plan[0])):
                 payer_records += [(sid, year, float(v))
-                                  for year, v in zip(r.years, plan[0], strict=True)]
+                                  for year, v in zip(r.years, np.nan_to_num(plan[0]), strict=True)]
         for f in s.funding:
             if isinstance(f, Loan):  # lent and repaid: financing, not funding (see total_funding)
                 continue

@@ -33,12 +33,12 @@ def uncertain_sources(scenario: Scenario) -> list[Funding]:
 
 
 def without_each(scenario: Scenario, sources: Sequence[Funding], *, rates: bool = False,
-                 lines: bool = False) -> Results:
+                 detail: bool = False) -> Results:
     """Row 0: the planned case (every source takes part); row i + 1: without ``sources[i]``.
-    ``lines`` keeps the funding lines by source (the engine's detail)."""
+    ``detail`` keeps the per-line rows (``lines``), which an engine call without it skips."""
     n = len(sources) + 1
     awarded = {f.id: np.arange(n) != i + 1 for i, f in enumerate(sources)}
-    return evaluate(scenario, Parameters(n), awarded, detail=lines, rates=rates)
+    return evaluate(scenario, Parameters(n), awarded, detail=detail, rates=rates)
 
 
 def _year(value: float) -> int | None:
@@ -50,7 +50,7 @@ def sources_at_risk(scenario: Scenario) -> list[dict[str, Any]]:
     sources = uncertain_sources(scenario)
     if not sources:
         return []
-    r = without_each(scenario, sources, lines=True)
+    r = without_each(scenario, sources, detail=True)  # each source's planned amount by line
     m = r.metrics
     out: list[dict[str, Any]] = []
     for i, f in enumerate(sources):

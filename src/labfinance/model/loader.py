@@ -20,12 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from labfinance.model import paths, rules
 from labfinance.model.messages import validation_problems
-from labfinance.model.reading import YAML12_FLOAT, Document, Problem, ScenarioError, read_document
+from labfinance.model.reading import (
+    Document,
+    Problem,
+    ScalarError,
+    ScenarioError,
+    read_document,
+    read_scalar,
+)
 from labfinance.model.scenario import Scenario
 
 __all__ = ["Document", "Loaded", "ScenarioError", "load", "load_document", "override_problems",
@@ -51,8 +57,12 @@ class Loaded:
 def _check(doc: Document, check_file_rules: bool) -> tuple[Scenario | None, list[Problem]]:
     try:
         scenario = Scenario.model_validate(doc.raw)
-    except ValidationError as exc:
-        return None, validation_problems(exc, doc)
+    except ValidationError as exc:  # years outside the horizon too, so that all show at once
+        problems = validation_problems(exc, doc)
+        seen = {(p.line, p.path) for p in problems}
+        extra = [doc.problem(loc, text) for loc, text in rules.raw_rules(doc.raw)]
+        problems += [p for p in extra if (p.line, p.path) not in seen]
+        return None, sorted(problems, key=lambda p: p.line)
     found = rules.check(scenario, doc.raw, file_rules=check_file_rules, line_of=doc.line_of)
     problems = sorted((doc.problem(loc, text) for loc, text in found), key=lambda p: p.line)
     return scenario, problems
@@ -137,14 +147,9 @@ def parse_set(option: str) -> tuple[str, Any]:
         raise ScenarioError([f"--set: '{option}': name a parameter before '=', e.g. "
                              "discount_rate=0.03"])
     try:
-        if YAML12_FLOAT.match(text.strip()):
-            value: Any = float(text)
-        else:
-            value = yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError:
-        raise ScenarioError([f"--set: {path}: the value '{text}' is not a YAML scalar"]) from None
-    if isinstance(value, (dict, list)):
-        raise ScenarioError([f"--set: {path}: the value must be a single number or word"])
+        value = read_scalar(text) if text.strip() else None
+    except ScalarError as exc:
+        raise ScenarioError([f"--set: {path}: {exc}"]) from None
     return path, value
 
 

@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import errno
 import hashlib
+import math
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,12 +34,36 @@ import yaml
 
 from labfinance.model import paths
 
-MAX_FILE_BYTES = 5_000_000
+MAX_FILE_BYTES = 1_000_000  # the largest example is 30 kB; 1 MB of YAML parses in about 3 s
 MAX_NODES = 200_000
 MAX_DEPTH = 50
+MAX_DIGITS = 20  # a whole number beyond 10^20 is no amount, year or count (amounts stop at 1e15)
 
 SUFFIXES = (".yaml", ".yml", ".toml")
 EMPTY = "the file is empty; a scenario starts with `labfinance: 1`"
+
+
+# what a terminal or a workbook must not receive raw: C0 controls but tab and newline, DEL, C1
+# controls, and the lone surrogates that stand for undecodable bytes in a file name
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape): show the byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _unprintable(char: str) -> str:
+    what = "a lone surrogate" if 0xD800 <= ord(char) <= 0xDFFF else "a control character"
+    return f"{what} ({printable(char)})"
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character and undecodable byte written as an escape
+    (``\\x1b``), so that a message shows what is there without acting on the terminal."""
+    return _UNPRINTABLE.sub(lambda m: _escape(m.group()), text)
 
 
 class ScenarioError(Exception):
@@ -99,10 +127,19 @@ class Document:
 
 # --------------------------------------------------------------------------- reading YAML
 
-# YAML 1.2 reads 1e5 as a number; PyYAML (YAML 1.1) reads it as text unless written 1.0e+5
-YAML12_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+# YAML 1.2 (core schema) numbers. PyYAML reads YAML 1.1, where 010 is octal 8, 1_000 is 1000 and
+# 1:30 is 90 (base 60); YAML 1.2 reads 010 as 10 and the other two as text, and so does labfinance
+_INT12 = re.compile(r"^[-+]?[0-9]+$")
+_OCT12 = re.compile(r"^0o[0-7]+$")
+_HEX12 = re.compile(r"^0x[0-9a-fA-F]+$")
+_SPECIAL12 = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, "+.inf": math.inf,
+              "+.Inf": math.inf, "+.INF": math.inf, "-.inf": -math.inf, "-.Inf": -math.inf,
+              "-.INF": -math.inf, ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan}
+_FLOAT12 = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 
 
 class _Stop(Exception):
@@ -150,13 +187,16 @@ class _YamlReader:
             self.active.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
-        # a plain scalar has style None in PyYAML's parser and "" in libyaml's
-        if node.tag == _STR_TAG and not node.style and YAML12_FLOAT.match(node.value):
-            return float(node.value)
+        line = node.start_mark.line + 1
+        # a plain scalar: numbers are read as YAML 1.2 reads them
+        if not node.style and node.tag in (_STR_TAG, _INT_TAG, _FLOAT_TAG):  # libyaml: ""
+            return _plain_number(node.value, line)
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
-            raise _Stop(node.start_mark.line + 1, _constructor_problem(exc)) from None
+            raise _Stop(line, _constructor_problem(exc)) from None
+        except ValueError:  # a timestamp PyYAML resolves but cannot build (2026-02-30)
+            return node.value
 
     def _key(self, node: yaml.Node, loc: tuple[Any, ...]) -> Any:
         if not isinstance(node, yaml.ScalarNode):
@@ -196,6 +236,27 @@ class _YamlReader:
             for key, value in self.convert(source, loc).items():
                 result.setdefault(key, value)
         return result
+
+
+def _plain_number(text: str, line: int) -> Any:
+    """A plain scalar PyYAML took for text, a whole number or a float, read as YAML 1.2 does."""
+    digits = text.lstrip("+-")
+    if _INT12.match(text) or _OCT12.match(text) or _HEX12.match(text):
+        if len(digits) > MAX_DIGITS:
+            raise _Stop(line, f"the number {_shorten(text)} has {len(digits):,} digits; no amount, "
+                              "year or count is that large (amounts stop at 1e15)")
+        if _OCT12.match(text):
+            return int(text[2:], 8)
+        return int(text[2:], 16) if _HEX12.match(text) else int(text)
+    if text in _SPECIAL12:
+        return _SPECIAL12[text]
+    if _FLOAT12.match(text) and any(c.isdigit() for c in text):
+        return float(text)
+    return text
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-10:]}"
 
 
 def _constructor_problem(exc: yaml.constructor.ConstructorError) -> str:
@@ -245,30 +306,90 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     return line, f"not valid YAML: {problem}{context}"
 
 
-def _compose(text: str) -> Any:
-    """The YAML node tree, with libyaml where PyYAML has it (about 10x faster on a 2,000-line
-    scenario); a document libyaml refuses is read again by the pure-Python parser, whose messages
-    the hints above know."""
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe composer, bounded while it builds the tree: a tag is refused where it is
+    written, and nesting and the number of nodes are checked before they cost memory or stack."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.depth = 0
+        self.count = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!") and not isinstance(event, yaml.AliasEvent):
+            raise _Stop(line, _tag_problem(tag))
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Stop(line, f"the document holds more than {MAX_NODES:,} values; a scenario is "
+                              "far smaller")
+        self.depth += 1
         try:
-            return yaml.compose(text, Loader=fast)
-        except (yaml.YAMLError, RecursionError):
-            pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+            if self.depth > MAX_DEPTH + 1:
+                raise _Stop(line, f"the document nests deeper than {MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str) -> tuple[int, str]:
+    """PyYAML refuses a control character with its position in the text: say where and which."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return line, (f"a control character ({printable(char)}) at column {column}; a scenario holds "
+                  "printable text only")
+
+
+_C_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _compose_fast(text: str) -> yaml.Node | None:
+    """The node tree by libyaml (C, some twenty times faster than PyYAML's own parser), after a
+    scan of its events for tags, nesting and size, so that a large or hostile file costs seconds
+    at most. Returns None where libyaml is missing or finds the file broken: PyYAML then reads it
+    again, for its messages, which the hints below know."""
+    if _C_LOADER is None:
+        return None
+    depth = count = 0
+    try:
+        for event in yaml.parse(text, Loader=_C_LOADER):
+            if isinstance(event, yaml.NodeEvent) and not isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark is not None else 1
+                tag = getattr(event, "tag", None)
+                if tag not in (None, "!"):
+                    raise _Stop(line, _tag_problem(tag))
+                count += 1
+                if count > MAX_NODES:
+                    raise _Stop(line, f"the document holds more than {MAX_NODES:,} values; a "
+                                      "scenario is far smaller")
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH + 1:
+                        raise _Stop(line, f"the document nests deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.compose(text, Loader=_C_LOADER)
+    except yaml.YAMLError:
+        return None
+
+
+def _tag_problem(tag: str) -> str:
+    name = tag.replace("tag:yaml.org,2002:", "!!")
+    return (f"not valid YAML here: a tag ('{printable(name)}') is not allowed; a scenario holds "
+            "plain values only")
 
 
 def _read_yaml(path: str, text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
     try:
-        node = _compose(text)
-    except yaml.MarkedYAMLError as exc:
-        line, message = _yaml_problem(exc)
-        raise ScenarioError([f"{path}:{line}: {message}"]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([f"{path}:1: not valid YAML: {exc}"]) from None
-    except RecursionError:
-        raise ScenarioError([f"{path}:1: the document nests deeper than {MAX_DEPTH} levels"]) \
-            from None
+        node = _compose_fast(text)
+    except _Stop as stop:
+        raise ScenarioError([f"{path}:{stop.line}: {stop.message}"]) from None
+    if node is None:
+        node = _compose_checked(path, text)
     if node is None:
         raise ScenarioError([f"{path}:1: {EMPTY}"])
     reader = _YamlReader()
@@ -281,6 +402,56 @@ def _read_yaml(path: str, text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
             f"{path}:{line}: {paths.display_path(loc, raw)}: key given twice (the first is line "
             f"{first})" for loc, line, first in reader.duplicates])
     return raw, reader.lines
+
+
+def _compose_checked(path: str, text: str) -> yaml.Node | None:
+    """The node tree by PyYAML's own parser, whose error messages the hints above translate."""
+    try:
+        loader = _BoundedLoader(text)
+    except yaml.reader.ReaderError as exc:  # PyYAML checks the whole text for control characters
+        line, message = _reader_problem(exc, text)
+        raise ScenarioError([f"{path}:{line}: {message}"]) from None
+    try:
+        node = loader.get_single_node()
+    except _Stop as stop:
+        raise ScenarioError([f"{path}:{stop.line}: {stop.message}"]) from None
+    except yaml.reader.ReaderError as exc:
+        line, message = _reader_problem(exc, text)
+        raise ScenarioError([f"{path}:{line}: {message}"]) from None
+    except yaml.MarkedYAMLError as exc:
+        line, message = _yaml_problem(exc)
+        raise ScenarioError([f"{path}:{line}: {message}"]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"{path}:1: not valid YAML: {exc}"]) from None
+    finally:
+        loader.dispose()
+    return node  # type: ignore[no-any-return]
+
+
+class ScalarError(ValueError):
+    """A ``--set`` value that is no single plain YAML value."""
+
+
+def read_scalar(text: str) -> Any:
+    """One value written as in a scenario file (``--set``): YAML 1.2 numbers, no tags, no lists
+    or maps, no control characters; raises :class:`ScalarError` saying why not."""
+    found = _UNPRINTABLE.search(text)
+    if found:
+        raise ScalarError(f"the value holds {_unprintable(found.group())}")
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if not isinstance(node, yaml.ScalarNode):
+            raise ScalarError("the value must be a single number or word")
+        return _YamlReader()._scalar(node)
+    except _Stop as stop:
+        raise ScalarError(stop.message) from None
+    except yaml.YAMLError:
+        raise ScalarError(f"the value '{text}' is not a YAML scalar") from None
+    finally:
+        loader.dispose()
 
 
 # --------------------------------------------------------------------------- reading TOML
@@ -348,48 +519,113 @@ def _read_toml(path: str, text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
         elif message.endswith("(at end of document)"):
             message = message.replace("(at end of document)", "(at the end of the file)")
             line = str(text.count("\n") + 1)
-        message = message[:1].lower() + message[1:]
+        message = printable(message[:1].lower() + message[1:])
         raise ScenarioError([f"{path}:{line}: not valid TOML: {message}"]) from None
-    return _schedule_years(raw), _toml_lines(text)
+    except ValueError:  # a whole number past Python's limit on digits
+        raise ScenarioError([f"{path}:1: not valid TOML: a number with thousands of digits; no "
+                             "amount, year or count is that large"]) from None
+    lines = _toml_lines(text)
+    twice: list[tuple[tuple[Any, ...], Any, int]] = []
+    raw = _schedule_years(raw, (), twice)
+    if twice:
+        raise ScenarioError([
+            f"{path}:{lines.get(loc + (written,), lines.get(loc, 1))}: "
+            f"{paths.display_path(loc, raw)}: year {year} is given twice in the schedule; keep one"
+            for loc, written, year in twice])
+    return raw, lines
 
 
-def _schedule_years(value: Any, parent: Any = None) -> Any:
-    """TOML keys are text; a schedule is keyed by year."""
-    if isinstance(value, dict):
-        return {
-            (int(k) if parent == "schedule" and str(k).strip().lstrip("-").isdigit() else k):
-                _schedule_years(v, k)
-            for k, v in value.items()
-        }
+def _schedule_years(value: Any, loc: tuple[Any, ...],
+                    twice: list[tuple[tuple[Any, ...], Any, int]]) -> Any:
+    """TOML keys are text; a schedule is keyed by year (``2026`` and ``"02026"`` are one year)."""
     if isinstance(value, list):
-        return [_schedule_years(v) for v in value]
-    return value
+        return [_schedule_years(v, loc + (i,), twice) for i, v in enumerate(value)]
+    if not isinstance(value, dict):
+        return value
+    result: dict[Any, Any] = {}
+    for k, v in value.items():
+        key: Any = k
+        if loc and loc[-1] == "schedule" and re.fullmatch(r"\s*-?[0-9]{1,9}\s*", str(k)):
+            key = int(k)
+            if key in result:
+                twice.append((loc, k, key))
+                continue
+        result[key] = _schedule_years(v, loc + (key,), twice)
+    return result
 
 
 # --------------------------------------------------------------------------- reading a file
 
 
+def _refusal(name: str, exc: OSError) -> ScenarioError:
+    """Why the file cannot be opened, in a user's words."""
+    words = {
+        errno.ENOENT: "no such file",
+        errno.EISDIR: "is a folder, not a scenario file",
+        errno.EACCES: "cannot be read: permission denied (on the file or a folder above it)",
+        errno.ENAMETOOLONG: "cannot be read: the name is longer than the file system allows",
+        errno.ENOTDIR: "cannot be read: a part of the path is a file, not a folder",
+        errno.ELOOP: "cannot be read: too many symbolic links (a link that points to itself?)",
+    }
+    fallback = f"cannot be read ({exc.strerror})"
+    return ScenarioError([f"{name}: {words.get(exc.errno or 0, fallback)}"])
+
+
+def _read_bytes(name: str, path: str | Path) -> bytes:
+    """The file's bytes, only from a regular file and only up to the size limit: a FIFO, a device
+    or a link to one is refused at once (reading it could wait or run for ever)."""
+    try:  # O_NONBLOCK: opening a FIFO must not wait for a writer
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _refusal(name, exc) from None
+    try:
+        info = os.fstat(handle)
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError([f"{name}: is a folder, not a scenario file"])
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else
+                    "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
+                    "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+            raise ScenarioError([f"{name}: is {kind}, not a scenario file; save the scenario as "
+                                 "a file"])
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError([_too_large(name)])
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES:  # the file may grow while it is read
+            chunk = os.read(handle, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise _refusal(name, exc) from None
+    finally:
+        os.close(handle)
+    data = b"".join(chunks)
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError([_too_large(name)])
+    return data
+
+
+def _too_large(name: str) -> str:
+    return (f"{name}:1: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; a scenario is "
+            "far smaller")
+
+
 def read_document(path: str | Path) -> Document:
     """Read a scenario file into a :class:`Document`; raises :class:`ScenarioError`."""
-    name = str(path)
+    name = os.fsdecode(path) if isinstance(path, bytes) else str(path)
     p = Path(path)
     suffix = p.suffix.lower()
-    if p.is_dir():
-        raise ScenarioError([f"{name}: is a folder, not a scenario file"])
     if suffix not in SUFFIXES:
+        try:
+            if p.is_dir():
+                raise ScenarioError([f"{name}: is a folder, not a scenario file"])
+        except OSError:
+            pass
         got = f" (got {p.suffix})" if p.suffix else ""
         raise ScenarioError([f"{name}: a scenario file ends in .yaml, .yml or .toml{got}"])
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([f"{name}: no such file"]) from None
-    except IsADirectoryError:
-        raise ScenarioError([f"{name}: is a folder, not a scenario file"]) from None
-    except OSError as exc:
-        raise ScenarioError([f"{name}: cannot be read ({exc.strerror})"]) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError([f"{name}:1: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
-                             "a scenario is far smaller"])
+    data = _read_bytes(name, path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -409,7 +645,35 @@ def parse_text(name: str, text: str, suffix: str, sha256: str) -> Document:
     if not isinstance(raw, dict):
         raise ScenarioError([f"{name}:1: a scenario is a map of keys, starting with "
                              f"`labfinance: 1` (got {describe(raw)})"])
-    return Document(name, raw, lines, sha256, text, suffix)
+    document = Document(name, raw, lines, sha256, text)
+    problems = _value_problems(document, raw, ())
+    if problems:
+        raise ScenarioError([p.located(name) for p in sorted(problems, key=lambda p: p.line)])
+    return document
+
+
+def _value_problems(doc: Document, value: Any, loc: tuple[Any, ...]) -> list[Problem]:
+    """Text with control characters or lone surrogates (from escapes such as ``"\\e"`` or
+    ``"\\ud800"``), and whole numbers too large for any parameter, wherever they are."""
+    problems: list[Problem] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and _UNPRINTABLE.search(key):
+                problems.append(Problem(doc.line_of(loc + (key,)), printable(".".join(
+                    map(str, loc + (key,)))), "a key holds a control character; keys are words"))
+                continue
+            problems += _value_problems(doc, item, loc + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            problems += _value_problems(doc, item, loc + (i,))
+    elif isinstance(value, str) and _UNPRINTABLE.search(value):
+        char = _UNPRINTABLE.search(value).group()  # type: ignore[union-attr]
+        problems.append(doc.problem(loc, f"the text holds {_unprintable(char)}; a scenario holds "
+                                         "printable text only"))
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** MAX_DIGITS:
+        problems.append(doc.problem(loc, f"{_shorten(str(value))} is larger than any amount, year "
+                                         "or count (amounts stop at 1e15)"))
+    return problems
 
 
 def describe(value: Any) -> str:

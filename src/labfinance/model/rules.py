@@ -15,6 +15,9 @@ from labfinance.model import paths
 from labfinance.model.parameters import numeric_parameters
 from labfinance.model.scenario import (
     CATEGORIES,
+    MAX_AMOUNT,
+    MAX_CONTINGENCY,
+    MAX_ITEM_YEARS,
     Grant,
     InKind,
     Loan,
@@ -45,11 +48,135 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
     problems += _references(scenario)
     problems += _grant_rates(scenario)
     problems += _in_kind_shares(scenario)
+    problems += _growth(scenario)
+    problems += _products(scenario)
+    problems += _size(scenario)
     if "base" in scenario.variants:
         problems.append((("variants", "base"), "'base' is the name of the file's own case; "
                          "give the variant another name"))
-    if file_rules and not problems:
-        problems += _uncertainty(scenario, raw)
+    if not problems:  # the engine reads the parameters: only once everything else holds
+        problems += _uncertainty(scenario, raw, base_inside=file_rules)
+    return problems
+
+
+# --------------------------------------------------------------------------- bounds and domains
+
+# Every price and discount factor stays within 1/MAX_FACTOR..MAX_FACTOR over the years it applies
+# to: a rate that multiplies money by a million over the horizon is a typing slip (0.5 for 0.05),
+# and beyond it amounts leave the range where a workbook's sums and checks stay exact.
+MAX_FACTOR = 1e6
+SHARES = {"deadweight", "displacement", "attribution", "drop_off", "probability", "share",
+          "advance", "retention"}
+MONEY = {"amount", "cap", "price", "unit_value", "cost_per_fte", "quantity", "fte"}
+
+
+def rate_bounds(years: int) -> tuple[float, float]:
+    """The rates that keep ``(1 + rate)^years`` within 1/MAX_FACTOR..MAX_FACTOR.
+
+    Over 99 years (a 100-year horizon): 1e6^(±1/99) = exp(±13.8155/99) = exp(±0.13955), that is
+    1.14976 and 0.86975, so the rate lies in -13.0 %..15.0 %:
+
+    >>> [round(x, 4) for x in rate_bounds(99)]
+    [-0.1303, 0.1498]
+    """
+    n = max(years, 1)
+    return MAX_FACTOR ** (-1 / n) - 1, MAX_FACTOR ** (1 / n) - 1
+
+
+def _lag_of(item: Any) -> int:
+    if isinstance(item, Grant):
+        return item.payment.lag
+    return item.lag if isinstance(item, OutcomePayment) else 0
+
+
+def rate_span(s: Scenario, path: str) -> int | None:
+    """The years over which the rate at ``path`` compounds, or None where ``path`` is no rate."""
+    max_lag = max((_lag_of(f) for f in s.funding), default=0)
+    if path in ("discount_rate", "social_discount_rate"):
+        return s.years - 1
+    if path == "inflation":
+        return s.years - 1 + max_lag
+    parts = path.split(".")
+    if len(parts) == 3 and parts[2] in ("escalation", "rate"):
+        section: list[Any] = {"costs": s.costs, "funding": s.funding,
+                              "benefits": s.benefits}.get(parts[0], [])  # type: ignore[assignment]
+        item = next((i for i in section if i.id == parts[1]), None)
+        if isinstance(item, Loan) and parts[2] == "rate":
+            return item.term
+        if item is not None and parts[2] == "escalation":
+            return s.years - 1 + _lag_of(item)
+    return None
+
+
+def parameter_domain(s: Scenario, path: str) -> tuple[float, float, str]:
+    """The values a real-valued parameter may take, and what it is, in a reader's words."""
+    last = path.rsplit(".", 1)[-1]
+    span = rate_span(s, path)
+    if span is not None:
+        low, high = rate_bounds(span)
+        return low, high, f"a rate over {span} years"
+    if last == "contingency" or path.startswith("contingency."):
+        return 0.0, MAX_CONTINGENCY, "a contingency"
+    if last in SHARES or ".ramp_up." in path or (last == "rate" and path.startswith("funding.")):
+        return 0.0, 1.0, "a share"
+    return 0.0, MAX_AMOUNT, "an amount"
+
+
+def _growth(s: Scenario) -> list[Problem]:
+    """Rates whose factor over the years they compound leaves 1e-6..1e6."""
+    found: list[tuple[tuple[Any, ...], str, float]] = [
+        (("discount_rate",), "discount_rate", s.discount_rate),
+        (("inflation",), "inflation", s.inflation if s.prices == "nominal" else 0.0)]
+    if s.social_discount_rate is not None:
+        found.append((("social_discount_rate",), "social_discount_rate", s.social_discount_rate))
+    for section in ("costs", "funding", "benefits"):
+        for i, item in enumerate(getattr(s, section)):
+            for key in ("escalation", "rate"):
+                value = getattr(item, key, None)
+                path = f"{section}.{item.id}.{key}"
+                if isinstance(value, float) and rate_span(s, path) is not None:
+                    found.append(((section, i, key), path, value))
+    problems: list[Problem] = []
+    for loc, path, rate in found:
+        span = rate_span(s, path)
+        assert span is not None
+        low, high = rate_bounds(span)
+        if not low <= rate <= high:
+            problems.append((loc, f"{rate:g} a year over {span} years changes money by a factor "
+                             f"of {_factor(rate, span)}; every price and discount factor stays "
+                             f"within 1e-6..1e6, so here the rate lies between {low:.4g} and "
+                             f"{high:.4g}"))
+    return problems
+
+
+def _factor(rate: float, years: int) -> str:
+    try:
+        return f"{(1 + rate) ** max(years, 1):.3g}"
+    except OverflowError:
+        return "more than 1e308"
+
+
+def _size(s: Scenario) -> list[Problem]:
+    """Line items × years: what every Monte Carlo draw and the workbook's timelines hold."""
+    items = len(s.costs) + len(s.funding) + len(s.benefits)
+    if items * s.years <= MAX_ITEM_YEARS:
+        return []
+    return [(("years",), f"{items} costs, funding sources and benefits over {s.years} years make "
+             f"{items * s.years:,} item-years; labfinance handles at most {MAX_ITEM_YEARS:,} (e.g. "
+             f"{MAX_ITEM_YEARS // s.years} items over {s.years} years): group small items")]
+
+
+def _products(s: Scenario) -> list[Problem]:
+    """fte × cost_per_fte and quantity × unit_value are money too."""
+    problems: list[Problem] = []
+    pairs: list[tuple[str, int, Any, str, str]] = [
+        ("costs", i, item, "fte", "cost_per_fte") for i, item in enumerate(s.costs)]
+    pairs += [("benefits", i, item, "quantity", "unit_value") for i, item in enumerate(s.benefits)]
+    for section, i, item, first, second in pairs:
+        a, b = getattr(item, first), getattr(item, second)
+        if a is not None and b is not None and a * b > MAX_AMOUNT:
+            problems.append(((section, i, first), f"{first} × {second} is {a * b:g} a year; money "
+                             f"stays at most {MAX_AMOUNT:g}"))
     return problems
 
 
@@ -106,6 +233,50 @@ def _horizon(s: Scenario) -> list[Problem]:
     for i, b in enumerate(s.benefits):
         problems += _timed_year_problems(("benefits", i), b, first, last)
     return problems
+
+
+def raw_rules(raw: Any) -> list[Problem]:
+    """Years outside the horizon and unknown stakeholders, read from the raw document: reported
+    beside the problems that stop the file from validating, so that a user sees them all at once.
+    """
+    problems: list[Problem] = []
+    stakeholders = raw.get("stakeholders")
+    if isinstance(stakeholders, dict):
+        known = ", ".join(sorted(map(str, stakeholders)))
+        for section, key in (("funding", "stakeholder"), ("benefits", "beneficiary"),
+                             ("criteria", "stakeholder")):
+            items = raw.get(section)
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                sid = item.get(key) if isinstance(item, dict) else None
+                if isinstance(sid, str) and sid not in stakeholders:
+                    problems.append(((section, i, key), f"no stakeholder '{sid}' (known: {known})"))
+    return problems + _raw_horizon(raw)
+
+
+def _raw_horizon(raw: Any) -> list[Problem]:
+    start, years = raw.get("start_year"), raw.get("years")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, years)) \
+            or not (1900 <= start <= 2500 and 1 <= years <= 100):
+        return []
+    first, last = start, start + years - 1
+    problems: list[Problem] = []
+    for section in ("costs", "funding", "benefits"):
+        items = raw.get(section)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue
+            given = [(key, item.get(key)) for key in ("year", "from", "to")]
+            schedule = item.get("schedule")
+            problems += _year_problems((section, i), [(k, v) for k, v in given if _is_int(v)],
+                                       first, last)
+            if isinstance(schedule, dict):
+                problems += _year_problems((section, i, "schedule"),
+                                           [(k, k) for k in schedule if _is_int(k)], first, last)
+    return problems
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _references(s: Scenario) -> list[Problem]:
@@ -189,7 +360,10 @@ def _in_kind_shares(s: Scenario) -> list[Problem]:
     return problems
 
 
-def _uncertainty(s: Scenario, raw: dict[str, Any]) -> list[Problem]:
+def _uncertainty(s: Scenario, raw: dict[str, Any], *, base_inside: bool = True
+                 ) -> list[Problem]:
+    """Each range names a real-valued parameter and stays inside what that parameter may be; with
+    ``base_inside`` (the file, not an override) the file's own value lies inside the range."""
     known = numeric_parameters(s)
     problems: list[Problem] = []
     for path, dist in s.uncertainty.items():
@@ -198,12 +372,22 @@ def _uncertainty(s: Scenario, raw: dict[str, Any]) -> list[Problem]:
             problems.append((loc, _unknown_parameter(path, known, raw)))
             continue
         base = known[path]
+        lowest, highest, what = parameter_domain(s, path)
         if isinstance(dist, Normal):
             low = dist.low if dist.low is not None else float("-inf")
             high = dist.high if dist.high is not None else float("inf")
+            ends = [("mean", dist.mean)] + [(k, v) for k, v in (("low", dist.low),
+                                                                ("high", dist.high))
+                                            if v is not None]
         else:  # triangular, PERT and uniform all have a low and a high
             low, high = dist.low, dist.high
-        if not low <= base <= high:
+            ends = [("low", dist.low), ("high", dist.high)]
+        outside = [(key, value) for key, value in ends if not lowest <= value <= highest]
+        if outside:
+            key, value = outside[0]
+            problems.append((loc + (key,), f"{value:g} lies outside what {what} may be "
+                             f"({lowest:.4g}..{highest:.4g}); draws would leave it too"))
+        elif base_inside and not low <= base <= high:
             problems.append((loc, f"the scenario's own value {base:g} lies outside the range "
                              f"{low:g}..{high:g}; the file's value is the base case and must lie "
                              "inside it"))

@@ -28,6 +28,16 @@ STAKEHOLDER_KINDS = (
     "housing_corporation", "residents", "knowledge_institution", "vendor", "other",
 )
 
+# Bounds on what drives arrays and formatting (docs/decisions.md, "Bounds"): beyond them a number
+# is a typing slip, and the engine and the workbook would run out of memory, columns or precision.
+MAX_AMOUNT = 1e15  # money, quantities and FTEs: a thousand times the Dutch national budget
+MAX_CONTINGENCY = 10.0  # optimism bias of 1,000 %; the Green Book's highest is 200 %
+MAX_LAG = 100  # years a payment may come late: the longest horizon
+MAX_SPAN = 1000  # years of an asset's life, a loan's term or a recurrence's `every`
+MAX_TEXT = 10_000  # characters of a note or description (a workbook cell holds 32,767)
+MAX_NAME = 200  # characters of a name or title
+MAX_ITEM_YEARS = 20_000  # line items × years: each is a row of numbers per Monte Carlo draw
+
 
 class KeyProblem(ValueError):
     """A problem of one item that one of its keys shows best: the loader reports it at that key's
@@ -58,43 +68,79 @@ def _rate(value: float) -> float:
     return value
 
 
+def _at_most(value: float, maximum: float, what: str) -> float:
+    if value > maximum:
+        shown = "1e15" if maximum == MAX_AMOUNT else f"{maximum:g}"
+        raise ValueError(f"must be at most {shown}{what} (got {value:g})")
+    return value
+
+
 def _non_negative(value: float) -> float:
     _finite(value)
     if value < 0:
         raise ValueError(f"must not be negative (got {value:g}); money that flows the other way "
                          "belongs in another section (a saving is a benefit, a fee is revenue)")
-    return value
+    return _at_most(value, MAX_AMOUNT, "; a larger amount is a typing slip")
 
 
 def _not_negative(value: float) -> float:
     _finite(value)
     if value < 0:
         raise ValueError(f"must not be negative (got {value:g})")
-    return value
+    return _at_most(value, MAX_AMOUNT, "")
+
+
+def _contingency(value: float) -> float:
+    _finite(value)
+    if value < 0:
+        raise ValueError(f"must not be negative (got {value:g})")
+    return _at_most(value, MAX_CONTINGENCY, " (an overrun of 1,000 %)")
 
 
 def _positive_int(value: int) -> int:
     if value < 1:
         raise ValueError(f"must be a whole number of at least 1 (got {value})")
+    if value > MAX_SPAN:
+        raise ValueError(f"must be at most {MAX_SPAN:,} years (got {value:,})")
     return value
 
 
 def _non_negative_int(value: int) -> int:
     if value < 0:
         raise ValueError(f"must be a whole number of at least 0 (got {value})")
+    if value > MAX_LAG:
+        raise ValueError(f"must be at most {MAX_LAG} years, the longest horizon (got {value:,})")
     return value
+
+
+def _text(maximum: int) -> Any:
+    def check(value: str) -> str:
+        if len(value) > maximum:
+            raise ValueError(f"is {len(value):,} characters long; at most {maximum:,} fit (a "
+                             "workbook cell holds 32,767)")
+        return value
+
+    return AfterValidator(check)
 
 
 Number = Annotated[float, AfterValidator(_finite)]
 Share = Annotated[float, AfterValidator(_share),
                   Field(json_schema_extra={"minimum": 0, "maximum": 1})]
 Rate = Annotated[float, AfterValidator(_rate), Field(json_schema_extra={"exclusiveMinimum": -1})]
-Money = Annotated[float, AfterValidator(_non_negative), Field(json_schema_extra={"minimum": 0})]
+Money = Annotated[float, AfterValidator(_non_negative),
+                  Field(json_schema_extra={"minimum": 0, "maximum": MAX_AMOUNT})]
 NonNegative = Annotated[float, AfterValidator(_not_negative),
-                        Field(json_schema_extra={"minimum": 0})]
-Count = Annotated[int, AfterValidator(_positive_int), Field(json_schema_extra={"minimum": 1})]
-Lag = Annotated[int, AfterValidator(_non_negative_int), Field(json_schema_extra={"minimum": 0})]
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")]
+                        Field(json_schema_extra={"minimum": 0, "maximum": MAX_AMOUNT})]
+Count = Annotated[int, AfterValidator(_positive_int),
+                  Field(json_schema_extra={"minimum": 1, "maximum": MAX_SPAN})]
+Lag = Annotated[int, AfterValidator(_non_negative_int),
+                Field(json_schema_extra={"minimum": 0, "maximum": MAX_LAG})]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$"), _text(MAX_NAME),
+               Field(json_schema_extra={"maxLength": MAX_NAME})]
+Name = Annotated[str, _text(MAX_NAME), Field(json_schema_extra={"maxLength": MAX_NAME})]
+Text = Annotated[str, _text(MAX_TEXT), Field(json_schema_extra={"maxLength": MAX_TEXT})]
+Contingency = Annotated[float, AfterValidator(_contingency),
+                        Field(json_schema_extra={"minimum": 0, "maximum": MAX_CONTINGENCY})]
 Category = Literal["capex", "opex", "staff", "compliance", "other"]
 
 
@@ -108,8 +154,8 @@ class Item(Model):
     """A list item: an id unique in its list and an optional note (source or reasoning)."""
 
     id: Id
-    name: str | None = None
-    note: str = ""
+    name: Name | None = None
+    note: Text = ""
 
     @property
     def label(self) -> str:
@@ -172,7 +218,7 @@ class Cost(Item, Timed):
     cost_per_fte: Money | None = None
     life: Count | None = None
     residual_value: bool | None = None
-    contingency: NonNegative | None = None
+    contingency: Contingency | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Cost:
@@ -198,12 +244,12 @@ class Cost(Item, Timed):
 
 
 class Stakeholder(Model):
-    name: str | None = None
+    name: Name | None = None
     kind: Literal[
         "municipality", "police", "national_government", "province", "eu", "insurer", "business",
         "housing_corporation", "residents", "knowledge_institution", "vendor", "other",
     ]
-    note: str = ""
+    note: Text = ""
     # the body that pays on this stakeholder's behalf (residents: their municipality); its own id
     # means it pays for itself
     represented_by: Id | None = None
@@ -464,12 +510,12 @@ Distribution = Annotated[Triangular | Pert | Uniform | Normal, Field(discriminat
 
 
 class Variant(Model):
-    description: str = ""
+    description: Text = ""
     set: dict[str, Any] = {}
 
 
 class Criterion(Item):
-    unit: str = ""
+    unit: Name = ""
     baseline: Number | None = None
     target: Number | None = None
     direction: Literal["increase", "decrease"] = "increase"
@@ -480,8 +526,8 @@ class Scenario(Model):
     """One smart safety & security initiative over a horizon of years."""
 
     labfinance: Literal[1]
-    name: str
-    description: str = ""
+    name: Name
+    description: Text = ""
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
     start_year: Annotated[int, Field(ge=1900, le=2500)]
     years: Annotated[int, Field(ge=1, le=100)]
@@ -489,7 +535,7 @@ class Scenario(Model):
     inflation: Rate = 0.0
     discount_rate: Rate
     social_discount_rate: Rate | None = None
-    contingency: NonNegative | dict[Category, NonNegative] = 0.0
+    contingency: Contingency | dict[Category, Contingency] = 0.0
     stakeholders: dict[Id, Stakeholder]
     costs: list[Cost]
     funding: list[Funding] = []

@@ -22,9 +22,6 @@ def portfolio_json(portfolio: Any) -> dict[str, Any]:
     initiatives = []
     for item in portfolio.initiatives:
         metrics = metrics_json(item.results)
-        if "secured_first_shortfall_year" not in metrics:  # ISSUE 9: the engine reports it
-            year = number(item.secured_first_shortfall_year)
-            metrics["secured_first_shortfall_year"] = None if year is None else int(year)
         initiatives.append({
             "path": item.path, "sha256": item.sha256, "name": item.name, "seed": item.seed,
             "years": item.results.years, "metrics": metrics,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from labfinance.engine.catalogue import BY_NAME
@@ -24,7 +24,9 @@ def fixed(value: float, decimals: int, thousands: bool = False) -> str:
     ('1.3', '-3', '12,346')
     """
     step = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
+    # precision for any double (309 digits before the point): the default 28 fails beyond 1e28
+    rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP,
+                                                    context=Context(prec=340))
     return f"{rounded:,}" if thousands else f"{rounded}"
 
 

@@ -34,7 +34,7 @@ HEAD = 3                     # the header row of every table (0-based); its body
 FIRST_YEAR_COL = 3           # A label, B unit, C total, then the years
 NA = "n/a"
 STACKED_MAX = len(PALETTE)  # initiatives stacked in a chart; more: their total alone
-# the Yearly sheet's blocks: ledger row, label (ISSUE 9: the top-up rows, where the engine has them)
+# the Yearly sheet's blocks: ledger row, label
 BLOCKS = (("costs", "Costs"), ("funding", "Funding (grants, contributions, in kind)"),
           ("revenue", "Revenue"), ("net_cash", "Net cash (funding, revenue and loans less costs)"),
           ("top_up", "New money needed (top-up), every planned source paying"),
@@ -184,11 +184,11 @@ def _fsum(values: Any) -> float:
 
 
 def _overview_charts(w: Writer, first: int, last: int, cols: dict[str, int], at: int) -> None:
-    """Top-up by year stacked by initiative (ISSUE 9: costs until the engine has top-up rows),
-    and the shortfall by initiative: secured, planned and P80."""
+    """New money needed (top-up) by year stacked by initiative, and the shortfall by initiative:
+    secured, planned and P80."""
     book, ws = w.book, w.sheets["Overview"]
     stacked = book.add_chart({"type": "column", "subtype": "stacked"})
-    row_name = "top_up" if "top_up" in w.p.totals else "costs"
+    row_name = "top_up"
     rows = w.yearly_rows.get(row_name, [])
     last_col = FIRST_YEAR_COL + len(w.p.years) - 1
     series = [(item.name, r) for item, r in zip(w.p.initiatives, rows, strict=False)]
@@ -199,7 +199,7 @@ def _overview_charts(w: Writer, first: int, last: int, cols: dict[str, int], at:
                             "categories": ["Yearly", HEAD, FIRST_YEAR_COL, HEAD, last_col],
                             "values": ["Yearly", r, FIRST_YEAR_COL, r, last_col],
                             "fill": {"color": PALETTE[i % len(PALETTE)]}, "gap": 50})
-    title = ("New money needed by year" if row_name == "top_up" else "Costs by year")
+    title = "New money needed by year (top-up, every planned source paying)"
     title += ", stacked by initiative" if len(series) > 1 or w.n == 1 else ", all initiatives"
     _chart_style(stacked, title, w.cur)
     ws.insert_chart(at, 0, stacked)
@@ -358,9 +358,8 @@ def _payers(w: Writer) -> None:
     _by_id(w, "Payers", w.p.payers,
            f"{w.title}: what each payer is asked for, year by year ({w.cur})",
            "Each payer's funding plan summed over the initiatives, matched by stakeholder id",
-           # ISSUE 9: the plan per payer comes with the decision view
-           "No initiative gives a funding plan per payer (the plan per stakeholder of the "
-           "decision view); see each initiative's shortfall on the Overview.")
+           "No initiative needs new money from a payer: every planned source covers its "
+           "years, or no stakeholder gains and so none is asked.")
 
 
 # --------------------------------------------------------------------------- Risk, About

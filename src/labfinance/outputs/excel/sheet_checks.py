@@ -61,13 +61,19 @@ class ChecksSheet:
                              costs: Row = costs) -> str:
                 total = (f"{x(parts['funding'])}+{x(parts['revenue'])}+{x(parts['loan_in'])}"
                          f"-{x(parts['debt_service'])}-{x(costs)}")
-                return f"=IF(ABS({x(net)}-({total}))>{TOL},1,0)"
+                # beside the half cent, the rounding of sums of large money (1e-12 relative):
+                # without it the check flips to ERROR at amounts of about 1e14
+                scale = (f"ABS({x(parts['funding'])})+ABS({x(parts['revenue'])})"
+                         f"+ABS({x(parts['loan_in'])})+ABS({x(parts['debt_service'])})"
+                         f"+ABS({x(costs)})")
+                return f"=IF(ABS({x(net)}-({total}))>{TOL}+1E-12*({scale}),1,0)"
 
             self.yearly(f"sources = uses: net cash from its parts ({tag})",
                         sources_uses)
             self.yearly(f"cumulative cash corkscrew ({tag})",
                         lambda x, net=net, cum=cum:
-                        f"=IF(ABS({x(cum)}-{x.prev(cum)}-{x(net)})>{TOL},1,0)")
+                        f"=IF(ABS({x(cum)}-{x.prev(cum)}-{x(net)})>{TOL}"
+                        f"+1E-12*(ABS({x.prev(cum)})+ABS({x(net)})),1,0)")
 
         sh.band("Who pays")
         for key, top in (("plan", "cf.top_up"), ("secured_plan", "cf.secured_top_up")):
@@ -99,7 +105,7 @@ class ChecksSheet:
             if g.cap is not None and total is not None:
                 self.single(f"grant {g.id}: total entitlement within the cap",
                             f"=IF({total.ref(NAME)}>{book.inputs[prefix + '.cap'].ref(NAME)}"
-                            f"+{TOL},1,0)")
+                            f"*(1+1E-12)+{TOL},1,0)")
             adv = book.inputs[f"{prefix}.payment.advance"].ref(NAME)
             ret = book.inputs[f"{prefix}.payment.retention"].ref(NAME)
             self.single(f"grant {g.id}: advance + retention at most 1", f"=IF({adv}+{ret}>1,1,0)")
