@@ -164,9 +164,11 @@ def test_the_source_sheet_is_hidden_and_holds_the_text_as_text(small):
 
 
 def test_a_line_that_looks_like_a_formula_or_is_longer_than_a_cell_comes_back(tmp_path):
-    long_note = "x" * 70_000  # more than two cells' worth (32,000 characters each)
+    # a comment line of more than two cells' worth (32,000 characters each); a note that long is
+    # refused by validation (at most 10,000 characters), a comment is the file's own
+    long_comment = "# " + "x" * 70_000
     text = SMALL.replace("  - id: build          # one-off build\n",
-                         f"  - id: build          # one-off build\n    note: \"{long_note}\"\n"
+                         f"  - id: build          # one-off build\n    {long_comment}\n"
                          ).replace("name: Round trip", "name: \"=SUM(A1:A2)\"")
     scenario = tmp_path / "odd.yaml"
     scenario.write_text(text, encoding="utf-8")

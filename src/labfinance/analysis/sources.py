@@ -32,13 +32,13 @@ def uncertain_sources(scenario: Scenario) -> list[Funding]:
     return [f for f in scenario.funding if not f.committed and f.award_probability > 0]
 
 
-def without_each(scenario: Scenario, sources: Sequence[Funding], *, rates: bool = False,
-                 detail: bool = False) -> Results:
+def without_each(scenario: Scenario, sources: Sequence[Funding], *, rates: bool = False
+                 ) -> Results:
     """Row 0: the planned case (every source takes part); row i + 1: without ``sources[i]``.
-    ``detail`` keeps the per-line rows (``lines``), which an engine call without it skips."""
+    Each source's cash by year is in ``lines["funding"]`` (the engine keeps it in every call)."""
     n = len(sources) + 1
     awarded = {f.id: np.arange(n) != i + 1 for i, f in enumerate(sources)}
-    return evaluate(scenario, Parameters(n), awarded, detail=detail, rates=rates)
+    return evaluate(scenario, Parameters(n), awarded, detail=False, rates=rates)
 
 
 def _year(value: float) -> int | None:
@@ -50,7 +50,7 @@ def sources_at_risk(scenario: Scenario) -> list[dict[str, Any]]:
     sources = uncertain_sources(scenario)
     if not sources:
         return []
-    r = without_each(scenario, sources, detail=True)  # each source's planned amount by line
+    r = without_each(scenario, sources)
     m = r.metrics
     out: list[dict[str, Any]] = []
     for i, f in enumerate(sources):

@@ -174,13 +174,13 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
             after = after + paid[:, Y:]
         elif isinstance(f, Loan):
             loan = _loan(c, f)
-            rows["loan_in"] = rows["loan_in"] + loan.loan_in * inc
-            rows["debt_service"] = rows["debt_service"] + loan.service * inc
+            taken_in, taken_service = c.full(loan.loan_in * inc), c.full(loan.service * inc)
+            rows["loan_in"] = rows["loan_in"] + taken_in
+            rows["debt_service"] = rows["debt_service"] + taken_service
             outstanding = outstanding + loan.outstanding * np.asarray(inc, dtype=float).reshape(-1)
-            lines[f.id] = (loan.loan_in - loan.service) * inc
+            lines[f.id] = taken_in - taken_service  # inc is 0 or 1: (in - service) × inc exactly
             sources[f.id] = SourceWorkings(inc, loan.loan_in - loan.service, lines[f.id], loan,
-                                           c.full(loan.loan_in * inc),
-                                           c.full(loan.service * inc))
+                                           taken_in, taken_service)
     net = {line.id: _less(line.cost, covered[line.id]) for line in costs}
     for f in s.funding:  # an in-kind amount at probability 0 implies no cost: nothing to cover
         if isinstance(f, InKind) and f.covers is None and f.id not in net:

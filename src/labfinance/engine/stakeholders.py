@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labfinance.engine import finance
 from labfinance.engine.lineitems import BenefitLine
 from labfinance.engine.timeline import ZERO
 from labfinance.model.scenario import Loan, Scenario
@@ -120,7 +121,7 @@ def stakeholders(s: Scenario, lines: dict[str, np.ndarray], benefits: list[Benef
             "benefits_received_pv": pv_received,
             "cash_releasing_received": releasing[sid].sum(axis=-1),
             "cash_releasing_received_pv": present_value(releasing[sid]),
-            "net": pv_received - pv_paid,
+            "net": finance.net_position(pv_received, pv_paid),
             "contributed_yearly": paid[sid],
             "benefits_received_yearly": received[sid],
             "cash_releasing_received_yearly": releasing[sid],

@@ -36,7 +36,7 @@ MAX_LAG = 100  # years a payment may come late: the longest horizon
 MAX_SPAN = 1000  # years of an asset's life, a loan's term or a recurrence's `every`
 MAX_TEXT = 10_000  # characters of a note or description (a workbook cell holds 32,767)
 MAX_NAME = 200  # characters of a name or title
-MAX_ITEM_YEARS = 3_000  # line items × years: each is a row of numbers per Monte Carlo draw
+MAX_ITEM_YEARS = 30_000  # line items × years: each is a row of numbers per Monte Carlo draw
 
 
 class KeyProblem(ValueError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from labfinance.engine import finance
 from labfinance.engine.core import stakeholder_totals
 from labfinance.engine.stakeholders import BASIS
 from labfinance.model.scenario import Loan
@@ -109,7 +110,8 @@ def build(book: Book) -> None:
             "cash_releasing_received": (
                 f"=SUM({yearly[sid]['cash_releasing_received'].range(NAME)})",
                 fig["cash_releasing_received"]),
-            "net": (f"={ref('benefits_received_pv', row)}-{ref('contributed_pv', row)}",
+            "net": ("=" + finance.net_position_formula(ref("benefits_received_pv", row),
+                                                        ref("contributed_pv", row)),
                     fig["net"]),
             "weight": (f'=IF({weights_total}>{tol},MAX({ref("gain", row)},0)/'
                        f'{weights_total},"{NA}")', weight),

@@ -67,8 +67,9 @@ def write(put: Put, c: VerdictCells, results: Results, monte_carlo: dict[str, An
     secured_peak = float(results.ledger["secured_top_up"][0].sum())
 
     def words(label: str, ref: str, value: float) -> str:
-        return put(f"{label}, in words", "=" + F.money(ref, cur),
-                   money(0.0 if math.isnan(value) else value, cur))
+        # a metric that can be null (the shortfall per year) reads "n/a", never an error value
+        return put(f"{label}, in words", f'=IF(ISNUMBER({ref}),{F.money(ref, cur)},"n/a")',
+                   "n/a" if math.isnan(value) else money(value, cur))
 
     M = c.metric
     parts: list[tuple[str, str]] = []  # (reference, cached text)
