@@ -51,12 +51,12 @@ def case_id(case: tuple[str, str | None]) -> str:
     return f"{Path(case[0]).stem}--{case[1] or 'base'}"
 
 
-def write(path: Path, target: Path, variant: str | None = None) -> Path:
+def write(path: Path, target: Path, variant: str | None = None, lang: str = "en") -> Path:
     """The workbook of ``path`` (its ``variant``) as the CLI writes it, without Monte Carlo draws:
     the Risk sheet holds values, not formulas (as do Sensitivity and Variants)."""
     loaded = load(path)
     analysis = analyse(loaded, with_overrides(loaded, variant, []), variant=variant)
-    write_workbook(analysis, target)
+    write_workbook(analysis, target, lang)
     return target
 
 
@@ -66,15 +66,17 @@ def report(result: Check) -> str:
             + "\n".join(result.failures[:20] + result.excluded[:20]))
 
 
+@pytest.mark.parametrize("lang", ["en", "nl"])
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_every_formula_cell_recalculates_in_python_to_the_engine_value(case, tmp_path):
+def test_every_formula_cell_recalculates_in_python_to_the_engine_value(case, lang, tmp_path):
     name, variant = case
     if name == "tricky.yaml":
         source = tmp_path / name
         source.write_text(TRICKY, encoding="utf-8")
     else:
         source = ROOT / "scenarios" / name
-    path = write(source, tmp_path / f"{case_id(case)}.xlsx", variant)
+    # in Dutch too: the sheet names in every reference, the words inside the formulas
+    path = write(source, tmp_path / f"{case_id(case)}-{lang}.xlsx", variant, lang)
     result = check(path)
     assert result.cells > 500  # every sheet's formulas were read (a workbook has over 1,000)
     assert not result.failures and not result.excluded, report(result)

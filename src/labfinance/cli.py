@@ -23,6 +23,8 @@ from labfinance import __version__
 from labfinance.model.loader import ScenarioError, parse_set, with_overrides
 from labfinance.model.reading import printable
 from labfinance.model.workbook import load_any
+from labfinance.texts import DEFAULT as DEFAULT_LANGUAGE
+from labfinance.texts import LANGUAGES
 from labfinance.outputs.files import (
     OutputError,
     Outputs,
@@ -324,6 +326,18 @@ def _write_text_to(text: str) -> Callable[[Path], None]:
     return write
 
 
+LANG = click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+                    help="Language of the workbook and the summary (default: the scenario's "
+                         "`language`, else en). JSON is the same in every language.")
+
+
+def _lang(option: str | None, *scenarios: Any) -> str:
+    """--lang, else the first scenario's ``language``, else English."""
+    if option is not None:
+        return option
+    return next((s.language for s in scenarios if s is not None), DEFAULT_LANGUAGE)
+
+
 def _outputs(file: str, output: str | None, json_path: str | None) -> str | None:
     if output is None and json_path is None:
         return Path(file).stem + ".xlsx"
@@ -345,11 +359,12 @@ def _outputs(file: str, output: str | None, json_path: str | None) -> str | None
               help="Evaluate a named variant instead of the base case.")
 @click.option("--metric", "extra_metrics", type=MetricName(), multiple=True, metavar="NAME",
               help="Add a metric to the tornado (repeatable).")
+@LANG
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 @guarded
 def run(file: str, output: str | None, json_path: str | None, draws: int, seed: int,
         sets: tuple[str, ...], variant: str | None, extra_metrics: tuple[str, ...],
-        force: bool) -> None:
+        lang: str | None, force: bool) -> None:
     """Evaluate one scenario FILE (or a workbook, meaning the scenario imported from it):
     summary, workbook (-o) and JSON (--json)."""
     from labfinance.analysis.run import analyse
@@ -366,11 +381,12 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     results = analysis.results
     from labfinance.outputs.excel import write_workbook
 
-    _deliver(workbook, lambda temp: write_workbook(analysis, temp), json_path,
+    language = _lang(lang, scenario)
+    _deliver(workbook, lambda temp: write_workbook(analysis, temp, language), json_path,
              lambda: results_json(results, path=loaded.path, sha256=loaded.document.sha256,
                                   variant=variant, overrides=dict(overrides),
                                   extra={**decision_json(analysis), **analysis_json(analysis)}),
-             terminal_lines(analysis), force)
+             terminal_lines(analysis, language), force)
 
 
 @main.command()
@@ -378,10 +394,11 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
 @click.option("-o", "--output", "output", metavar="OUT.xlsx", help="Write a workbook here.")
 @click.option("--json", "json_path", metavar="PATH|-",
               help="Write the comparison as JSON ('-': stdout).")
+@LANG
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 @guarded
 def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
-            force: bool) -> None:
+            lang: str | None, force: bool) -> None:
     """Compare scenarios or variants side by side (FILE alone: its base case and all variants)."""
     from labfinance.analysis.compare import load_cases
     from labfinance.outputs.excel.compare import write_workbook
@@ -390,8 +407,9 @@ def compare(cases: tuple[str, ...], output: str | None, json_path: str | None,
 
     evaluated = load_cases(cases)
     _check_outputs(output, json_path, force)
-    _deliver(output, lambda temp: write_workbook(evaluated, temp), json_path,
-             lambda: compare_json(evaluated), table_lines(evaluated), force)
+    language = _lang(lang, *(case.loaded.scenario for case in evaluated))
+    _deliver(output, lambda temp: write_workbook(evaluated, temp, language), json_path,
+             lambda: compare_json(evaluated), table_lines(evaluated, language), force)
 
 
 @main.command("import")
@@ -447,10 +465,11 @@ def _portfolio_progress(total: int) -> Any:
               help="Seed of the portfolio; each file's seed is derived from it and its SHA-256.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Files evaluated at once, in separate processes (default: the cores).")
+@LANG
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 @guarded
 def portfolio(paths: tuple[str, ...], output: str | None, json_path: str | None, draws: int,
-              seed: int, jobs: int | None, force: bool) -> None:
+              seed: int, jobs: int | None, lang: str | None, force: bool) -> None:
     """Every initiative of PATH... (scenario files, or folders of them) in one workbook, summed
     by calendar year, with the risk of the whole (exit 2 if a file was left out)."""
     from labfinance.analysis.portfolio import default_jobs, evaluate_portfolio
@@ -467,7 +486,8 @@ def portfolio(paths: tuple[str, ...], output: str | None, json_path: str | None,
         _fail(["labfinance: no valid scenario among the paths given; nothing written"])
     from labfinance.outputs.excel.portfolio import write_workbook as write_portfolio
 
-    _deliver(workbook, lambda temp: write_portfolio(result, temp), json_path,
-             lambda: portfolio_json(result), portfolio_lines(result), force)
+    language = lang or DEFAULT_LANGUAGE
+    _deliver(workbook, lambda temp: write_portfolio(result, temp, language), json_path,
+             lambda: portfolio_json(result), portfolio_lines(result, language), force)
     if result.problems:
         sys.exit(2)

@@ -544,6 +544,8 @@ class Scenario(Model):
     variants: dict[Id, Variant] = {}
     criteria: list[Criterion] = []
     fair_share_basis: Literal["net_gain", "benefits", "cash_releasing"] = "net_gain"
+    # the language of the workbook and summary (--lang overrides it); en or nl
+    language: Literal["en", "nl"] = "en"
 
     @property
     def calendar_years(self) -> list[int]:

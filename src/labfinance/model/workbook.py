@@ -37,8 +37,9 @@ from labfinance.model.loader import (
 from labfinance.model.reading import Document, Problem, describe, parse_text
 from labfinance.model.rewrite import rewrite
 from labfinance.model.scenario import Scenario
+from labfinance.texts import LANGUAGES, Texts
 
-SOURCE_SHEET = "Scenario source"
+SOURCE_SHEET = "Scenario source"  # the English names; a workbook may be in any language
 MARKER = "labfinance scenario source"
 CELL_CHARS = 32_000  # Excel holds at most 32,767 characters in a cell
 ASSUMPTIONS = "Assumptions"
@@ -177,19 +178,35 @@ def _open(path: str | Path, *, data_only: bool = False) -> Any:
                              f"({type(exc).__name__}: {exc})"]) from None
 
 
-def _header(ws: Any) -> tuple[int, dict[str, int]] | None:
-    """The Assumptions header row (1-based) and the column (0-based) of each header we read."""
+def language(book: Any) -> Texts:
+    """The texts of the language the workbook was written in, told by its sheet names (English
+    where none is recognised: the messages then name the English sheets)."""
+    for lang in LANGUAGES:
+        t = Texts(lang)
+        if t("sheet.scenario_source") in book.sheetnames or t("sheet.assumptions") in \
+                book.sheetnames:
+            return t
+    return Texts("en")
+
+
+def _header(ws: Any, t: Texts) -> tuple[int, dict[str, int]] | None:
+    """The Assumptions header row (1-based) and the column (0-based) of each header we read,
+    under their English names (VALUE, PATH, LIVE)."""
+    wanted = {t("assumptions.col.value"): VALUE, t("assumptions.col.path"): PATH,
+              t("assumptions.col.live"): LIVE}
     for number, row in enumerate(ws.iter_rows(min_row=1, max_row=20, values_only=True), 1):
-        titles = {value: i for i, value in enumerate(row) if isinstance(value, str)}
+        titles = {wanted.get(value, value): i for i, value in enumerate(row)
+                  if isinstance(value, str)}
         if PATH in titles and VALUE in titles and LIVE in titles:
             return number, titles
     return None
 
 
-def _foreign(name: str, book: Any) -> ScenarioError:
+def _foreign(name: str, book: Any, t: Texts) -> ScenarioError:
     """A workbook without its source: labfinance's (sheet lost) or another's."""
+    ASSUMPTIONS, SOURCE_SHEET = t("sheet.assumptions"), t("sheet.scenario_source")  # noqa: N806
     assumptions = book[ASSUMPTIONS] if ASSUMPTIONS in book.sheetnames else None
-    if assumptions is not None and _header(assumptions) is not None:
+    if assumptions is not None and _header(assumptions, t) is not None:
         return ScenarioError([f"{name}: the hidden sheet '{SOURCE_SHEET}' is missing, so the "
                               "scenario cannot be rebuilt (a workbook from an older labfinance, "
                               "or the sheet was deleted); run the scenario file again"])
@@ -202,10 +219,11 @@ def _foreign(name: str, book: Any) -> ScenarioError:
                           "sheet); import reads the workbooks `labfinance run` writes"])
 
 
-def _source(name: str, book: Any) -> tuple[str, str]:
+def _source(name: str, book: Any, t: Texts) -> tuple[str, str]:
     """The scenario text the workbook carries, and its suffix (``.yaml`` or ``.toml``)."""
+    SOURCE_SHEET = t("sheet.scenario_source")  # noqa: N806
     if SOURCE_SHEET not in book.sheetnames:
-        raise _foreign(name, book)
+        raise _foreign(name, book, t)
     ws = book[SOURCE_SHEET]
     altered = ScenarioError([f"{name}: {SOURCE_SHEET}: the scenario text was altered (it no "
                              "longer matches its SHA-256 in row 1); change inputs on the "
@@ -229,16 +247,18 @@ def _source(name: str, book: Any) -> tuple[str, str]:
     return text, f".{syntax}"
 
 
-def _inputs(name: str, book: Any) -> list[_Input]:
+def _inputs(name: str, book: Any, t: Texts) -> list[_Input]:
     """Every Assumptions row with a parameter path, as it stands."""
     from openpyxl.utils import get_column_letter
+    ASSUMPTIONS = t("sheet.assumptions")  # noqa: N806
     if ASSUMPTIONS not in book.sheetnames:
         raise ScenarioError([f"{name}: the {ASSUMPTIONS} sheet is missing; it holds the inputs"])
     ws = book[ASSUMPTIONS]
-    found = _header(ws)
+    found = _header(ws, t)
     if found is None:
-        raise ScenarioError([f"{name}: {ASSUMPTIONS}: the header row with '{VALUE}', '{PATH}' "
-                             f"and '{LIVE}' is missing"])
+        raise ScenarioError([f"{name}: {ASSUMPTIONS}: the header row with "
+                             f"'{t('assumptions.col.value')}', '{t('assumptions.col.path')}' "
+                             f"and '{t('assumptions.col.live')}' is missing"])
     first, cols = found
     inputs: list[_Input] = []
     seen: dict[str, str] = {}
@@ -259,7 +279,7 @@ def _inputs(name: str, book: Any) -> list[_Input]:
         tokens = path.split(".")
         structural = tokens[-1] in STRUCTURAL or tokens[0] == "uncertainty" or (
             len(tokens) == 2 and tokens[0] in ("stakeholders", *paths.ID_LISTS))
-        live = getattr(live_cell, "value", None) == "live" and not structural
+        live = getattr(live_cell, "value", None) == t("assumptions.live") and not structural
         value = getattr(value_cell, "value", None)
         formula = getattr(value_cell, "data_type", None) == "f"
         inputs.append(_Input(path, where, live, value, formula))
@@ -294,8 +314,10 @@ def effective(s: Scenario, dump: dict[str, Any], path: str) -> Any:
     return defaults.get(tokens[-1], UNKNOWN)
 
 
-def shown(s: Scenario, dump: dict[str, Any], path: str) -> Any:
-    """What a structural (not live) row shows for ``path``, or :data:`UNKNOWN`."""
+def shown(s: Scenario, dump: dict[str, Any], path: str, t: Texts | None = None) -> Any:
+    """What a structural (not live) row shows for ``path`` in the workbook's language, or
+    :data:`UNKNOWN`."""
+    t = t or Texts("en")
     tokens = path.split(".")
     if tokens[0] == "uncertainty":
         dist = s.uncertainty.get(path[len("uncertainty."):])
@@ -308,13 +330,13 @@ def shown(s: Scenario, dump: dict[str, Any], path: str) -> Any:
         return tokens[1]  # the row of an item shows its id
     value = effective(s, dump, path)
     if tokens[-1] == "residual_value":
-        return "no" if value is False else "yes"
+        return t("value.no") if value is False else t("value.yes")
     if tokens[-1] == "eligible":
-        return "all costs" if value in (None, UNKNOWN) else ", ".join(value)
+        return t("value.all_costs") if value in (None, UNKNOWN) else ", ".join(value)
     if tokens[-1] == "category" and value is UNKNOWN:
-        return "other"
+        return "other"  # a category id, as the scenario writes it
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return t("value.yes") if value else t("value.no")
     return value
 
 
@@ -328,15 +350,15 @@ def _relocate(name: str, error: ScenarioError, where: str) -> ScenarioError:
                           for msg in error.messages])
 
 
-def _original(name: str, text: str, suffix: str) -> Loaded:
+def _original(name: str, text: str, suffix: str, t: Texts) -> Loaded:
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     try:
         return load_document(parse_text(name, text, suffix, sha))
     except ScenarioError as exc:  # valid when written: a newer format, or another labfinance
-        raise _relocate(name, exc, SOURCE_SHEET + "!A{}") from None
+        raise _relocate(name, exc, t("sheet.scenario_source") + "!A{}") from None
 
 
-def _edits(name: str, path: str | Path, inputs: list[_Input], original: Loaded
+def _edits(name: str, path: str | Path, inputs: list[_Input], original: Loaded, t: Texts
            ) -> tuple[list[Edit], list[str]]:
     s, raw = original.scenario, original.document.raw
     dump = s.model_dump(by_alias=True)
@@ -345,7 +367,7 @@ def _edits(name: str, path: str | Path, inputs: list[_Input], original: Loaded
     cached: dict[str, Any] | None = None
     for item in inputs:
         if not item.live:
-            expected = shown(s, dump, item.path)
+            expected = shown(s, dump, item.path, t)
             if expected is not UNKNOWN and not _same(expected, _number(item.value)):
                 errors.append(f"{name}: {item.cell}: {item.path}: is structural (not live) and "
                               f"was changed from {show(expected)} to {show(item.value)}; "
@@ -359,7 +381,8 @@ def _edits(name: str, path: str | Path, inputs: list[_Input], original: Loaded
             if cached is None:
                 book = _open(path, data_only=True)
                 try:
-                    cached = {i.path: book[ASSUMPTIONS][i.cell.split("!")[1]].value
+                    sheet = book[t("sheet.assumptions")]
+                    cached = {i.path: sheet[i.cell.split("!")[1]].value
                               for i in inputs if i.live and i.formula}
                 finally:
                     book.close()
@@ -419,12 +442,13 @@ def import_workbook(path: str | Path) -> Imported:
     name = str(path)
     book = _open(path)
     try:
-        text, suffix = _source(name, book)
-        inputs = _inputs(name, book)
+        t = language(book)
+        text, suffix = _source(name, book, t)
+        inputs = _inputs(name, book, t)
     finally:
         book.close()
-    original = _original(name, text, suffix)
-    edits, errors = _edits(name, path, inputs, original)
+    original = _original(name, text, suffix, t)
+    edits, errors = _edits(name, path, inputs, original, t)
     errors += _edit_problems(name, original.document, edits)
     if errors:
         raise ScenarioError(errors)

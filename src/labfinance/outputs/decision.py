@@ -107,7 +107,7 @@ def analysis_verdict(analysis: Analysis) -> str:
                    analysis.answers.get("prudent"))
 
 
-def terminal_lines(analysis: Analysis) -> list[str]:
+def terminal_lines(analysis: Analysis, lang: str = "en") -> list[str]:
     """The terminal summary: the verdict first, the title, the answers, the plan and the sources
     at risk, then the figures, the warnings and the analyses."""
     figures = summary_lines(analysis.results)

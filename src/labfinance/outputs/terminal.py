@@ -123,7 +123,7 @@ def _shown(value: float | None, kind: str, currency: str) -> str:
     return f"{value:.2f}"
 
 
-def table_lines(cases: Sequence[Any]) -> list[str]:
+def table_lines(cases: Sequence[Any], lang: str = "en") -> list[str]:
     """The terminal table: one row per key metric, one column per case."""
     one_file = len({c.path for c in cases}) == 1
     header = ["metric", *(c.variant if one_file else c.label for c in cases)]
@@ -146,7 +146,7 @@ def table_lines(cases: Sequence[Any]) -> list[str]:
 
 
 
-def portfolio_lines(portfolio: Any) -> list[str]:
+def portfolio_lines(portfolio: Any, lang: str = "en") -> list[str]:
     """The terminal summary of ``portfolio``: one line per initiative, the totals, the risk."""
     cur = portfolio.currency
     items = portfolio.initiatives

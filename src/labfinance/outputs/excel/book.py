@@ -16,6 +16,7 @@ from labfinance.model.scenario import Grant, OutcomePayment, Scenario
 from labfinance.outputs.excel.cells import Cell, Row
 from labfinance.outputs.excel.layout import Timeline
 from labfinance.outputs.excel.styles import Styles
+from labfinance.texts import Texts
 
 NA = "n/a"
 IRR_MATCH = 1e-6  # the spreadsheet's IRR is the engine's root when within this (absolute, per year)
@@ -69,6 +70,7 @@ class Book:
     row_values: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
     label_width: float = 60
     timeline_sheets: list[Any] = field(default_factory=list)
+    t: Texts = field(default_factory=Texts)  # the reader's language
 
     @property
     def scenario(self) -> Scenario:

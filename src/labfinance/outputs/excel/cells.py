@@ -12,7 +12,9 @@ not recalculate (previews, pandas, openpyxl) see the numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +31,30 @@ if TYPE_CHECKING:
     from labfinance.outputs.excel.book import Book
 
 
+# Sheets are known in the code by their stable English key ("Cash flow"); the workbook names
+# them in the reader's language. The names of the workbook being written, by key:
+_SHEET_NAMES: ContextVar[dict[str, str]] = ContextVar("sheet_names", default={})
+
+
+@contextmanager
+def sheet_names(names: dict[str, str]) -> Iterator[None]:
+    """While a workbook is written: the name its reader sees of each sheet key."""
+    token = _SHEET_NAMES.set(names)
+    try:
+        yield
+    finally:
+        _SHEET_NAMES.reset(token)
+
+
+def shown(sheet: str) -> str:
+    """The name of sheet ``sheet`` (a key) in the workbook being written."""
+    return _SHEET_NAMES.get().get(sheet, sheet)
+
+
 def sheet_prefix(sheet: str, here: str) -> str:
-    return "" if sheet == here else "'" + sheet.replace("'", "''") + "'!"
+    """``'Cash flow'!`` (the sheet's name in the reader's language), or nothing on the same
+    sheet."""
+    return "" if sheet == here else "'" + shown(sheet).replace("'", "''") + "'!"
 
 
 def col_name(col: int) -> str:
@@ -210,21 +234,22 @@ class TimelineSheet:
         ws.set_column(L.TOTAL_COL, L.TOTAL_COL, L.TOTAL_WIDTH)
         ws.set_column(L.PRE_COL, L.PRE_COL, L.PRE_WIDTH)
         ws.set_column(L.FIRST_YEAR_COL, self.last_col, L.YEAR_WIDTH)
-        ws.write_string(L.TITLE_ROW, 0, self.name, st.title)
+        t = self.book.t
+        ws.write_string(L.TITLE_ROW, 0, shown(self.name), st.title)
         ws.write_string(L.SUBTITLE_ROW, 0, subtitle, st.subtitle)
-        for col, text in ((L.LABEL_COL, "Line item"), (L.UNIT_COL, "Unit"),
-                          (L.VALUE_COL, "Value"), (L.TOTAL_COL, "Total (horizon)"),
+        for col, text in ((L.LABEL_COL, t("timeline.line_item")), (L.UNIT_COL, t("timeline.unit")),
+                          (L.VALUE_COL, t("timeline.value")), (L.TOTAL_COL, t("timeline.total")),
                           (L.PRE_COL, "")):
             ws.write_string(L.YEAR_ROW, col, text, st.header)
-        ws.write_string(L.T_ROW, L.LABEL_COL, "Year index t (0 = first year)", st.subtitle)
-        for t in tl.span("all"):
-            after = t >= tl.horizon
-            ws.write_number(L.YEAR_ROW, tl.col(t), tl.year(t),
+        ws.write_string(L.T_ROW, L.LABEL_COL, t("timeline.index"), st.subtitle)
+        for k in tl.span("all"):
+            after = k >= tl.horizon
+            ws.write_number(L.YEAR_ROW, tl.col(k), tl.year(k),
                             st.header_after if after else st.header_year)
-            ws.write_number(L.T_ROW, tl.col(t), t, st.t_row)
+            ws.write_number(L.T_ROW, tl.col(k), k, st.t_row)
             if after:
-                ws.write_string(L.BAND_ROW, tl.col(t), "after horizon", st.subtitle)
-        ws.write_string(L.BAND_ROW, tl.col(0), "horizon", st.subtitle)
+                ws.write_string(L.BAND_ROW, tl.col(k), t("timeline.after_horizon"), st.subtitle)
+        ws.write_string(L.BAND_ROW, tl.col(0), t("timeline.horizon"), st.subtitle)
         ws.freeze_panes(L.FIRST_ROW - 1, L.FIRST_YEAR_COL)
         L.print_landscape(ws)
         ws.repeat_rows(L.YEAR_ROW, L.T_ROW)
@@ -306,7 +331,8 @@ class TimelineSheet:
         parts: list[Term] = []
         for i, group in enumerate(groups, 1):
             values = add_up((np.reshape(v, (1, -1)) for _, v in group), (len(group[0][1]),))[0]
-            row = self.series(f"{label}, part {i} of {len(groups)}", unit, _sum_formula(group),
+            row = self.series(self.book.t("timeline.part", label=label, part=i, parts=len(groups)),
+                              unit, _sum_formula(group),
                               values, span=span)
             parts.append((row_term(row), values))
         return self.in_parts(label, unit, parts, span=span)

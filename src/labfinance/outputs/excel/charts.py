@@ -10,7 +10,7 @@ from typing import Any
 from xlsxwriter.chart import Chart
 
 from labfinance.outputs.excel.book import Book
-from labfinance.outputs.excel.cells import Row
+from labfinance.outputs.excel.cells import Row, shown
 from labfinance.outputs.excel.layout import YEAR_ROW
 
 PALETTE = ("#1F3864", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#BF9000", "#FFD966",
@@ -45,17 +45,17 @@ YEAR_AXIS = {"num_font": {"size": 8, "rotation": -45}}  # years slanted, so they
 
 def _range(row: Row, span: str = "horizon") -> list[Any]:
     ts = row.timeline.span(span)
-    return [row.sheet, row.row, row.timeline.col(ts[0]), row.row, row.timeline.col(ts[-1])]
+    return [shown(row.sheet), row.row, row.timeline.col(ts[0]), row.row, row.timeline.col(ts[-1])]
 
 
 def _column(sheet: str, first: int, last: int, col: int) -> list[Any]:
     """Rows ``first``..``last`` of one column of ``sheet``."""
-    return [sheet, first, col, last, col]
+    return [shown(sheet), first, col, last, col]
 
 
 def _years(row: Row) -> list[Any]:
     ts = row.timeline.span("horizon")
-    return [row.sheet, YEAR_ROW, row.timeline.col(ts[0]), YEAR_ROW, row.timeline.col(ts[-1])]
+    return [shown(row.sheet), YEAR_ROW, row.timeline.col(ts[0]), YEAR_ROW, row.timeline.col(ts[-1])]
 
 
 def _style(chart: Chart, title: str, y_title: str, num_format: str) -> Chart:

@@ -14,7 +14,7 @@ from labfinance.outputs.excel.workbook import timestamp
 from labfinance.outputs.report import metrics_json
 
 
-def write_workbook(cases: Sequence[Any], path: str | Path) -> None:
+def write_workbook(cases: Sequence[Any], path: str | Path, lang: str = "en") -> None:
     """A one-sheet workbook: labels and units in columns A-B, one column per case, values only.
 
     Scenario text is written as text (``write_string``), never as a formula.

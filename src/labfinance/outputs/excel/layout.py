@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from xlsxwriter.worksheet import Worksheet
 
+from labfinance.texts import Texts
+
 LABEL_COL, UNIT_COL, VALUE_COL, TOTAL_COL, PRE_COL, FIRST_YEAR_COL = range(6)
 
 TITLE_ROW, SUBTITLE_ROW, BAND_ROW, YEAR_ROW, T_ROW = range(5)
@@ -46,13 +48,14 @@ def wrapped_height(texts: Sequence[tuple[str, float]], line: float = 15.0) -> fl
     return line * lines
 
 
-def print_footer(ws: Worksheet, scenario: str) -> None:
+def print_footer(ws: Worksheet, scenario: str, t: Texts) -> None:
     """Footer of every printed page: scenario name, sheet name, page x of y. An ampersand is a
     code in a footer, so the scenario's own is doubled."""
     name = scenario.replace("&", "&&")
     if len(name) > 80:
         name = name[:77] + "..."
-    ws.set_footer(f"&L&8{name}&C&8&A&R&8Page &P of &N")
+    page = t("print.page_of", page="&P", pages="&N")
+    ws.set_footer(f"&L&8{name}&C&8&A&R&8{page}")
 
 
 @dataclass(frozen=True)

@@ -441,7 +441,7 @@ def _about(w: Writer) -> None:
     _finish(ws, w.title, {0: 48, 1: 40, 2: 66, 3: 18})
 
 
-def write_workbook(portfolio: Any, path: str | Path) -> None:
+def write_workbook(portfolio: Any, path: str | Path, lang: str = "en") -> None:
     """Write the portfolio workbook of ``portfolio`` (a
     :class:`~labfinance.analysis.portfolio.Portfolio` with at least one initiative) to ``path``.
     The same portfolio and version give the same bytes."""

@@ -22,33 +22,36 @@ def _inputs(book: Book, prefix: str) -> dict[str, Cell]:
 
 
 def flag(sheet: TimelineSheet, prefix: str, item: Timed, timing: Any, *, life: bool = False,
-         label: str = "timing (1 in the years it falls)") -> Row | None:
+         label: str | None = None) -> Row | None:
     """1 in the years the item's amount falls (``timing``: the engine's flags); None for a
     schedule (read by year instead). ``life``: a one-off bought again every `life` years."""
+    t = sheet.book.t
+    label = label or t("recipe.timing")
     cells = _inputs(sheet.book, prefix)
     if item.schedule is not None or timing is None:
         return None
     values = series(timing)
     if item.year is not None and life:
         bought, life_cell = cells["year"], cells["life"]
-        return sheet.series("purchases (1 in the years it is bought)", "flag",
+        return sheet.series(t("recipe.purchases"), t("recipe.flag"),
                             lambda x: "=" + finance.purchases_flag_formula(
                                 x.year, x.c(bought), x.c(life_cell)), values, kind="flag")
     if item.year is not None:
         year = cells["year"]
-        return sheet.series(label, "flag",
+        return sheet.series(label, t("recipe.flag"),
                             lambda x: "=" + finance.one_off_flag_formula(x.year, x.c(year)),
                             values, kind="flag")
     first, last, every = cells["from"], cells["to"], cells["every"]
-    return sheet.series(label, "flag", lambda x: "=" + finance.recurring_flag_formula(
+    return sheet.series(label, t("recipe.flag"), lambda x: "=" + finance.recurring_flag_formula(
         x.year, x.c(first), x.c(last), x.c(every)), values, kind="flag")
 
 
 def base(sheet: TimelineSheet, prefix: str, item: Timed, timing: Row | None, values: Any, *,
-         label: str = "amount in start-year prices", amount_key: str = "amount") -> Row:
+         label: str | None = None, amount_key: str = "amount") -> Row:
     """The item's amount per year before price factors: amount × timing, or its schedule."""
     book = sheet.book
     cur = book.scenario.currency
+    label = label or book.t("recipe.amount")
     if item.schedule is not None:
         first, last = book.schedules[f"{prefix}.schedule"]
         years = assumptions.column_range(assumptions.YEAR_COL, first, last)
@@ -64,7 +67,7 @@ def base(sheet: TimelineSheet, prefix: str, item: Timed, timing: Row | None, val
 
 
 def price(sheet: TimelineSheet, prefix: str, values: Any, *, span: str = "horizon",
-          label: str = "price factor") -> Row:
+          label: str | None = None) -> Row:
     """(1 + escalation)^t, times (1 + inflation)^t in nominal prices."""
     book = sheet.book
     esc = book.inputs[f"{prefix}.escalation"]
@@ -75,7 +78,8 @@ def price(sheet: TimelineSheet, prefix: str, values: Any, *, span: str = "horizo
             x.c(esc), x.tt, x.c(inflation) if inflation is not None else None)
 
     n = len(book.timeline.span(span))
-    return sheet.series(label, "factor", formula, series(values, n)[:n], kind="factor",
+    return sheet.series(label or book.t("recipe.price_factor"), book.t("recipe.factor"),
+                        formula, series(values, n)[:n], kind="factor",
                         span=span)
 
 

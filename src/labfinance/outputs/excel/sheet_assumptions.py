@@ -21,12 +21,12 @@ from labfinance.model.scenario import (
     Timed,
 )
 from labfinance.outputs.excel.book import SETTINGS, Book
-from labfinance.outputs.excel.cells import Cell, col_name, write_value
+from labfinance.outputs.excel.cells import Cell, col_name, sheet_prefix, write_value
 from labfinance.outputs.excel.layout import print_landscape
 
 NAME = "Assumptions"
-COLUMNS = (("Input", 46), ("Unit", 20), ("Value", 16), ("Year", 8), ("Parameter path", 40),
-           ("Kind", 9), ("Live", 9), ("Source / note", 90))
+COLUMNS = (("input", 46), ("unit", 20), ("value", 16), ("year", 8), ("path", 40),
+           ("kind", 11), ("live", 11), ("note", 90))  # text keys assumptions.col.*, widths
 VALUE_COL, YEAR_COL, PATH_COL, KIND_COL, LIVE_COL, NOTE_COL, ANALYSED_COL = 2, 3, 4, 5, 6, 7, 8
 NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "rate": "percent",
                 "fraction": "percent", "year": "year", "count": "int", "text": "text",
@@ -34,20 +34,15 @@ NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "r
 FIRST_ROW = 4
 
 
-# The deductions in words, so that the opposite reading is hard to make: attribution is the share
-# due to OTHERS (SROI); "40 % due to the lab" is attribution 0.6.
-DEDUCTIONS = {
-    "deadweight": "deadweight: share that would have happened anyway",
-    "displacement": "displacement: share merely moved elsewhere",
-    "attribution": "attribution: share due to OTHERS, not to this initiative",
-    "drop_off": "drop-off: share of the effect lost each year",
-}
+# The deductions, each in words (param.*), so that the opposite reading is hard to make:
+# attribution is the share due to OTHERS (SROI); "40 % due to the lab" is attribution 0.6.
+DEDUCTIONS = ("deadweight", "displacement", "attribution", "drop_off")
 
 
 def column_range(col: int, first: int, last: int) -> str:
     """Rows ``first``..``last`` (0-based) of an Assumptions column, absolute, for other sheets."""
     letter = col_name(col)
-    return f"{NAME}!${letter}${first + 1}:${letter}${last + 1}"
+    return f"{sheet_prefix(NAME, '')}${letter}${first + 1}:${letter}${last + 1}"
 
 
 class AssumptionsSheet:
@@ -55,6 +50,7 @@ class AssumptionsSheet:
         self.book = book
         self.ws = book.sheets[NAME]
         self.st = book.styles
+        self.t = book.t
         self.r = FIRST_ROW
         self.copy = bool(book.analysis.sensitivity or book.analysis.monte_carlo
                          or book.analysis.variants)
@@ -73,8 +69,8 @@ class AssumptionsSheet:
         ws.write_string(self.r, 1, unit, st.unit)
         ws.write_string(self.r, VALUE_COL, ident, st.cell("text", "structural"))
         ws.write_string(self.r, PATH_COL, path, st.unit)
-        ws.write_string(self.r, KIND_COL, "id", st.unit)
-        ws.write_string(self.r, LIVE_COL, "not live", st.unit)
+        ws.write_string(self.r, KIND_COL, self.t("kind.id"), st.unit)
+        ws.write_string(self.r, LIVE_COL, self.t("assumptions.not_live"), st.unit)
         if note:
             ws.write_string(self.r, NOTE_COL, note, st.note)
         self.rows.append((self.r, ident))
@@ -95,8 +91,9 @@ class AssumptionsSheet:
         if year is not None:
             ws.write_number(self.r, YEAR_COL, year, st.cell("year", "structural"))
         ws.write_string(self.r, PATH_COL, path, st.unit)
-        ws.write_string(self.r, KIND_COL, kind, st.unit)
-        ws.write_string(self.r, LIVE_COL, "live" if live else "not live", st.unit)
+        ws.write_string(self.r, KIND_COL, self.t(f"kind.{kind}"), st.unit)
+        ws.write_string(self.r, LIVE_COL, self.t("assumptions.live" if live else
+                                                 "assumptions.not_live"), st.unit)
         if note:
             ws.write_string(self.r, NOTE_COL, note, st.note)
         cell = Cell(NAME, self.r, VALUE_COL)
@@ -109,31 +106,31 @@ class AssumptionsSheet:
     # ------------------------------------------------------------------ content
     def build(self) -> None:
         ws, st, s = self.ws, self.st, self.book.scenario
-        ws.write_string(0, 0, NAME, st.title)
-        ws.write_string(1, 0, "Every input of the scenario, one per row. Blue on yellow: live "
-                        "inputs, change them and the workbook recalculates. Grey: structural, "
-                        "shown but not live (the sheets are laid out from them).", st.subtitle)
-        for col, (text, width) in enumerate(COLUMNS):
+        t = self.t
+        ws.write_string(0, 0, t("sheet.assumptions"), st.title)
+        ws.write_string(1, 0, t("assumptions.subtitle"), st.subtitle)
+        for col, (key, width) in enumerate(COLUMNS):
             ws.set_column(col, col, width)
-            ws.write_string(FIRST_ROW - 1, col, text, st.header)
+            ws.write_string(FIRST_ROW - 1, col, t(f"assumptions.col.{key}"), st.header)
         if self.copy:
             ws.set_column(ANALYSED_COL, ANALYSED_COL, 16)
-            ws.write_string(FIRST_ROW - 1, ANALYSED_COL, "As analysed (value)", st.header)
+            ws.write_string(FIRST_ROW - 1, ANALYSED_COL, t("assumptions.col.analysed"),
+                            st.header)
         ws.freeze_panes(FIRST_ROW, 1)
         print_landscape(ws)
         ws.repeat_rows(FIRST_ROW - 1)
         self.general()
         self.settings()
         self.stakeholders()
-        self.band("Costs (in prices of the start year; positive)")
+        self.band(t("assumptions.band_costs"))
         for cost in s.costs:
             self.cost(cost)
         if s.funding:
-            self.band("Funding sources")
+            self.band(t("assumptions.band_funding"))
             for source in s.funding:
                 self.source(source)
         if s.benefits:
-            self.band("Benefits")
+            self.band(t("assumptions.band_benefits"))
             for benefit in s.benefits:
                 self.benefit(benefit)
         if s.uncertainty:
@@ -141,193 +138,201 @@ class AssumptionsSheet:
         self.analysed_copy()
 
     def general(self) -> None:
-        s = self.book.scenario
-        self.band("General")
-        self.put("Scenario name", "text", s.name, "name", "text", live=False)
-        self.put("Currency", "ISO 4217", s.currency, "currency", "text", live=False)
+        s, t = self.book.scenario, self.t
+        self.band(t("assumptions.band_general"))
+        self.put(t("param.name"), t("unit.text"), s.name, "name", "text", live=False)
+        self.put(t("param.currency"), "ISO 4217", s.currency, "currency", "text", live=False)
         cells = self.book.cells
         cells["setting.start_year"] = cells["start_year"] = self.put(
-            "Start year", "year", s.start_year, "start_year",
-                                                 "year", live=False, note="Fixes the timeline.")
-        self.put("Horizon", "years", s.years, "years", "count", live=False,
-                 note="Fixes the timeline.")
+            t("param.start_year"), t("unit.year"), s.start_year, "start_year", "year",
+            live=False, note=t("assumptions.fixes_timeline"))
+        self.put(t("param.years"), t("unit.years"), s.years, "years", "count", live=False,
+                 note=t("assumptions.fixes_timeline"))
         cells["setting.last_year"] = cells["last_year"] = self.put(
-            "Last year", "year", s.last_year, "", "year",
-                                                live=False)
-        self.put("Prices", "text", s.prices, "prices", "text", live=False,
-                 note="real: amounts in prices of the start year; nominal: amounts also grow "
-                      "with inflation and rates are made nominal.")
+            t("assumptions.last_year"), t("unit.year"), s.last_year, "", "year", live=False)
+        self.put(t("param.prices"), t("unit.text"), s.prices, "prices", "text", live=False,
+                 note=t("assumptions.prices_note"))
         nominal = s.prices == "nominal"
-        self.put("Inflation", "%/yr", s.inflation, "inflation", "rate", live=nominal,
-                 note="" if nominal else "Not live here: in real prices nothing uses it.")
-        rate = self.put("Discount rate (real, financial case)", "%/yr", s.discount_rate,
-                        "discount_rate", "rate")
+        per_year = t("unit.per_year")
+        self.put(t("param.inflation"), per_year, s.inflation, "inflation", "rate", live=nominal,
+                 note="" if nominal else t("assumptions.inflation_not_live"))
+        rate = self.put(t("param.discount_rate"), per_year, s.discount_rate, "discount_rate",
+                        "rate")
         if s.social_discount_rate is None:
-            self.put("Social discount rate (real, societal case)", "%/yr", s.discount_rate,
+            self.put(t("param.social_discount_rate"), per_year, s.discount_rate,
                      "social_discount_rate", "rate", formula=f"={rate.ref(NAME)}",
-                     note="Not in the file: follows the discount rate. Type a rate to set it.")
+                     note=t("assumptions.social_follows"))
         else:
-            self.put("Social discount rate (real, societal case)", "%/yr",
-                     s.social_discount_rate, "social_discount_rate", "rate")
+            self.put(t("param.social_discount_rate"), per_year, s.social_discount_rate,
+                     "social_discount_rate", "rate")
         if isinstance(s.contingency, dict):
             for cat in CATEGORIES:
-                self.put(f"Contingency: {cat}", "share", s.category_contingency(cat),
-                         f"contingency.{cat}", "fraction",
-                         note="" if cat in s.contingency else "Not in the file: 0.")
+                self.put(t("param.contingency_category", category=cat), t("unit.share"),
+                         s.category_contingency(cat), f"contingency.{cat}", "fraction",
+                         note="" if cat in s.contingency else t("assumptions.contingency_absent"))
         else:
-            self.put("Contingency (all categories)", "share", s.contingency, "contingency",
-                     "fraction", note="Expected cost overrun (optimism bias).")
+            self.put(t("param.contingency"), t("unit.share"), s.contingency, "contingency",
+                     "fraction", note=t("assumptions.contingency_note"))
 
     def stakeholders(self) -> None:
-        self.band("Stakeholders")
+        self.band(self.t("assumptions.band_stakeholders"))
         for sid, holder in self.book.scenario.stakeholders.items():
             self.header(holder.name or sid, holder.kind, sid, f"stakeholders.{sid}", holder.note)
 
-    def timing(self, prefix: str, item: Timed, per: str, *, amount_label: str = "amount") -> None:
-        """The amount form of an item: one-off, recurring or schedule."""
-        s = self.book.scenario
+    def p(self, field: str, unit: str, value: Any, path: str, kind: str, **options: Any) -> Cell:
+        """One input row of an item, labelled with the words of ``field`` (param.*)."""
+        return self.put(self.t(f"param.{field}"), unit, value, path, kind, **options)
+
+    def timing(self, prefix: str, item: Timed, per: str) -> None:
+        """The amount form of an item: one-off, recurring or schedule (``per``: unit.* of a
+        recurring amount)."""
+        s, t = self.book.scenario, self.t
         cur = s.currency
         if item.schedule is not None:
             first = self.r
             for year, amount in sorted(item.schedule.items()):
-                self.put(f"{amount_label} in {year}", cur, amount, f"{prefix}.schedule.{year}",
-                         "money", year=year)
+                self.put(t("param.amount_in", year=year), cur, amount,
+                         f"{prefix}.schedule.{year}", "money", year=year)
             self.book.schedules[f"{prefix}.schedule"] = (first, self.r - 1)
             return
         if item.amount is not None:
-            unit = cur if item.year is not None else f"{cur}{per}"
-            self.put(amount_label, unit, item.amount, f"{prefix}.amount", "money")
+            unit = cur if item.year is not None else t(per, currency=cur)
+            self.p("amount", unit, item.amount, f"{prefix}.amount", "money")
         if item.year is not None:
-            self.put("year", "year", item.year, f"{prefix}.year", "year")
+            self.p("year", t("unit.year"), item.year, f"{prefix}.year", "year")
             return
         self.recurrence(prefix, item)
 
     def recurrence(self, prefix: str, item: Timed) -> None:
-        s = self.book.scenario
-        self.put("from", "year", item.from_ if item.from_ is not None else s.start_year,
-                 f"{prefix}.from", "year",
-                 note="" if item.from_ is not None else "default: start year")
-        self.put("to", "year", item.to if item.to is not None else s.last_year, f"{prefix}.to",
-                 "year", note="" if item.to is not None else "default: last year")
-        self.put("every", "years", item.every or 1, f"{prefix}.every", "count",
-                 note="" if item.every is not None else "default: every year")
+        s, t = self.book.scenario, self.t
+        self.p("from", t("unit.year"), item.from_ if item.from_ is not None else s.start_year,
+               f"{prefix}.from", "year",
+               note="" if item.from_ is not None else t("assumptions.default_start"))
+        self.p("to", t("unit.year"), item.to if item.to is not None else s.last_year,
+               f"{prefix}.to", "year",
+               note="" if item.to is not None else t("assumptions.default_last"))
+        self.p("every", t("unit.years"), item.every or 1, f"{prefix}.every", "count",
+               note="" if item.every is not None else t("assumptions.default_every"))
 
     def cost(self, c: Cost) -> None:
+        t = self.t
         prefix = f"costs.{c.id}"
         self.header(c.label, c.category, c.id, prefix, c.note)
         if c.fte is not None:
-            self.put("FTE", "FTE", c.fte, f"{prefix}.fte", "quantity")
-            self.put("cost per FTE", f"{self.book.scenario.currency}/FTE/yr", c.cost_per_fte,
-                     f"{prefix}.cost_per_fte", "money")
+            self.p("fte", t("unit.fte"), c.fte, f"{prefix}.fte", "quantity")
+            self.p("cost_per_fte", t("unit.per_fte_year", currency=self.book.scenario.currency),
+                   c.cost_per_fte, f"{prefix}.cost_per_fte", "money")
             self.recurrence(prefix, c)
         else:
-            self.timing(prefix, c, "/yr")
+            self.timing(prefix, c, "unit.currency_per_year")
         if c.life is not None:
-            self.put("life", "years", c.life, f"{prefix}.life", "count")
-            self.put("residual value", "yes/no", "yes" if c.has_residual_value else "no",
-                     f"{prefix}.residual_value", "text", live=False)
-        self.put("escalation", "%/yr", c.escalation, f"{prefix}.escalation", "rate")
+            self.p("life", t("unit.years"), c.life, f"{prefix}.life", "count")
+            self.p("residual_value", t("unit.yes_no"),
+                   t("value.yes") if c.has_residual_value else t("value.no"),
+                   f"{prefix}.residual_value", "text", live=False)
+        self.p("escalation", t("unit.per_year"), c.escalation, f"{prefix}.escalation", "rate")
         if c.contingency is not None:
-            self.put("contingency (this item)", "share", c.contingency, f"{prefix}.contingency",
-                     "fraction")
+            self.p("item_contingency", t("unit.share"), c.contingency, f"{prefix}.contingency",
+                   "fraction")
 
     def source(self, f: Any) -> None:
-        cur = self.book.scenario.currency
+        cur, t = self.book.scenario.currency, self.t
+        share, year, years, per_year = (t("unit.share"), t("unit.year"), t("unit.years"),
+                                        t("unit.per_year"))
         prefix = f"funding.{f.id}"
         self.header(f.label, f.type, f.id, prefix, f.note)
         if f.stakeholder is not None:
-            self.put("stakeholder", "id", f.stakeholder, f"{prefix}.stakeholder", "text",
-                     live=False)
-        self.put("status", "text", f.status, f"{prefix}.status", "text", live=False,
-                 note="Only committed sources count in the secured figures.")
-        self.put("probability", "share", f.award_probability, f"{prefix}.probability", "share",
-                 note="Takes part in the base case when above 0." if f.committed else
-                 "Takes part in the base case when above 0; never in the secured figures.")
+            self.p("stakeholder", t("unit.id"), f.stakeholder, f"{prefix}.stakeholder", "text",
+                   live=False)
+        self.p("status", t("unit.text"), f.status, f"{prefix}.status", "text", live=False,
+               note=t("assumptions.status_note"))
+        self.p("probability", share, f.award_probability, f"{prefix}.probability", "share",
+               note=t("assumptions.probability_committed" if f.committed else
+                      "assumptions.probability_open"))
         if isinstance(f, Contribution | Revenue):
-            self.timing(prefix, f, "/yr")
-            self.put("escalation", "%/yr", f.escalation, f"{prefix}.escalation", "rate")
+            self.timing(prefix, f, "unit.currency_per_year")
+            self.p("escalation", per_year, f.escalation, f"{prefix}.escalation", "rate")
         elif isinstance(f, Grant) and f.rate is not None:
             s = self.book.scenario
             first, last = s.grant_window(f)
-            self.put("rate", "share", f.rate, f"{prefix}.rate", "share")
-            self.put("eligible costs", "ids", ", ".join(f.eligible) if f.eligible else "all costs",
-                     f"{prefix}.eligible", "text", live=False)
+            self.p("grant_rate", share, f.rate, f"{prefix}.rate", "share")
+            self.p("eligible", t("unit.ids"),
+                   ", ".join(f.eligible) if f.eligible else t("value.all_costs"),
+                   f"{prefix}.eligible", "text", live=False)
             if f.cap is not None:
-                self.put("cap (total)", cur, f.cap, f"{prefix}.cap", "money")
-            self.put("from (eligible years)", "year", first, f"{prefix}.from", "year",
-                     note="" if f.from_ is not None else "default: start year")
-            self.put("to (eligible years)", "year", last, f"{prefix}.to", "year",
-                     note="" if f.to is not None else "default: last year")
-            self.put("advance", "share", f.payment.advance, f"{prefix}.payment.advance", "share")
-            self.put("retention", "share", f.payment.retention, f"{prefix}.payment.retention",
-                     "share")
-            self.put("payment lag", "years", f.payment.lag, f"{prefix}.payment.lag", "count")
+                self.p("cap", cur, f.cap, f"{prefix}.cap", "money")
+            self.p("grant_from", year, first, f"{prefix}.from", "year",
+                   note="" if f.from_ is not None else t("assumptions.default_start"))
+            self.p("grant_to", year, last, f"{prefix}.to", "year",
+                   note="" if f.to is not None else t("assumptions.default_last"))
+            self.p("advance", share, f.payment.advance, f"{prefix}.payment.advance", "share")
+            self.p("retention", share, f.payment.retention, f"{prefix}.payment.retention",
+                   "share")
+            self.p("payment_lag", years, f.payment.lag, f"{prefix}.payment.lag", "count")
         elif isinstance(f, Grant):
-            self.timing(prefix, f, "/yr")
-            self.put("escalation", "%/yr", f.escalation, f"{prefix}.escalation", "rate")
-            self.put("payment lag", "years", f.payment.lag, f"{prefix}.payment.lag", "count")
+            self.timing(prefix, f, "unit.currency_per_year")
+            self.p("escalation", per_year, f.escalation, f"{prefix}.escalation", "rate")
+            self.p("payment_lag", years, f.payment.lag, f"{prefix}.payment.lag", "count")
         elif isinstance(f, InKind) and f.covers is not None:
-            self.put("covers (cost id)", "id", f.covers, f"{prefix}.covers", "text", live=False)
-            self.put("share", "share", f.cover_share, f"{prefix}.share", "share")
+            self.p("covers", t("unit.id"), f.covers, f"{prefix}.covers", "text", live=False)
+            self.p("share", share, f.cover_share, f"{prefix}.share", "share")
         elif isinstance(f, InKind):
-            self.put("category of the implied cost", "text", f.category or "other",
-                     f"{prefix}.category", "text", live=False)
-            self.timing(prefix, f, "/yr")
-            self.put("escalation", "%/yr", f.escalation, f"{prefix}.escalation", "rate")
+            self.p("category", t("unit.text"), f.category or "other", f"{prefix}.category",
+                   "text", live=False)
+            self.timing(prefix, f, "unit.currency_per_year")
+            self.p("escalation", per_year, f.escalation, f"{prefix}.escalation", "rate")
         elif isinstance(f, Loan):
-            self.put("amount", cur, f.amount, f"{prefix}.amount", "money")
-            self.put("year", "year", f.year, f"{prefix}.year", "year")
-            self.put("rate", "%/yr", f.rate, f"{prefix}.rate", "rate")
-            self.put("term", "years", f.term, f"{prefix}.term", "count")
+            self.p("amount", cur, f.amount, f"{prefix}.amount", "money")
+            self.p("year", year, f.year, f"{prefix}.year", "year")
+            self.p("loan_rate", per_year, f.rate, f"{prefix}.rate", "rate")
+            self.p("term", years, f.term, f"{prefix}.term", "count")
         elif isinstance(f, OutcomePayment):
-            self.put("benefit (id)", "id", f.benefit, f"{prefix}.benefit", "text", live=False)
-            self.put("price", f"{cur}/unit", f.price, f"{prefix}.price", "money")
+            self.p("benefit", t("unit.id"), f.benefit, f"{prefix}.benefit", "text", live=False)
+            self.p("price", t("unit.per_unit", currency=cur), f.price, f"{prefix}.price",
+                   "money")
             if f.cap is not None:
-                self.put("cap (total)", cur, f.cap, f"{prefix}.cap", "money")
-            self.put("lag", "years", f.lag, f"{prefix}.lag", "count")
-            self.put("escalation", "%/yr", f.escalation, f"{prefix}.escalation", "rate")
+                self.p("cap", cur, f.cap, f"{prefix}.cap", "money")
+            self.p("lag", years, f.lag, f"{prefix}.lag", "count")
+            self.p("escalation", per_year, f.escalation, f"{prefix}.escalation", "rate")
 
     def benefit(self, b: Any) -> None:
-        cur = self.book.scenario.currency
+        cur, t = self.book.scenario.currency, self.t
         prefix = f"benefits.{b.id}"
-        self.header(b.label, "benefit", b.id, prefix, b.note)
-        self.put("beneficiary", "id", b.beneficiary, f"{prefix}.beneficiary", "text", live=False)
-        self.put("cash releasing", "yes/no", "yes" if b.cash_releasing else "no",
-                 f"{prefix}.cash_releasing", "text", live=False)
+        self.header(b.label, t("unit.benefit"), b.id, prefix, b.note)
+        self.p("beneficiary", t("unit.id"), b.beneficiary, f"{prefix}.beneficiary", "text",
+               live=False)
+        self.p("cash_releasing", t("unit.yes_no"),
+               t("value.yes") if b.cash_releasing else t("value.no"),
+               f"{prefix}.cash_releasing", "text", live=False)
         if b.quantity is not None:
-            self.put("quantity", "units/yr", b.quantity, f"{prefix}.quantity", "quantity")
-            self.put("unit value", f"{cur}/unit", b.unit_value, f"{prefix}.unit_value", "money")
+            self.p("quantity", t("unit.units_per_year"), b.quantity, f"{prefix}.quantity",
+                   "quantity")
+            self.p("unit_value", t("unit.per_unit", currency=cur), b.unit_value,
+                   f"{prefix}.unit_value", "money")
             self.recurrence(prefix, b)
         else:
-            self.timing(prefix, b, "/yr")
+            self.timing(prefix, b, "unit.currency_per_year")
         for i, share in enumerate(b.ramp_up):
-            self.put(f"ramp-up, year {i + 1} of the effect", "share", share,
+            self.put(t("param.ramp_up", year=i + 1), t("unit.share"), share,
                      f"{prefix}.ramp_up.{i}", "share")
-        for key, words in DEDUCTIONS.items():
-            self.put(words, "share", getattr(b, key), f"{prefix}.{key}", "share")
-        self.put("escalation", "%/yr", b.escalation, f"{prefix}.escalation", "rate")
+        for key in DEDUCTIONS:
+            self.p(key, t("unit.share"), getattr(b, key), f"{prefix}.{key}", "share")
+        self.p("escalation", t("unit.per_year"), b.escalation, f"{prefix}.escalation", "rate")
 
     def settings(self) -> None:
         """The model's tolerances as named inputs, so that no formula types them (FAST)."""
-        self.band("Model settings")
-        for key, label, unit, note in (
-                ("tolerance", "Zero tolerance", self.book.scenario.currency,
-                 "Money within this of zero counts as zero (shortfalls, balances, payback)."),
-                ("rate_tolerance", "Zero rate tolerance", "%/yr",
-                 "A loan rate this close to 0 is 0: the annuity is amount / term."),
-                ("irr_tolerance", "IRR match tolerance", "%/yr",
-                 "Checks: the spreadsheet's IRR is the root labfinance chose when this close."),
-                ("relative_tolerance", "Relative rounding tolerance", "share",
-                 "Checks allow rounding of this share of the amounts they compare."),
-                ("irr_low", "IRR search: lowest rate", "%/yr",
-                 "The IRR's live bisection (Cash flow) looks for a root from this rate..."),
-                ("irr_high", "IRR search: highest rate", "%/yr", "...to this one.")):
-            value = SETTINGS[key]
-            cell = self.put(label, unit, value, "", "tolerance", note=note)
+        t = self.t
+        self.band(t("assumptions.band_settings"))
+        units = {"tolerance": self.book.scenario.currency, "relative_tolerance": t("unit.share")}
+        for key in ("tolerance", "rate_tolerance", "irr_tolerance", "relative_tolerance",
+                    "irr_low", "irr_high"):
+            cell = self.put(t(f"assumptions.setting.{key}"), units.get(key, t("unit.per_year")),
+                            SETTINGS[key], "", "tolerance",
+                            note=t(f"assumptions.setting.{key}_note"))
             self.book.cells[f"setting.{key}"] = cell
 
     def uncertainty(self) -> None:
-        self.band("Uncertainty ranges (used by Sensitivity and Risk; not live)")
+        self.band(self.t("assumptions.band_uncertainty"))
         for path, dist in self.book.scenario.uncertainty.items():
             fields = ", ".join(f"{k} {v:g}" for k, v in dist.model_dump().items()
                                if k != "dist" and v is not None)

@@ -24,18 +24,19 @@ def _benefit(sh: TimelineSheet, b: Benefit) -> Row:
     cur = s.currency
     prefix = f"benefits.{b.id}"
     inputs = book.inputs
-    sh.item(b.label, f"to {s.stakeholders[b.beneficiary].name or b.beneficiary}"
-            + ("; cash releasing" if b.cash_releasing else ""))
+    t = book.t
+    sh.item(b.label, t("benefits.to", name=s.stakeholders[b.beneficiary].name or b.beneficiary)
+            + (t("benefits.releasing") if b.cash_releasing else ""))
     timing = recipes.flag(sh, prefix, b, w.timing)
     if b.schedule is not None:
-        first = sh.fixed("first year of the effect", "year", w.first_year, kind="year",
-                         note="the first schedule year (structural)")
+        first = sh.fixed(t("benefits.first_year"), t("unit.year"), w.first_year, kind="year",
+                         note=t("benefits.first_schedule_year"))
     else:
         key = "year" if b.year is not None else "from"
-        first = sh.constant("first year of the effect", "year",
+        first = sh.constant(t("benefits.first_year"), t("unit.year"),
                             f"={inputs[f'{prefix}.{key}'].ref(NAME)}", w.first_year, kind="year")
     assert w.k is not None and w.drop is not None
-    k = sh.series("years since the first year of the effect (k)", "years",
+    k = sh.series(t("benefits.k"), t("unit.years"),
                   lambda x: f"={x.year}-{x.c(first)}", w.k, kind="int")
     ramp: Row | None = None
     if w.ramp is not None:
@@ -44,27 +45,26 @@ def _benefit(sh: TimelineSheet, b: Benefit) -> Row:
         def ramp_formula(x: At) -> str:
             return "=1" + "".join(f"+({x.c(cell)}-1)*({x(k)}={i})" for i, cell in enumerate(cells))
 
-        ramp = sh.series("ramp-up (share of the full effect)", "share", ramp_formula,
+        ramp = sh.series(t("benefits.ramp"), t("unit.share"), ramp_formula,
                          series(w.ramp), kind="factor")
     dw, disp, attr, drop = (inputs[f"{prefix}.{key}"] for key in
                             ("deadweight", "displacement", "attribution", "drop_off"))
-    keep = sh.constant("share kept after deadweight, displacement and attribution", "share",
+    keep = sh.constant(t("benefits.kept"), t("unit.share"),
                        "=" + finance.kept_share_formula(dw.ref(NAME), disp.ref(NAME),
                                                         attr.ref(NAME)),
                        scalar(w.kept), kind="factor")
-    dropping = sh.series("drop-off factor (1 - drop-off)^k", "share",
+    dropping = sh.series(t("benefits.drop"), t("unit.share"),
                          lambda x: "=" + finance.drop_off_factor_formula(x.c(drop), x(k)),
                          series(w.drop), kind="factor")
     parts = (ramp, keep, dropping) if ramp is not None else (keep, dropping)
-    label = ("effect (ramp-up × kept share × drop-off)" if ramp is not None
-             else "effect (kept share × drop-off)")
-    effect = sh.series(label, "share", times(*parts), series(w.effect), kind="factor")
+    label = t("benefits.effect_ramp" if ramp is not None else "benefits.effect")
+    effect = sh.series(label, t("unit.share"), times(*parts), series(w.effect), kind="factor")
     if b.quantity is not None:
         assert timing is not None and w.net_quantity is not None
         q, uv = inputs[f"{prefix}.quantity"], inputs[f"{prefix}.unit_value"]
-        gross = sh.series("gross quantity", "units", times(q, timing), series(w.gross_quantity),
+        gross = sh.series(t("benefits.gross"), t("benefits.units"), times(q, timing), series(w.gross_quantity),
                           kind="quantity")
-        net_q = sh.series("net quantity", "units", times(gross, effect), series(w.net_quantity),
+        net_q = sh.series(t("benefits.net"), t("benefits.units"), times(gross, effect), series(w.net_quantity),
                           kind="quantity")
         book.add_row(f"benefit.{b.id}.net_quantity", net_q, series(w.net_quantity))
         pf = recipes.price(sh, prefix, w.price_factor)
@@ -81,23 +81,22 @@ def _benefit(sh: TimelineSheet, b: Benefit) -> Row:
 
 def build(book: Book) -> dict[str, Row]:
     s, r = book.scenario, book.results
-    cur = s.currency
-    sh = TimelineSheet(book, NAME, f"{cur} in prices of each year; net of deadweight, "
-                       "displacement, attribution and drop-off (chained multiplicatively).")
+    cur, t = s.currency, book.t
+    sh = TimelineSheet(book, NAME, t("benefits.subtitle", currency=cur))
     rows: dict[str, Row] = {}
     if s.benefits:
-        sh.band("Benefits")
+        sh.band(t("sheet.benefits"))
     for b in s.benefits:
         rows[b.id] = _benefit(sh, b)
         book.add_row(f"benefit.{b.id}", rows[b.id], book.values_of(rows[b.id]))
 
-    sh.band("Totals")
+    sh.band(t("costs.band_totals"))
     releasing = [rows[b.id] for b in s.benefits if b.cash_releasing]
     book.add_row("benefits.total", sh.series(
-        "Benefits (net, all beneficiaries)", cur, total(list(rows.values())),
+        t("benefits.total"), cur, total(list(rows.values())),
         series(r.ledger["benefits"]), role="total", total=True), series(r.ledger["benefits"]))
     book.add_row("benefits.cash_releasing", sh.series(
-        "Cash-releasing benefits", cur, total(releasing),
+        t("benefits.releasing_total"), cur, total(releasing),
         series(r.ledger["cash_releasing_benefits"]), role="total", total=True),
         series(r.ledger["cash_releasing_benefits"]))
     return rows

@@ -12,7 +12,15 @@ from labfinance.engine import finance
 from labfinance.model.scenario import Grant, Loan
 from labfinance.outputs.excel import sheet_assumptions as assumptions
 from labfinance.outputs.excel.book import IRR_MATCH, SETTINGS, Book
-from labfinance.outputs.excel.cells import At, Cell, Row, TimelineSheet, col_name, present_value
+from labfinance.outputs.excel.cells import (
+    At,
+    Cell,
+    Row,
+    TimelineSheet,
+    col_name,
+    present_value,
+    sheet_prefix,
+)
 from labfinance.outputs.excel.layout import FIRST_ROW, T_ROW, TOTAL_COL, VALUE_COL
 
 NAME = "Checks"
@@ -21,8 +29,9 @@ NAME = "Checks"
 class ChecksSheet:
     def __init__(self, book: Book):
         self.book = book
-        self.sh = TimelineSheet(book, NAME, "1 marks a failure, 0 a pass. The value column says "
-                                "OK or ERROR; the master check is on the Summary.")
+        self.t = t = book.t
+        self.ok, self.error = t("checks.ok"), t("checks.error")
+        self.sh = TimelineSheet(book, NAME, t("checks.subtitle", ok=self.ok, error=self.error))
         self.counts: list[Cell] = []
         self.failures = 0.0
 
@@ -31,21 +40,22 @@ class ChecksSheet:
         written (the cached values must be what a recalculation gives)."""
         ws = self.sh.ws
         c = count.ref(NAME)
-        ws.write_formula(count.row, VALUE_COL, f'=IF({c}=0,"OK","ERROR")',
-                         self.sh.st.cell("general", "calc"), "OK" if failures == 0 else "ERROR")
+        ws.write_formula(count.row, VALUE_COL, f'=IF({c}=0,"{self.ok}","{self.error}")',
+                         self.sh.st.cell("general", "calc"),
+                         self.ok if failures == 0 else self.error)
         self.counts.append(count)
         self.failures += failures
 
     def yearly(self, label: str, formula, failing: np.ndarray | None = None) -> None:
         Y = self.book.timeline.horizon
         flags = np.zeros(Y) if failing is None else np.asarray(failing, dtype=float)
-        row = self.sh.series(label, "1 = fails", formula, flags, kind="flag", total=True)
+        row = self.sh.series(label, self.t("checks.unit_fails"), formula, flags, kind="flag", total=True)
         self.status(Cell(NAME, row.row, TOTAL_COL), float(flags.sum()))
 
     def single(self, label: str, formula: str, failures: float = 0.0) -> None:
         sh = self.sh
         sh.ws.write_string(sh.r, 0, label, sh.st.label_indent)
-        sh.ws.write_string(sh.r, 1, "failures", sh.st.unit)
+        sh.ws.write_string(sh.r, 1, self.t("checks.unit_failures"), sh.st.unit)
         sh.ws.write_formula(sh.r, TOTAL_COL, formula, sh.st.cell("flag", "total"),
                             float(failures))
         self.status(Cell(NAME, sh.r, TOTAL_COL), failures)
@@ -68,10 +78,11 @@ class ChecksSheet:
         """Checks that can fail: the same total reached by two routes."""
         book, sh, rows = self.book, self.sh, self.book.rows
         s = book.scenario
-        sh.band("Totals by two routes")
+        t = self.t
+        sh.band(t("checks.band_two_routes"))
         loans = [f.id for f in s.funding if isinstance(f, Loan)]
         others = [f.id for f in s.funding if not isinstance(f, Loan)]
-        for case, tag in (("all", "all sources"), ("committed", "committed only")):
+        for case, tag in (("all", t("checks.tag_all")), ("committed", t("checks.tag_committed"))):
             ledger = [rows[f"cf.{case}.{k}"] for k in ("funding", "revenue")]
             lines = [rows[f"{case}.source.{i}"] for i in others]
 
@@ -82,13 +93,13 @@ class ChecksSheet:
             gap = sum(book.values_of(r) for r in ledger) - sum(
                 (book.values_of(r)[: book.timeline.horizon] for r in lines),
                 np.zeros(book.timeline.horizon))
-            self.yearly(f"ledger funding and revenue = the sum of the source lines ({tag})",
+            self.yearly(t("checks.ledger_sources", tag=tag),
                         money_in, np.abs(gap) > tolerance)
             if loans:
                 ledger_in = rows[f"cf.{case}.loan_in"]
                 loan_rows = [rows[f"{case}.loan.{i}.in"] for i in loans]
                 gap = book.values_of(ledger_in) - sum(book.values_of(r) for r in loan_rows)
-                self.yearly(f"ledger loans in = the sum of the loan lines ({tag})",
+                self.yearly(t("checks.ledger_loans", tag=tag),
                             lambda x, a=ledger_in, ls=loan_rows:
                             f"=IF(ABS({x(a)}-({'+'.join(x(r) for r in ls)}))>{tol},1,0)",
                             np.abs(gap) > tolerance)
@@ -103,8 +114,7 @@ class ChecksSheet:
             value += sum(float(book.values_of(r)[: book.timeline.horizon].sum()) for r in unnamed)
             fails = abs(value - float(book.values["metric.total_funding"])) > tolerance
             parts = [c.ref(NAME) for c in paid if c] + [f"SUM({r.range(NAME)})" for r in unnamed]
-            self.single("the stakeholders' contributions (and sources naming no payer) add up "
-                        "to total funding",
+            self.single(t("checks.contributions"),
                         f"=IF(ABS({'+'.join(parts)}-{total.ref(NAME)})>{tol},1,0)", float(fails))
 
     def irr_checks(self, name: str, label: str) -> None:
@@ -117,15 +127,16 @@ class ChecksSheet:
         chosen = book.cells[f"irr_chosen.{name}"].ref(NAME)
         flows = rows[f"irr_flows.{name}"]
         written = book.values_of(flows)
-        as_written = self.values_row(f"{label}: flows as written", book.scenario.currency,
+        t = self.t
+        as_written = self.values_row(t("checks.irr_flows", irr=label), book.scenario.currency,
                                      written)
         signs = np.sign(written)
         so_far = np.zeros_like(signs)
         previous = 0.0
-        for t, sign in enumerate(signs):
+        for k, sign in enumerate(signs):
             previous = sign if sign != 0 else previous
-            so_far[t] = previous
-        sign_row = self.sh.corkscrew(f"{label}: sign of the flows so far", "sign",
+            so_far[k] = previous
+        sign_row = self.sh.corkscrew(t("checks.irr_sign", irr=label), t("checks.unit_sign"),
                                      lambda x, prev: "=" + finance.sign_so_far_formula(
                                          x(flows), prev), so_far, kind="flag")
         changes = finance.sign_changes(written)
@@ -134,9 +145,9 @@ class ChecksSheet:
         c, d = col_name(tl.col(1)), col_name(tl.col(tl.horizon - 1))
         r = sign_row.row + 1
         count = (f"SUMPRODUCT(({a}{r}:{b}{r}*{c}{r}:{d}{r}<0)*1)" if tl.horizon > 1 else "0")
-        changes_cell = self.sh.constant(f"{label}: sign changes of the flows", "count",
+        changes_cell = self.sh.constant(t("checks.irr_changes", irr=label), t("kind.count"),
                                         "=" + count, float(changes), kind="flag")
-        written_changes = self.sh.fixed(f"{label}: sign changes as written", "count",
+        written_changes = self.sh.fixed(t("checks.irr_changes_written", irr=label), t("kind.count"),
                                         float(changes), kind="flag")
         shown, engine = book.values[f"irr_shown.{name}"], book.values[f"irr_chosen.{name}"]
         differs = (isinstance(shown, str) != isinstance(engine, str)) or (
@@ -146,31 +157,28 @@ class ChecksSheet:
         tol = book.setting("tolerance", NAME)
         unchanged = (f"SUMPRODUCT(ABS({flows.range(NAME)}-{as_written.range(NAME)}))"
                      f"<={tol}")
-        self.single(f"{label}: the spreadsheet finds the root labfinance chose (flows as "
-                    "written)",
+        self.single(t("checks.irr_root", irr=label),
                     f"=IF({unchanged},IF(ISNUMBER({cell})<>ISNUMBER({chosen}),1,"
                     f"IF(ISNUMBER({cell}),IF(ABS({cell}-{chosen})>{irr_tol},1,0),0)),0)",
                     float(differs))
         cc, wc = changes_cell.ref(NAME), written_changes.ref(NAME)
-        self.single(f"{label}: the flows change sign at most once, or as often as written "
-                    "(else several IRRs)", f"=IF(AND({cc}>1,{cc}<>{wc}),1,0)", 0.0)
-        self.single(f"{label}: the flows change sign once, so an IRR exists: the spreadsheet "
-                    "finds it", f"=IF(AND({cc}=1,NOT(ISNUMBER({cell}))),1,0)",
+        self.single(t("checks.irr_once", irr=label), f"=IF(AND({cc}>1,{cc}<>{wc}),1,0)", 0.0)
+        self.single(t("checks.irr_exists", irr=label), f"=IF(AND({cc}=1,NOT(ISNUMBER({cell}))),1,0)",
                     float(changes == 1 and isinstance(shown, str)))
 
     def build(self) -> Cell:
-        book, sh = self.book, self.sh
+        book, sh, t = self.book, self.sh, self.t
         rows = book.rows
         TOL = book.setting("tolerance", NAME)
         ZERO = book.setting("relative_tolerance", NAME)
-        sh.band("Sources = uses, every year")
+        sh.band(t("checks.band_sources_uses"))
         for case, prefix in (("all", "cf."), ("committed", "cf.c.")):
             net = rows[f"{prefix}net_cash"]
             cum = rows[f"{prefix}cumulative_cash"]
             parts = {k: rows[f"{case}.{k}"] for k in ("funding", "revenue", "loan_in",
                                                       "debt_service")}
             costs = rows["costs.total"]
-            tag = "all sources" if case == "all" else "committed only"
+            tag = t("checks.tag_all" if case == "all" else "checks.tag_committed")
 
             def sources_uses(x: At, net: Row = net, parts: dict[str, Row] = parts,
                              costs: Row = costs, TOL: str = TOL, ZERO: str = ZERO) -> str:
@@ -183,20 +191,20 @@ class ChecksSheet:
                          f"+ABS({x(costs)})")
                 return f"=IF(ABS({x(net)}-({total}))>{TOL}+{ZERO}*({scale}),1,0)"
 
-            self.yearly(f"sources = uses: net cash from its parts ({tag})",
+            self.yearly(t("checks.sources_uses", tag=tag),
                         sources_uses)
-            self.yearly(f"cumulative cash corkscrew ({tag})",
+            self.yearly(t("checks.corkscrew", tag=tag),
                         lambda x, net=net, cum=cum, TOL=TOL, ZERO=ZERO:
                         f"=IF(ABS({x(cum)}-{x.prev(cum)}-{x(net)})>{TOL}"
                         f"+{ZERO}*(ABS({x.prev(cum)})+ABS({x(net)})),1,0)")
 
-        sh.band("Who pays")
+        sh.band(t("checks.band_who_pays"))
         for key, top in (("plan", "cf.top_up"), ("secured_plan", "cf.secured_top_up")):
             everyone = rows.get(f"{key}.all")
             if everyone is None:
                 continue
-            tag = "all sources" if key == "plan" else "committed only"
-            self.yearly(f"the payers' plans add up to the top-up ({tag})",
+            tag = t("checks.tag_all" if key == "plan" else "checks.tag_committed")
+            self.yearly(t("checks.plans", tag=tag),
                         lambda x, everyone=everyone, top=rows[top]:
                         f"=IF(ABS({x(everyone)}-{x(top)})>{TOL},1,0)")
         first, last, col = book.values["stakeholder_table"]
@@ -206,44 +214,46 @@ class ChecksSheet:
                    if book.results.represented_by.get(sid) is None):
                 break  # no weights, no shares (the Stakeholders sheet says why)
             letter = col_name(col[key])
-            shares = f"'Stakeholders'!${letter}${first + 1}:${letter}${last + 1}"
+            shares = f"{sheet_prefix('Stakeholders', NAME)}${letter}${first + 1}:${letter}${last + 1}"
             short = book.cells[f"metric.{metric}"].ref(NAME)
-            self.single(f"{key.replace('_', ' ')}s add up to the {metric.replace('_', ' ')}",
+            self.single(t(f"checks.{key}"),
                         f"=IF(ABS(SUM({shares})-{short})>{TOL},1,0)")
 
         self.two_routes(TOL, SETTINGS["tolerance"])
 
         grants = [f for f in book.scenario.funding if isinstance(f, Grant) and f.rate is not None]
         if grants:
-            sh.band("Grants")
+            sh.band(t("checks.band_grants"))
         for g in grants:
             prefix = f"funding.{g.id}"
             total = book.cells.get(f"grant.{g.id}.total")
             if g.cap is not None and total is not None:
-                self.single(f"grant {g.id}: total entitlement within the cap",
+                self.single(t("checks.grant_cap", id=g.id),
                             f"=IF({total.ref(NAME)}>{book.inputs[prefix + '.cap'].ref(NAME)}"
                             f"*(1+{ZERO})+{TOL},1,0)")
             adv = book.inputs[f"{prefix}.payment.advance"].ref(NAME)
             ret = book.inputs[f"{prefix}.payment.retention"].ref(NAME)
-            self.single(f"grant {g.id}: advance + retention at most 1", f"=IF({adv}+{ret}>1,1,0)")
+            self.single(t("checks.grant_advance", id=g.id), f"=IF({adv}+{ret}>1,1,0)")
 
-        sh.band("Inputs")
+        sh.band(t("checks.band_inputs"))
         # the Assumptions rows, with room for rows a reader adds
         first, last = assumptions.FIRST_ROW, assumptions.FIRST_ROW + 2000
         kinds = assumptions.column_range(assumptions.KIND_COL, first, last)
         values = assumptions.column_range(assumptions.VALUE_COL, first, last)
-        self.single("every share input within 0..1",
-                    f'=COUNTIFS({kinds},"share",{values},"<0")'
-                    f'+COUNTIFS({kinds},"share",{values},">1")')
-        self.single("every rate input above -100 %", f'=COUNTIFS({kinds},"rate",{values},"<=-1")')
+        self.single(t("checks.shares"),
+                    f'=COUNTIFS({kinds},"{t("kind.share")}",{values},"<0")'
+                    f'+COUNTIFS({kinds},"{t("kind.share")}",{values},">1")')
+        self.single(t("checks.rates"),
+                    f'=COUNTIFS({kinds},"{t("kind.rate")}",{values},"<=-1")')
 
-        sh.band("Discounting")
+        sh.band(t("checks.band_discounting"))
         for label in ("financial", "social"):
             factor = rows[f"factor.{label}"].cell(0).ref(NAME)
             zero = book.setting("rate_tolerance", NAME)
-            self.single(f"first {label} discount factor = 1", f"=IF(ABS({factor}-1)>{zero},1,0)")
-        sh.band("IRR")
-        for name, label in (("financial_irr", "financial IRR"), ("economic_irr", "economic IRR")):
+            self.single(t(f"checks.first_factor_{label}"), f"=IF(ABS({factor}-1)>{zero},1,0)")
+        sh.band(t("checks.band_irr"))
+        for name in ("financial_irr", "economic_irr"):
+            label = t(f"checks.{name}")
             cell = book.cells.get(f"irr_formula.{name}")
             if cell is None:
                 continue
@@ -254,28 +264,29 @@ class ChecksSheet:
             npv = present_value(flows, rate, NAME)
             # the scale is the flows discounted at the IRR: near -100 % the discount factors
             # reach 1e19 and rounding alone leaves an NPV far above the undiscounted flows
-            t = Row(flows.sheet, T_ROW, flows.timeline).range(NAME)
-            scale = f"SUMPRODUCT(ABS({flows.range(NAME)})*(1+{rate})^(-{t}))"
+            index = Row(flows.sheet, T_ROW, flows.timeline).range(NAME)
+            scale = f"SUMPRODUCT(ABS({flows.range(NAME)})*(1+{rate})^(-{index}))"
             irr_tol = book.setting("irr_tolerance", NAME)
-            self.single(f"NPV at the {label} is 0 (where the spreadsheet finds an IRR)",
+            self.single(t("checks.npv_at_irr", irr=label),
                         f"=IF(ISNUMBER({cell.ref(NAME)}),IF(ABS({npv})>{irr_tol}*{scale},1,0),0)")
             self.irr_checks(name, label)
 
-        sh.band("Master check")
+        sh.band(t("checks.band_master"))
         counts = "+".join(c.ref(NAME) for c in self.counts)
-        sh.ws.write_string(sh.r, 0, "All checks", sh.st.label_bold)
-        sh.ws.write_formula(sh.r, VALUE_COL, f'=IF({counts}=0,"OK","ERROR")',
-                            sh.st.cell("general", "key"), "OK" if self.failures == 0 else "ERROR")
+        ok, error = self.ok, self.error
+        sh.ws.write_string(sh.r, 0, t("checks.all"), sh.st.label_bold)
+        sh.ws.write_formula(sh.r, VALUE_COL, f'=IF({counts}=0,"{ok}","{error}")',
+                            sh.st.cell("general", "key"), ok if self.failures == 0 else error)
         master = Cell(NAME, sh.r, VALUE_COL)
         sh.r += 1
         status = col_name(VALUE_COL)
         status_range = f"${status}${FIRST_ROW + 1}:${status}${sh.r}"
         sh.ws.conditional_format(status_range, {"type": "cell", "criteria": "==",
-                                                "value": '"OK"', "format": sh.st.ok})
+                                                "value": f'"{ok}"', "format": sh.st.ok})
         sh.ws.conditional_format(status_range, {"type": "cell", "criteria": "==",
-                                                "value": '"ERROR"', "format": sh.st.error})
+                                                "value": f'"{error}"', "format": sh.st.error})
         book.names["master_check"] = master
-        book.values["master_check"] = "OK" if self.failures == 0 else "ERROR"
+        book.values["master_check"] = ok if self.failures == 0 else error
         return master
 
 

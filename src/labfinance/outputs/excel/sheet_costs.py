@@ -50,7 +50,8 @@ def _cost(sh: TimelineSheet, c: Cost) -> Line:
     amount = recipes.base(sh, prefix, c, timing, w.base,
                           amount_key="fte" if c.fte is not None else "amount")
     pf = recipes.price(sh, prefix, w.price_factor)
-    before = sh.series("before contingency", cur, times(amount, pf),
+    t = book.t
+    before = sh.series(t("costs.before_contingency"), cur, times(amount, pf),
                        series(w.before_contingency))
     cont = _contingency(book, c)
     cost = sh.series(c.label, cur, lambda x: f"={x(before)}*(1+{x.c(cont)})", series(w.cost),
@@ -59,13 +60,13 @@ def _cost(sh: TimelineSheet, c: Cost) -> Line:
     if c.category == "capex" and c.year is not None and c.life is not None:
         year = book.inputs[f"{prefix}.year"]
         line.repurchases = sh.series(
-            "repurchases before contingency (not investment cost)", cur,
+            t("costs.repurchases"), cur,
             lambda x: f"={x(before)}*({x.year}<>{x.c(year)})", series(w.repurchases))
     if c.has_residual_value:
         assert w.life_left is not None and w.residual_row is not None
         life = book.inputs[f"{prefix}.life"]
         last = book.cells["last_year"]
-        left = sh.series("share of its life left after the horizon", "share",
+        left = sh.series(t("costs.life_left"), t("unit.share"),
                          lambda x: "=" + finance.life_left_formula(x.year, x.c(life), x.c(last)),
                          w.life_left, kind="factor")
 
@@ -73,7 +74,7 @@ def _cost(sh: TimelineSheet, c: Cost) -> Line:
             return (f"=({x.year}={x.c(last)})*SUMPRODUCT({amount.range(NAME)},"
                     f"{left.range(NAME)})*{x(pf)}")
 
-        line.residual = sh.series("residual value (in the last year)", cur, value,
+        line.residual = sh.series(t("costs.residual_line"), cur, value,
                                   series(w.residual_row))
     sh.skip()
     return line
@@ -85,7 +86,8 @@ def _implied(sh: TimelineSheet, f: InKind) -> Line:
     book = sh.book
     prefix = f"funding.{f.id}"
     category = f.category or "other"
-    sh.item(f"{f.label} (in kind)", category)
+    in_kind = book.t("costs.in_kind", name=f.label)
+    sh.item(in_kind, category)
     w = book.workings
     line = next(ln for ln in w.costs + w.left_out if ln.implied_by == f.id)
     timing = recipes.flag(sh, prefix, f, line.timing)
@@ -94,7 +96,7 @@ def _implied(sh: TimelineSheet, f: InKind) -> Line:
     prob = book.inputs[f"{prefix}.probability"]
     # at probability 0 the line is not in the ledger: the engine's cost is 0
     cost_values = line.cost if line in w.costs else np.zeros((1, book.timeline.horizon))
-    cost = sh.series(f"{f.label} (in kind)", book.scenario.currency,
+    cost = sh.series(in_kind, book.scenario.currency,
                      lambda x: f"={x(amount)}*{x(pf)}*({x.c(prob)}>0)", series(cost_values),
                      role="line", total=True)
     sh.skip()
@@ -104,28 +106,28 @@ def _implied(sh: TimelineSheet, f: InKind) -> Line:
 def build(book: Book) -> list[Line]:
     s, r = book.scenario, book.results
     a = book.workings.appraisal
-    cur = s.currency
-    sh = TimelineSheet(book, NAME, f"{cur} in prices of each year ({s.prices} prices, base "
-                       f"{s.start_year}); costs are positive. One formula per row, copied "
-                       "across the years.")
-    sh.band("Cost items")
+    cur, t = s.currency, book.t
+    sh = TimelineSheet(book, NAME, t("costs.subtitle", currency=cur, prices=s.prices,
+                                     year=s.start_year))
+    sh.band(t("costs.band_items"))
     lines = [_cost(sh, c) for c in s.costs]
     implied = [f for f in s.funding if isinstance(f, InKind) and f.covers is None]
     if implied:
-        sh.band("Cost lines added by in-kind amounts (no contingency)")
+        sh.band(t("costs.band_implied"))
         lines += [_implied(sh, f) for f in implied]
 
-    sh.band("Totals")
-    costs = sh.series("Total costs", cur, sh.sum_of("Total costs", cur, [ln.cost for ln in lines]),
+    sh.band(t("costs.band_totals"))
+    costs = sh.series(t("costs.total"), cur,
+                      sh.sum_of(t("costs.total"), cur, [ln.cost for ln in lines]),
                       series(r.ledger["costs"]), role="total", total=True)
     book.add_row("costs.total", costs, series(r.ledger["costs"]))
     residual_rows = [ln.residual for ln in lines if ln.residual is not None]
-    residual = sh.series("Residual value (not cash)", cur,
-                         sh.sum_of("Residual value", cur, residual_rows),
+    residual = sh.series(t("costs.residual"), cur,
+                         sh.sum_of(t("costs.residual_short"), cur, residual_rows),
                          series(r.ledger["residual_value"]), role="total", total=True)
     book.add_row("costs.residual", residual, series(r.ledger["residual_value"]))
 
-    sh.band("For the EU funding-gap rate (contingency excluded)")
+    sh.band(t("costs.band_gap"))
     capex = [ln for ln in lines if ln.category == "capex"]
 
     def first_purchases(ln: Line) -> Term:
@@ -135,17 +137,17 @@ def build(book: Book) -> list[Line]:
         return (lambda x: f"({x(ln.before)}-{x(repurchases)})",
                 book.values_of(ln.before) - book.values_of(repurchases))
 
-    parts = sh.in_parts("Investment cost", cur, [first_purchases(ln) for ln in capex])
+    parts = sh.in_parts(t("costs.investment_short"), cur, [first_purchases(ln) for ln in capex])
 
     def investment(x: At) -> str:
         return "=" + "+".join(term(x) for term, _ in parts) if parts else "=0"
 
-    inv = sh.series("Investment cost: capex before contingency, first purchases", cur,
+    inv = sh.series(t("costs.investment"), cur,
                     investment, series(a.investment), total=True)
-    before = sh.series("All costs before contingency", cur,
-                       sh.sum_of("All costs before contingency", cur, [ln.before for ln in lines]),
+    before = sh.series(t("costs.all_before"), cur,
+                       sh.sum_of(t("costs.all_before"), cur, [ln.before for ln in lines]),
                        series(a.before_contingency), total=True)
-    other = sh.series("Other costs before contingency (repurchases included)", cur,
+    other = sh.series(t("costs.other_before"), cur,
                       lambda x: f"={x(before)}-{x(inv)}", series(a.other_costs), total=True)
     book.add_row("costs.investment", inv, series(a.investment))
     book.add_row("costs.other", other, series(a.other_costs))

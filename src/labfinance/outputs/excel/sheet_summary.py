@@ -13,7 +13,7 @@ from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import charts, verdict_workings
 from labfinance.outputs.excel import sheet_assumptions as assumptions
 from labfinance.outputs.excel.book import Book, value_or_na
-from labfinance.outputs.excel.cells import Cell
+from labfinance.outputs.excel.cells import Cell, sheet_prefix
 from labfinance.outputs.excel.layout import print_landscape
 from labfinance.outputs.excel.sheet_analyses import kind_of, tornado_chart
 
@@ -289,7 +289,7 @@ def _workings(book: Book, row: int) -> tuple[str, str]:
         return Cell(NAME, at[0] - 1, 2).ref(NAME)
 
     names, ranks, asked = book.values["who_pays"]
-    stakeholders = "'Stakeholders'!"
+    stakeholders = sheet_prefix("Stakeholders", NAME)
     mc = a.monte_carlo if a.monte_carlo and a.monte_carlo.get("draws") else None
 
     def ref(key: str) -> str | None:

@@ -25,7 +25,9 @@ from labfinance.outputs.excel import (
 )
 from labfinance.outputs.excel.book import Book, after_columns
 from labfinance.outputs.excel.layout import Timeline, print_footer
+from labfinance.outputs.excel.cells import sheet_names as naming
 from labfinance.outputs.excel.styles import Styles
+from labfinance.texts import Texts
 
 SHEETS = ("Summary", "Assumptions", "Costs", "Funding", "Benefits", "Cash flow", "Stakeholders",
           "Sensitivity", "Risk", "Variants", "Criteria", "Checks", "About")
@@ -50,31 +52,42 @@ def timestamp() -> dt.datetime:
 def label_width(s: Any) -> float:
     """Column A wide enough for the longest line-item name (the same on every timeline sheet),
     so no label is cut."""
-    names = [c.label for c in s.costs] + [f"{f.label} (in kind)" for f in s.funding]
+    names = [c.label for c in s.costs] + [f"{f.label} (in natura)" for f in s.funding]
     names += [b.label for b in s.benefits]
     names += [h.name or sid for sid, h in s.stakeholders.items()]
     longest = max((len(n) for n in names), default=0)
     return min(110.0, max(64.0, 1.1 * longest + 4))
 
 
-def write_workbook(analysis: Any, path: str | Path) -> None:
+def names_of(t: Texts) -> dict[str, str]:
+    """The name of each sheet (by key) in the reader's language."""
+    return {key: t(f"sheet.{key.lower().replace(' ', '_')}") for key in SHEETS}
+
+
+def write_workbook(analysis: Any, path: str | Path, lang: str = "en") -> None:
     """Write the business-case workbook of ``analysis`` (an
-    :class:`~labfinance.analysis.run.Analysis`)
-    to ``path``."""
+    :class:`~labfinance.analysis.run.Analysis`) to ``path``, in language ``lang``."""
+    t = Texts(lang)
+    with naming(names_of(t)):
+        _write(analysis, path, t)
+
+
+def _write(analysis: Any, path: str | Path, t: Texts) -> None:
     s = analysis.scenario
+    names = names_of(t)
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": False})
     try:
         workbook.set_properties({
-            "title": s.name, "subject": "Business case and financing plan",
-            "author": "labfinance", "comments": f"Written by labfinance {__version__}",
+            "title": s.name, "subject": t("book.subject"),
+            "author": "labfinance", "comments": t("book.comments", version=__version__),
             "created": timestamp(),
         })
         workbook.set_calc_mode("auto")
         book = Book(workbook, Styles(workbook, s.currency),
-                    Timeline(s.start_year, s.years, after_columns(s)), analysis)
+                    Timeline(s.start_year, s.years, after_columns(s)), analysis, t=t)
         book.label_width = label_width(s)
         for name in sheet_names(analysis):
-            book.sheets[name] = workbook.add_worksheet(name)
+            book.sheets[name] = workbook.add_worksheet(names[name])
         sheet_assumptions.build(book)
         costs = sheet_costs.build(book)
         sheet_benefits.build(book)
@@ -92,7 +105,7 @@ def write_workbook(analysis: Any, path: str | Path) -> None:
         for sheet in book.timeline_sheets:
             sheet.finish()
         for ws in book.sheets.values():
-            print_footer(ws, s.name)
+            print_footer(ws, s.name, t)
         for name, cell in book.names.items():
             workbook.define_name(name, "=" + cell.ref(""))
     finally:

@@ -1,0 +1,71 @@
+"""Every text a reader sees, one catalogue per language (``en.toml``, ``nl.toml`` beside this
+module), keyed by stable keys: sheet names, labels, notes, the verdict's words, chart titles, the
+glossary and the terminal summary. No visible text is written inline in a sheet builder, a chart,
+the verdict or the terminal; they ask a :class:`Texts` for it by key.
+
+A key is a dotted path of the TOML tables (``sheet.summary``, ``summary.band.answers``). A text
+may hold ``{placeholders}`` filled by name; both catalogues must have the same keys and the same
+placeholders (a test checks it), so adding a label is one line in each file.
+
+This package sits outside the layers (model -> engine -> analysis -> outputs): it imports nothing
+of labfinance, so the importer (model) can read a Dutch workbook's sheet and column names too.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from typing import Any
+
+LANGUAGES = ("en", "nl")
+DEFAULT = "en"
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, path + "."))
+        else:
+            out[path] = str(value)
+    return out
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The texts of ``lang`` by dotted key."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"no texts for language {lang!r} (known: {', '.join(LANGUAGES)})")
+    raw = resources.files(__package__).joinpath(f"{lang}.toml").read_text(encoding="utf-8")
+    return _flatten(tomllib.loads(raw))
+
+
+class Texts:
+    """The texts of one language: ``t("key", name=value)``."""
+
+    def __init__(self, lang: str = DEFAULT):
+        self.lang = lang
+        self._texts = catalogue(lang)
+
+    def __call__(self, key: str, /, **values: Any) -> str:
+        text = self._texts[key]
+        return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        return key in self._texts
+
+    def under(self, prefix: str) -> dict[str, str]:
+        """The texts below ``prefix`` by the rest of their key (``sheet`` -> {summary: ...})."""
+        n = len(prefix) + 1
+        return {k[n:]: v for k, v in self._texts.items() if k.startswith(prefix + ".")}
+
+
+def texts(lang: str | None = None) -> Texts:
+    return Texts(lang or DEFAULT)
+
+
+def every(key: str) -> tuple[str, ...]:
+    """The text of ``key`` in every language (the importer accepts a workbook in any)."""
+    return tuple(catalogue(lang)[key] for lang in LANGUAGES)
