@@ -43,8 +43,8 @@ class CashFlowSheet:
         s = book.scenario
         self.cur = s.currency
         self.nominal = s.prices == "nominal"
-        self.sh = TimelineSheet(book, NAME, f"{self.cur}; costs positive, money in positive. "
-                                "Sources = uses each year; metrics at the bottom.")
+        self.t = t = book.t
+        self.sh = TimelineSheet(book, NAME, t("cf.subtitle", currency=self.cur))
         self.Y = book.timeline.horizon
         self.tol = book.setting("tolerance", NAME)
         self.rate_values: dict[Cell, float] = {}
@@ -65,7 +65,8 @@ class CashFlowSheet:
         """A metric cell: a formula (cached with the engine's value), or where the spec asks for
         it a labelled value; given a defined name for scripts."""
         sh = self.sh
-        note = note or self.book.results.notes.get(name, "")
+        # why it is n/a where it is, else what it means: no metric without its meaning beside it
+        note = note or self.book.results.notes.get(name, "") or self.t(f"metric.{name}.meaning")
         if formula is None:
             cell = sh.fixed(label, unit, value, kind=kind, note=note)
         else:
@@ -78,7 +79,8 @@ class CashFlowSheet:
     def rates(self) -> tuple[Cell, Cell]:
         sh, book = self.sh, self.book
         inputs = book.inputs
-        sh.band("Discount rates and factors")
+        t = self.t
+        sh.band(t("cf.band_rates"))
         a = book.workings.appraisal
         cells = {}
         rates = {"financial": a.financial_rate, "social": a.social_rate}
@@ -87,12 +89,12 @@ class CashFlowSheet:
             rate = inputs[path].ref(NAME)
             formula = (f"=(1+{rate})*(1+{inputs['inflation'].ref(NAME)})-1" if self.nominal
                        else f"={rate}")
-            cells[label] = cell = sh.constant(f"{label} discount rate of the case"
-                                       + (" (nominal)" if self.nominal else " (real)"), "%/yr",
+            cells[label] = cell = sh.constant(
+                t(f"cf.rate_{label}_{'nominal' if self.nominal else 'real'}"), t("unit.per_year"),
                                        formula, scalar(rates[label]), kind="percent")
             self.rate_values[cell] = scalar(rates[label])
         self.factors = {
-            label: sh.series(f"discount factor, {label} (1 in the first year)", "factor",
+            label: sh.series(t(f"cf.factor_{label}"), t("recipe.factor"),
                              _factor(cell), series(factors[label]), kind="factor")
             for label, cell in cells.items()}
         return cells["financial"], cells["social"]
@@ -101,45 +103,42 @@ class CashFlowSheet:
         sh, book = self.sh, self.book
         r = book.results
         rows: dict[str, Row] = {}
-        sh.band("Cash flow, all sources (ledger)")
-        rows["costs"] = self.link("costs", "costs.total")
-        for key, label in (("funding", "funding (grants, contributions, in-kind, outcome "
-                                       "payments)"),
-                           ("revenue", "revenue"), ("loan_in", "loans in"),
-                           ("debt_service", "debt service")):
-            rows[key] = self.link(label, f"all.{key}")
+        t = self.t
+        sh.band(t("cf.band_all"))
+        rows["costs"] = self.link(t("cf.costs"), "costs.total")
+        for key in ("funding", "revenue", "loan_in", "debt_service"):
+            rows[key] = self.link(t(f"cf.{key}"), f"all.{key}")
         rows["net_cash"] = sh.series(
-            "net cash = funding + revenue + loans in - debt service - costs", self.cur,
+            t("cf.net_cash"), self.cur,
             lambda x: (f"={x(rows['funding'])}+{x(rows['revenue'])}+{x(rows['loan_in'])}"
                        f"-{x(rows['debt_service'])}-{x(rows['costs'])}"),
             series(r.ledger["net_cash"]), role="line", total=True)
         rows["cumulative_cash"] = sh.cumulative(
-            "cumulative cash (corkscrew)", self.cur, rows["net_cash"],
+            t("cf.cumulative_cash"), self.cur, rows["net_cash"],
             series(r.ledger["cumulative_cash"]), role="line")
         rows["money_out"] = sh.series(
-            "money out = costs + debt service (the Summary's chart)", self.cur,
+            t("cf.money_out"), self.cur,
             lambda x: f"={x(rows['costs'])}+{x(rows['debt_service'])}",
             series(r.ledger["costs"]) + book.values["all.debt_service"], total=True)
         book.add_row("cf.money_out", rows["money_out"], book.values_of(rows["money_out"]))
-        rows["benefits"] = self.link("benefits (net, all beneficiaries)", "benefits.total")
-        rows["cash_releasing_benefits"] = self.link("cash-releasing benefits",
+        rows["benefits"] = self.link(t("cf.benefits"), "benefits.total")
+        rows["cash_releasing_benefits"] = self.link(t("cf.cash_releasing"),
                                                     "benefits.cash_releasing")
-        rows["residual_value"] = self.link("residual value (not cash)", "costs.residual")
+        rows["residual_value"] = self.link(t("cf.residual"), "costs.residual")
         for key in ("net_cash", "cumulative_cash"):
             book.add_row(f"cf.{key}", rows[key], series(r.ledger[key]))
 
-        sh.band("Cash flow, committed sources only (secured)")
-        for key, label in (("funding", "funding"), ("revenue", "revenue"),
-                           ("loan_in", "loans in"), ("debt_service", "debt service")):
-            rows[f"c.{key}"] = self.link(f"{label}, committed only", f"committed.{key}")
+        sh.band(t("cf.band_committed"))
+        for key in ("funding", "revenue", "loan_in", "debt_service"):
+            rows[f"c.{key}"] = self.link(t(f"cf.c_{key}"), f"committed.{key}")
         secured = book.workings.secured
         net = series(secured.net_cash)
         rows["c.net_cash"] = sh.series(
-            "net cash, committed only", self.cur,
+            t("cf.c_net_cash"), self.cur,
             lambda x: (f"={x(rows['c.funding'])}+{x(rows['c.revenue'])}+{x(rows['c.loan_in'])}"
                        f"-{x(rows['c.debt_service'])}-{x(rows['costs'])}"), net, total=True)
         rows["c.cumulative_cash"] = sh.cumulative(
-            "cumulative cash, committed only", self.cur, rows["c.net_cash"],
+            t("cf.c_cumulative_cash"), self.cur, rows["c.net_cash"],
             series(secured.cumulative_cash))
         book.add_row("cf.c.net_cash", rows["c.net_cash"], net)
         book.add_row("cf.c.cumulative_cash", rows["c.cumulative_cash"],
@@ -150,40 +149,38 @@ class CashFlowSheet:
         sh, book = self.sh, self.book
         a = book.workings.appraisal
         out: dict[str, Row] = {}
-        sh.band("Appraisal flows (financing and transfers left out)")
+        t = self.t
+        sh.band(t("cf.band_appraisal"))
 
         def zeroed(p: str, q: str, c: str) -> Formula:
             return lambda x: "=" + finance.zero_small_formula(
                 f"{x(rows[p])}+{x(rows[q])}-{x(rows[c])}", self.tol)
 
         out["financial"] = sh.series(
-            "financial flows: revenue + residual - costs (|x|<0.005 is 0)",
+            t("cf.financial_flows"),
             self.cur, zeroed("revenue", "residual_value", "costs"), series(a.financial_flows),
             total=True)
         out["economic"] = sh.series(
-            "economic flows: benefits + residual - costs (|x|<0.005 is 0)",
+            t("cf.economic_flows"),
             self.cur, zeroed("benefits", "residual_value", "costs"), series(a.economic_flows),
             total=True)
-        out["net"] = sh.series("net benefit: benefits - costs (for payback)", self.cur,
+        out["net"] = sh.series(t("cf.net_benefit"), self.cur,
                                lambda x: f"={x(rows['benefits'])}-{x(rows['costs'])}",
                                series(a.net_benefit), total=True)
-        out["cum_net"] = sh.cumulative("cumulative net benefit", self.cur, out["net"],
+        out["cum_net"] = sh.cumulative(t("cf.cum_net"), self.cur, out["net"],
                                        series(a.cumulative_net_benefit))
-        out["disc_net"] = sh.series("discounted net benefit (social rate)", self.cur,
+        out["disc_net"] = sh.series(t("cf.disc_net"), self.cur,
                                     times(out["net"], self.factors["social"]),
                                     series(a.discounted_net_benefit), total=True)
-        out["cum_disc"] = sh.cumulative("cumulative discounted net benefit", self.cur,
+        out["cum_disc"] = sh.cumulative(t("cf.cum_disc"), self.cur,
                                         out["disc_net"],
                                         series(a.cumulative_discounted_net_benefit))
-        sh.band("Year flags (the year where the condition holds, else 0)")
-        for key, source, label, values in (
-                ("short_year", rows["cumulative_cash"], "cumulative cash below zero",
-                 a.shortfall_years),
-                ("below_year", out["cum_net"], "cumulative net benefit below zero",
-                 a.below_years),
-                ("below_disc_year", out["cum_disc"],
-                 "cumulative discounted net benefit below zero", a.below_discounted_years)):
-            out[key] = sh.series(f"year if {label}", "year", _year_if_below(source, self.tol),
+        sh.band(t("cf.band_flags"))
+        for key, source, values in (
+                ("short_year", rows["cumulative_cash"], a.shortfall_years),
+                ("below_year", out["cum_net"], a.below_years),
+                ("below_disc_year", out["cum_disc"], a.below_discounted_years)):
+            out[key] = sh.series(t(f"cf.{key}"), t("unit.year"), _year_if_below(source, self.tol),
                                  series(values), kind="year")
         return out
 
@@ -199,95 +196,98 @@ class CashFlowSheet:
         def last(row: Row) -> str:
             return row.cell(self.Y - 1).ref(here)
 
-        sh.band("Funding-gap rate workings (EU method, Reg. 480/2014; contingency excluded)")
+        t = self.t
+        sh.band(t("cf.band_gap"))
         a = book.workings.appraisal
         pvs = {}
-        for key, label, source, value in (
-                ("dic", "DIC: PV of investment cost", book.rows["costs.investment"], a.dic),
-                ("rev", "PV of revenue", rows["revenue"], a.pv_revenue),
-                ("other", "PV of other costs (repurchases included)", book.rows["costs.other"],
-                 a.pv_other_costs),
-                ("res", "PV of residual value", rows["residual_value"], a.pv_residual)):
-            pvs[key] = sh.constant(label, cur, "=" + self.pv(source, fin), scalar(value))
+        for key, source, value in (
+                ("dic", book.rows["costs.investment"], a.dic),
+                ("rev", rows["revenue"], a.pv_revenue),
+                ("other", book.rows["costs.other"], a.pv_other_costs),
+                ("res", rows["residual_value"], a.pv_residual)):
+            pvs[key] = sh.constant(t(f"cf.pv_{key}"), cur, "=" + self.pv(source, fin), scalar(value))
         ref = {k: c.ref(here) for k, c in pvs.items()}
-        dnr = sh.constant("DNR: PV revenue - PV other costs (+ PV residual, art. 18)", cur,
+        dnr = sh.constant(t("cf.dnr"), cur,
                           "=" + finance.discounted_net_revenue_formula(ref["rev"], ref["other"],
                                                                        ref["res"]),
                           scalar(a.dnr))
 
-        sh.band("Present values at the social rate")
-        pv_costs = sh.constant("PV of costs", cur, "=" + self.pv(rows["costs"], soc),
+        sh.band(t("cf.band_pv"))
+        pv_costs = sh.constant(t("cf.pv_costs"), cur, "=" + self.pv(rows["costs"], soc),
                                scalar(a.pv_costs))
-        pv_gains = sh.constant("PV of benefits and residual value", cur,
+        pv_gains = sh.constant(t("cf.pv_gains"), cur,
                                f"={self.pv(rows['benefits'], soc)}+"
                                f"{self.pv(rows['residual_value'], soc)}", scalar(a.pv_gains))
 
-        self.starts = {name: self.search(label, flows[key], rate)
-                       for name, label, key, rate in (
-                           ("financial_irr", "financial IRR", "financial", fin),
-                           ("economic_irr", "economic IRR", "economic", soc))}
+        self.starts = {name: self.search(t(f"checks.{name}"), flows[key], rate)
+                       for name, key, rate in (
+                           ("financial_irr", "financial", fin),
+                           ("economic_irr", "economic", soc))}
 
-        sh.band("Metrics")
+        sh.band(t("cf.band_metrics"))
         after = book.rows.get("all.after")
         c_after = book.rows.get("committed.after")
         raw = {}
         w = book.workings
         for case, row, cash in (("all", after, w.planned), ("committed", c_after, w.secured)):
-            raw[case] = sh.constant(f"money due after the horizon, unrounded ({case})", cur,
+            raw[case] = sh.constant(t(f"cf.raw_{case}"), cur,
                                     f"=SUM({row.range(here, 'after')})" if row is not None
                                     else "=0", scalar(cash.flows.receivable))
-        self.metric("total_cost", "Total cost", cur, f"=SUM({rng(rows['costs'])})",
+        per_year, year = t("unit.per_year"), t("unit.year")
+
+        def label(name: str) -> str:
+            return t(f"cf.metric.{name}")
+
+        self.metric("total_cost", label("total_cost"), cur, f"=SUM({rng(rows['costs'])})",
                     m("total_cost"), "money")
-        self.metric("total_funding", "Total funding (revenue and in-kind included, loans not)",
+        self.metric("total_funding", label("total_funding"),
                     cur, f"=SUM({rng(rows['funding'])})+SUM({rng(rows['revenue'])})",
                     m("total_funding"), "money")
         recv = raw["all"].ref(here)
-        self.metric("receivable_after_horizon", "Money due after the horizon", cur,
+        self.metric("receivable_after_horizon", label("receivable_after_horizon"), cur,
                     "=" + finance.zero_small_formula(recv, self.tol), m("receivable_after_horizon"),
                     "money")
         debt = book.cells["all.debt"].ref(here)
-        self.metric("debt_outstanding", "Loan principal outstanding at the end", cur,
+        self.metric("debt_outstanding", label("debt_outstanding"), cur,
                     "=" + finance.zero_small_formula(debt, self.tol), m("debt_outstanding"),
                     "money")
-        for name, label, cum, case in (
-                ("funding_shortfall", "Funding shortfall", rows["cumulative_cash"], "all"),
-                ("secured_funding_shortfall", "Funding shortfall, committed sources only",
-                 rows["c.cumulative_cash"], "committed")):
+        for name, cum, case in (
+                ("funding_shortfall", rows["cumulative_cash"], "all"),
+                ("secured_funding_shortfall", rows["c.cumulative_cash"], "committed")):
             formula = finance.shortfall_formula(last(cum), raw[case].ref(here),
                                                 book.cells[f"{case}.debt"].ref(here), self.tol)
-            self.metric(name, label, cur, "=" + formula, m(name), "money")
+            self.metric(name, label(name), cur, "=" + formula, m(name), "money")
         low = f"-MIN({rng(rows['cumulative_cash'])})"
-        self.metric("peak_cash_need", "Peak cash need (bridge finance)", cur,
+        self.metric("peak_cash_need", label("peak_cash_need"), cur,
                     f"=IF({low}<{self.tol},0,{low})", m("peak_cash_need"), "money")
         short = rng(flows["short_year"])
-        self.metric("first_shortfall_year", "First year cumulative cash is below zero", "year",
+        self.metric("first_shortfall_year", label("first_shortfall_year"), year,
                     f'=IF(MAX({short})=0,"{NA}",SMALL({short},COUNTIF({short},0)+1))',
                     value_or_na(m("first_shortfall_year")), "year")
-        self.metric("financial_npv", "Financial NPV, FNPV(C)", cur,
+        self.metric("financial_npv", label("financial_npv"), cur,
                     "=" + self.pv(flows["financial"], fin), m("financial_npv"), "money")
-        self.irr("financial_irr", "Financial IRR, FRR(C) (real)", flows["financial"], fin)
+        self.irr("financial_irr", label("financial_irr"), flows["financial"], fin)
         self.mirr(flows["financial"], fin)
         if book.values["has_capex"]:
             d, n = pvs["dic"].ref(here), dnr.ref(here)
             gap_formula: str | None = "=" + finance.funding_gap_rate_formula(d, n, self.tol, NA)
         else:
             gap_formula = None
-        self.metric("funding_gap_rate", "Funding-gap rate (EU method)", "share", gap_formula,
+        self.metric("funding_gap_rate", label("funding_gap_rate"), t("unit.share"), gap_formula,
                     value_or_na(m("funding_gap_rate")), "percent")
-        self.metric("economic_npv", "Economic NPV, ENPV", cur,
+        self.metric("economic_npv", label("economic_npv"), cur,
                     "=" + self.pv(flows["economic"], soc),
                     m("economic_npv"), "money")
-        self.irr("economic_irr", "Economic IRR, EIRR (real)", flows["economic"], soc)
+        self.irr("economic_irr", label("economic_irr"), flows["economic"], soc)
         c, g = pv_costs.ref(here), pv_gains.ref(here)
-        self.metric("bcr", "Benefit-cost ratio, BCR", "ratio",
+        self.metric("bcr", label("bcr"), t("unit.ratio"),
                     "=" + finance.benefit_cost_ratio_formula(g, c, self.tol, NA),
                     value_or_na(m("bcr")), "ratio")
-        for name, label, cum, flag in (
-                ("payback_year", "Payback year", flows["cum_net"], flows["below_year"]),
-                ("discounted_payback_year", "Discounted payback year (social rate)",
-                 flows["cum_disc"], flows["below_disc_year"])):
+        for name, cum, flag in (
+                ("payback_year", flows["cum_net"], flows["below_year"]),
+                ("discounted_payback_year", flows["cum_disc"], flows["below_disc_year"])):
             f_, start = rng(flag), book.setting("start_year", here)
-            self.metric(name, label, "year",
+            self.metric(name, label(name), year,
                         f'=IF({last(cum)}<-{self.tol},"{NA}",IF(MAX({f_})=0,{start},'
                         f"MAX({f_})+1))", value_or_na(m(name)), "year")
 
@@ -298,18 +298,18 @@ class CashFlowSheet:
         s, r = book.scenario, book.results
         cur, m, here = self.cur, book.metric, NAME
         pre = col_name(L.PRE_COL)
-        sh.band("New money needed: the top-up that keeps cumulative cash at or above zero")
+        t = self.t
+        sh.band(t("cf.band_top_up"))
         tops: dict[str, Row] = {}
-        for key, label, cum in (
-                ("top_up", "top-up, all sources (new money in the year)", rows["cumulative_cash"]),
-                ("secured_top_up", "top-up, committed sources only", rows["c.cumulative_cash"])):
+        for key, cum in (("top_up", rows["cumulative_cash"]),
+                         ("secured_top_up", rows["c.cumulative_cash"])):
             me = sh.r + 1  # the spreadsheet row being written: the earlier top-ups are on it
 
             def top_formula(x: Any, previous: str, cum: Row = cum, me: int = me,
                             tol: str = self.tol) -> str:
                 return "=" + decision.top_up_formula(x(cum), f"SUM(${pre}${me}:{previous})", tol)
 
-            tops[key] = sh.corkscrew(label, cur, top_formula, series(r.ledger[key]), total=True,
+            tops[key] = sh.corkscrew(t(f"cf.{key}"), cur, top_formula, series(r.ledger[key]), total=True,
                                      role="line" if key == "top_up" else "calc")
             book.add_row(f"cf.{key}", tops[key], series(r.ledger[key]))
         if "top_up_nominal" in r.ledger:
@@ -318,42 +318,41 @@ class CashFlowSheet:
                 def of_the_day(x: Any, key: str = key) -> str:
                     return f"={x(tops[key])}*(1+{x.c(inflation)})^{x.tt}"
 
-                row = sh.series(f"{key.replace('_', '-')} in cash of the day (× inflation)", cur,
+                row = sh.series(t(f"cf.{key}_nominal"), cur,
                                 of_the_day, series(r.ledger[f"{key}_nominal"]), total=True)
                 book.add_row(f"cf.{key}_nominal", row, series(r.ledger[f"{key}_nominal"]))
         secured = book.workings.secured
-        flags = sh.series("year if cumulative cash, committed only, is below zero", "year",
+        flags = sh.series(t("cf.c_short_year"), t("unit.year"),
                           _year_if_below(rows["c.cumulative_cash"], self.tol),
                           finance.year_if_below(book.years, series(secured.cumulative_cash)),
                           kind="year")
         secured_peak = finance.horizon_total(series(r.ledger["secured_top_up"]))
-        peak = sh.constant("peak cash need, committed sources only (sum of its top-ups)", cur,
+        peak = sh.constant(t("cf.secured_peak"), cur,
                            f"=SUM({tops['secured_top_up'].range(here)})", secured_peak)
         book.add_cell("secured_peak_cash_need", peak, secured_peak)
 
         flag_range = flags.range(here)
         year = self.metric("secured_first_shortfall_year",
-                           "First year cumulative cash is below zero, committed sources only",
-                           "year", f'=IF(MAX({flag_range})=0,"{NA}",SMALL({flag_range},'
+                           t("cf.metric.secured_first_shortfall_year"),
+                           t("unit.year"), f'=IF(MAX({flag_range})=0,"{NA}",SMALL({flag_range},'
                            f'COUNTIF({flag_range},0)+1))',
                            value_or_na(m("secured_first_shortfall_year")), "year")
         last_year = f"${col_name(book.timeline.col(self.Y - 1))}${L.YEAR_ROW + 1}"
-        for name, label, short, first in (
-                ("shortfall_per_year", "Shortfall per year, from the first year short of cash",
-                 "funding_shortfall", book.cells["metric.first_shortfall_year"]),
-                ("secured_shortfall_per_year", "Shortfall per year, committed sources only",
-                 "secured_funding_shortfall", year)):
-            self.metric(name, label, cur, "=" + decision.per_year_formula(
+        for name, short, first in (
+                ("shortfall_per_year", "funding_shortfall",
+                 book.cells["metric.first_shortfall_year"]),
+                ("secured_shortfall_per_year", "secured_funding_shortfall", year)):
+            self.metric(name, t(f"cf.metric.{name}"), cur, "=" + decision.per_year_formula(
                 book.cells[f"metric.{short}"].ref(here), first.ref(here), last_year, NA),
                 value_or_na(m(name)), "money")
-        self.metric("bridge_finance", "Bridge finance: peak cash need less the shortfall", cur,
+        self.metric("bridge_finance", t("cf.metric.bridge_finance"), cur,
                     "=" + decision.bridge_finance_formula(
                         book.cells["metric.peak_cash_need"].ref(here),
                         book.cells["metric.funding_shortfall"].ref(here), self.tol),
                     m("bridge_finance"), "money")
         at_risk = [book.rows[f"all.source.{f.id}"].range(here) for f in s.funding
                    if not f.committed and not isinstance(f, Loan)]
-        self.metric("funding_at_risk", "Funding not yet committed (all sources case)", cur,
+        self.metric("funding_at_risk", t("cf.metric.funding_at_risk"), cur,
                     "=" + ("+".join(f"SUM({x})" for x in at_risk) if at_risk else "0"),
                     m("funding_at_risk"), "money")
 
@@ -379,18 +378,18 @@ class CashFlowSheet:
         def npv(x: float) -> float:
             return float(np.sum(values * (1 + x) ** -steps))
 
-        sh.band(f"IRR search, {label}: the bracket halved where the NPV changes sign (live)")
+        tx = self.t
+        sh.band(tx("cf.band_search", irr=label))
         ends = {}
         for key, ref, x in (("low", lo_ref, finance.IRR_LOW), ("high", hi_ref, finance.IRR_HIGH)):
             # signs, not NPVs: near a root the NPV is rounding noise, its sign is what counts
-            end = "lowest" if key == "low" else "highest"
-            ends[key] = sh.constant(f"sign of the NPV at the {end} rate searched", "sign",
+            ends[key] = sh.constant(tx(f"cf.search_{key}"), tx("checks.unit_sign"),
                                     f"=SIGN({finance.npv_at_formula(rng, t, ref)})",
                                     float(np.sign(npv(x))), kind="flag")
         header = sh.r
         cols = [tl.col(i) for i in range(4)]
-        for col, text in zip(cols, ("low", "high", "middle", "sign of the NPV"), strict=True):
-            ws.write_string(header, col, text, st.header)
+        for col, key in zip(cols, ("low", "high", "middle", "sign"), strict=True):
+            ws.write_string(header, col, tx(f"cf.search_col_{key}"), st.header)
         sh.r += 1
         sign_low = np.sign(npv(finance.IRR_LOW))
         low_ref = ends["low"].ref(NAME)
@@ -401,7 +400,7 @@ class CashFlowSheet:
             r = sh.r
             mid = (low + high) / 2
             value = npv(mid)
-            ws.write_string(r, 0, f"halving {k}", st.label_indent)
+            ws.write_string(r, 0, tx("cf.halving", k=k), st.label_indent)
             if k == 0:
                 f_low, f_high = f"={lo_ref}", f"={hi_ref}"
             else:
@@ -423,8 +422,7 @@ class CashFlowSheet:
         found = finance.bisection_start(values)
         rate_value = self.rate_values[rate]
         hi_npv = ends["high"].ref(NAME)
-        start = sh.constant(f"second start of the {label} search (the bracket's middle where "
-                            "the NPV changes sign, else the discount rate)", "%/yr",
+        start = sh.constant(tx("cf.second_start", irr=label), tx("unit.per_year"),
                             f"=IF(SIGN({low_ref})*SIGN({hi_npv})<0,{last},{rate.ref(NAME)})",
                             found if np.isfinite(found) else rate_value, kind="percent")
         return start, found
@@ -439,9 +437,11 @@ class CashFlowSheet:
         book = self.book
         value = book.metric(name)
         roots = book.results.irr_roots.get(name)
-        note = (f"several roots ({', '.join(f'{x:.4%}' for x in roots)}); labfinance takes the "
-                "one nearest the discount rate" if roots else "")
-        chosen = self.sh.fixed(f"{label}: the root labfinance chose", "%/yr", value_or_na(value),
+        t = self.t
+        note = (t("cf.several_roots", roots=", ".join(f"{x:.4%}" for x in roots))
+                if roots else "")
+        chosen = self.sh.fixed(t("cf.chosen_root", irr=label), t("unit.per_year"),
+                               value_or_na(value),
                                kind="percent", note=note)
         inflation = book.scenario.inflation if self.nominal else 0.0
         start, second = self.starts[name]
@@ -457,7 +457,7 @@ class CashFlowSheet:
                                            start.ref(NAME), NA)
         if self.nominal:
             formula = (f'IFERROR({self.real(formula)},"{NA}")')
-        cell = self.metric(name, label, "%/yr", "=" + formula, shown, "percent")
+        cell = self.metric(name, label, t("unit.per_year"), "=" + formula, shown, "percent")
         book.cells[f"irr_formula.{name}"] = cell
         book.cells[f"irr_chosen.{name}"] = chosen
         book.values[f"irr_chosen.{name}"] = value_or_na(value)
@@ -469,7 +469,7 @@ class CashFlowSheet:
         value = value_or_na(self.book.metric("financial_mirr"))
         rr = rate.ref(NAME)
         formula = "=IFERROR(" + self.real(f"MIRR({flows.range(NAME)},{rr},{rr})") + f',"{NA}")'
-        self.metric("financial_mirr", "Financial MIRR (real; at the discount rate)", "%/yr",
+        self.metric("financial_mirr", self.t("cf.metric.financial_mirr"), self.t("unit.per_year"),
                     formula, value, "percent")
 
     def build(self) -> None:
