@@ -53,6 +53,17 @@ class Texts:
         text = self._texts[key]
         return text.format(**values) if values else text
 
+    def word(self, value: str) -> str:
+        """A scenario's enumerated word (``committed``, ``grant``, ``police``) in this language,
+        where it is shown as a description; as written where there is none."""
+        return self._texts.get(f"word.{value}", value)
+
+    def known(self, english: str) -> str:
+        """An English sentence the engine writes (why a metric is n/a: the ``note`` table) in
+        this language; any other text as it is."""
+        key = _notes().get(english)
+        return self._texts[key] if key is not None else english
+
     def has(self, key: str) -> bool:
         return key in self._texts
 
@@ -60,6 +71,11 @@ class Texts:
         """The texts below ``prefix`` by the rest of their key (``sheet`` -> {summary: ...})."""
         n = len(prefix) + 1
         return {k[n:]: v for k, v in self._texts.items() if k.startswith(prefix + ".")}
+
+
+@functools.cache
+def _notes() -> dict[str, str]:
+    return {text: key for key, text in catalogue("en").items() if key.startswith("note.")}
 
 
 def texts(lang: str | None = None) -> Texts:

@@ -44,6 +44,13 @@ def value_or_na(x: float) -> float | str:
     return NA if not np.isfinite(x) else x
 
 
+def note(book: Book, key: str, fallback: str) -> str:
+    """The engine's note on ``key`` (why it is n/a) in the reader's language, else the text
+    ``fallback``."""
+    text = book.results.notes.get(key)
+    return book.t.known(text) if text else book.t(fallback)
+
+
 def after_columns(s: Scenario) -> int:
     """Years after the horizon in which grant instalments or outcome payments can fall due."""
     lags = [f.payment.lag for f in s.funding if isinstance(f, Grant)]

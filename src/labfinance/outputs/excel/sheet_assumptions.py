@@ -177,7 +177,7 @@ class AssumptionsSheet:
     def stakeholders(self) -> None:
         self.band(self.t("assumptions.band_stakeholders"))
         for sid, holder in self.book.scenario.stakeholders.items():
-            self.header(holder.name or sid, holder.kind, sid, f"stakeholders.{sid}", holder.note)
+            self.header(holder.name or sid, self.t.word(holder.kind), sid, f"stakeholders.{sid}", holder.note)
 
     def p(self, field: str, unit: str, value: Any, path: str, kind: str, **options: Any) -> Cell:
         """One input row of an item, labelled with the words of ``field`` (param.*)."""
@@ -217,7 +217,7 @@ class AssumptionsSheet:
     def cost(self, c: Cost) -> None:
         t = self.t
         prefix = f"costs.{c.id}"
-        self.header(c.label, c.category, c.id, prefix, c.note)
+        self.header(c.label, t.word(c.category), c.id, prefix, c.note)
         if c.fte is not None:
             self.p("fte", t("unit.fte"), c.fte, f"{prefix}.fte", "quantity")
             self.p("cost_per_fte", t("unit.per_fte_year", currency=self.book.scenario.currency),
@@ -240,7 +240,7 @@ class AssumptionsSheet:
         share, year, years, per_year = (t("unit.share"), t("unit.year"), t("unit.years"),
                                         t("unit.per_year"))
         prefix = f"funding.{f.id}"
-        self.header(f.label, f.type, f.id, prefix, f.note)
+        self.header(f.label, t.word(f.type), f.id, prefix, f.note)
         if f.stakeholder is not None:
             self.p("stakeholder", t("unit.id"), f.stakeholder, f"{prefix}.stakeholder", "text",
                    live=False)

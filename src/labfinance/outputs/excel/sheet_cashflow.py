@@ -66,7 +66,8 @@ class CashFlowSheet:
         it a labelled value; given a defined name for scripts."""
         sh = self.sh
         # why it is n/a where it is, else what it means: no metric without its meaning beside it
-        note = note or self.book.results.notes.get(name, "") or self.t(f"metric.{name}.meaning")
+        note = note or self.t.known(self.book.results.notes.get(name, "")) or \
+            self.t(f"metric.{name}.meaning")
         if formula is None:
             cell = sh.fixed(label, unit, value, kind=kind, note=note)
         else:

@@ -45,7 +45,7 @@ def _cost(sh: TimelineSheet, c: Cost) -> Line:
     w = book.workings.cost(c.id)
     cur = book.scenario.currency
     prefix = f"costs.{c.id}"
-    sh.item(c.label, c.category)
+    sh.item(c.label, book.t.word(c.category))
     timing = recipes.flag(sh, prefix, c, w.timing, life=c.fte is None and c.life is not None)
     amount = recipes.base(sh, prefix, c, timing, w.base,
                           amount_key="fte" if c.fte is not None else "amount")
@@ -87,7 +87,7 @@ def _implied(sh: TimelineSheet, f: InKind) -> Line:
     prefix = f"funding.{f.id}"
     category = f.category or "other"
     in_kind = book.t("costs.in_kind", name=f.label)
-    sh.item(in_kind, category)
+    sh.item(in_kind, book.t.word(category))
     w = book.workings
     line = next(ln for ln in w.costs + w.left_out if ln.implied_by == f.id)
     timing = recipes.flag(sh, prefix, f, line.timing)

@@ -49,7 +49,7 @@ from labfinance.outputs.excel.sheet_costs import Line
 
 NAME = "Funding"
 CASES = ("all", "committed")
-CASE_LABEL = {"all": "all sources", "committed": "committed only"}
+CASE_LABEL = {"all": "checks.tag_all", "committed": "checks.tag_committed"}  # text keys
 
 
 class FundingSheet:
@@ -58,8 +58,8 @@ class FundingSheet:
         s = book.scenario
         self.cur = s.currency
         self.costs = {line.id: line for line in costs}
-        self.sh = TimelineSheet(book, NAME, f"{self.cur} in prices of each year. Cash rows hold "
-                                "money inside the horizon; grey columns: due after the horizon.")
+        self.t = t = book.t
+        self.sh = TimelineSheet(book, NAME, t("funding.subtitle", currency=self.cur))
         self.N = book.timeline.columns
         self.Y = book.timeline.horizon
         w = book.workings
@@ -83,26 +83,27 @@ class FundingSheet:
         sh, book = self.sh, self.book
         prob = book.inputs[f"funding.{f.id}.probability"]
         take = {case: scalar(self.source(f, case).takes_part) for case in CASES}
-        flags = {"all": sh.constant("takes part, all sources (probability above 0)", "flag",
+        t, flag = self.t, self.t("recipe.flag")
+        flags = {"all": sh.constant(t("funding.takes_part_all"), flag,
                                     f"=IF({prob.ref(NAME)}>0,1,0)", take["all"], kind="flag")}
         if f.committed:
-            flags["committed"] = sh.constant("takes part, committed only", "flag",
+            flags["committed"] = sh.constant(t("funding.takes_part_committed"), flag,
                                              f"=IF({prob.ref(NAME)}>0,1,0)", take["committed"],
                                              kind="flag")
         else:
-            flags["committed"] = sh.fixed("takes part, committed only", "flag",
+            flags["committed"] = sh.fixed(t("funding.takes_part_committed"), flag,
                                           take["committed"], kind="flag",
-                                          note=f"status {f.status}: left out (structural)")
+                                          note=t("funding.left_out", status=t.word(f.status)))
         return flags
 
     def cash_rows(self, f: Any, gross: dict[str, Sequence[Row | Cell]], flags: dict[str, Cell],
-                  *, span: str = "horizon", label: str = "cash") -> None:
+                  *, span: str = "horizon", label: str = "funding.cash") -> None:
         """Gross × takes-part, for both cases (``gross[case]``: the factors of the gross
         amount); the values are the engine's cash of the source in each selection."""
         for case in CASES:
             paid = self.source(f, case).paid
             values = self.all_columns(paid) if span == "all" else series(paid)
-            row = self.sh.series(f"{label}, {CASE_LABEL[case]}", self.cur,
+            row = self.sh.series(f"{self.t(label)}, {self.t(CASE_LABEL[case])}", self.cur,
                                  times(*gross[case], flags[case]), values,
                                  span=span, role="line" if case == "all" else "calc",
                                  total=True)
@@ -112,13 +113,13 @@ class FundingSheet:
     # ------------------------------------------------------------------ in kind
     def in_kind(self, f: InKind) -> None:
         sh, book = self.sh, self.book
-        sh.item(f.label, f"in kind; {f.status}")
+        sh.item(f.label, f"{self.t.word('in_kind')}; {self.t.word(f.status)}")
         flags = self.flags(f)
         covers = f.covers if f.covers is not None else f.id
         cost = self.costs[covers].cost
         gross: Sequence[Row | Cell] = ((cost, book.inputs[f"funding.{f.id}.share"])
                                        if f.covers is not None else (cost,))
-        self.cash_rows(f, dict.fromkeys(CASES, gross), flags, label="value in kind")
+        self.cash_rows(f, dict.fromkeys(CASES, gross), flags, label="funding.value_in_kind")
         for case in CASES:
             self.covered[case].setdefault(covers, []).append(self.cash[case][f.id])
         sh.skip()
@@ -130,12 +131,12 @@ class FundingSheet:
                   if any(self.eligible(g, cid) for g in grants)]
         if not wanted:
             return
-        sh.band("Costs net of in-kind (what rate-based grants pay on)")
+        sh.band(self.t("funding.band_net"))
         for cid in wanted:
             line = self.costs[cid]
             for case in CASES:
                 self.net[case][cid] = sh.series(
-                    f"{cid}: cost net of in-kind, {CASE_LABEL[case]}", self.cur,
+                    self.t("funding.net_cost", id=cid, tag=self.t(CASE_LABEL[case])), self.cur,
                     less(line.cost, self.covered[case][cid]),
                     series(self.flows[case].net_of_in_kind[cid]))
 
@@ -147,12 +148,13 @@ class FundingSheet:
         sh, book = self.sh, self.book
         s = book.scenario
         prefix = f"funding.{g.id}"
-        sh.item(g.label, f"grant, {g.rate:.0%} of eligible cost; {g.status}")
+        t = self.t
+        sh.item(g.label, t("funding.grant_item", rate=f"{g.rate:.0%}", status=t.word(g.status)))
         flags = self.flags(g)
         cells = {k: book.inputs[f"{prefix}.{k}"] for k in ("rate", "from", "to")}
         detail = self.source(g).detail
         assert isinstance(detail, RateGrantWorkings)
-        window = sh.series("eligible years (1 inside the window)", "flag",
+        window = sh.series(t("funding.window"), t("recipe.flag"),
                            lambda x: f"=({x.year}>={x.c(cells['from'])})*({x.year}<="
                                      f"{x.c(cells['to'])})", series(detail.window), kind="flag")
         ids = [cid for cid in self.costs if self.eligible(g, cid)]
@@ -173,15 +175,16 @@ class FundingSheet:
         prefix = f"funding.{g.id}"
         c = {k: book.inputs[f"{prefix}.{k}"] for k in
              ("rate", "from", "to", "payment.advance", "payment.retention", "payment.lag")}
-        tag = "" if case == "all" else f" ({CASE_LABEL[case]})"
+        tx = self.t
+        tag = "" if case == "all" else f" ({tx(CASE_LABEL[case])})"
         w = self.source(g, case)
         detail = w.detail
         assert isinstance(detail, RateGrantWorkings)
         sources = [self.net[case].get(cid, self.costs[cid].cost) for cid in ids]
-        terms = sh.in_parts(f"eligible cost{tag} before the window", self.cur,
+        terms = sh.in_parts(tx("funding.eligible_before") + tag, self.cur,
                             [(row_term(row), book.values_of(row)) for row in sources])
         eligible = sh.series(
-            f"eligible cost{tag}", self.cur,
+            tx("funding.eligible_cost") + tag, self.cur,
             lambda x: "=(" + ("+".join(t(x) for t, _ in terms) or "0") + f")*{x(window)}",
             series(detail.eligible))
         cap_cell = book.inputs.get(f"{prefix}.cap")
@@ -191,27 +194,28 @@ class FundingSheet:
                 previous, f"{x.c(c['rate'])}*{x(eligible)}",
                 x.c(cap_cell) if cap_cell is not None else None)
 
-        cum = sh.corkscrew(f"cumulative entitlement{' (capped)' if cap_cell else ''}{tag}",
+        cum = sh.corkscrew(tx("funding.cum_entitlement_capped" if cap_cell else
+                              "funding.cum_entitlement") + tag,
                            self.cur, cumulative, series(detail.cumulative))
-        ent = sh.series(f"entitlement e(t){tag}", self.cur,
+        ent = sh.series(tx("funding.entitlement") + tag, self.cur,
                         lambda x: "=" + finance.increase_formula(x(cum), x.prev(cum)),
                         series(detail.entitlement))
-        total_cell = sh.constant(f"total entitlement E{tag}", self.cur,
+        total_cell = sh.constant(tx("funding.total_entitlement") + tag, self.cur,
                                  f"={cum.cell(self.Y - 1).ref(NAME)}", scalar(detail.total))
         if case == "all":
             book.cells[f"grant.{g.id}.total"] = total_cell
-        advance = sh.series(f"advance (window's first year){tag}", self.cur,
+        advance = sh.series(tx("funding.advance") + tag, self.cur,
                             lambda x: f"={x.c(c['payment.advance'])}*{x.c(total_cell)}*({x.year}="
                                       f"{x.c(c['from'])})", self.all_columns(detail.advance),
                             span="all")
         share = (f"(1-{c['payment.advance'].ref(NAME)}-{c['payment.retention'].ref(NAME)})")
-        interim = recipes.shifted(sh, f"instalments (entitlement, lag years later){tag}", self.cur,
+        interim = recipes.shifted(sh, tx("funding.instalments") + tag, self.cur,
                                   ent, c["payment.lag"], share, detail.instalments)
-        retention = sh.series(f"retention (window's last year + lag){tag}", self.cur,
+        retention = sh.series(tx("funding.retention") + tag, self.cur,
                               lambda x: f"={x.c(c['payment.retention'])}*{x.c(total_cell)}*"
                                         f"({x.year}={x.c(c['to'])}+{x.c(c['payment.lag'])})",
                               self.all_columns(detail.retention), span="all")
-        return sh.series(f"paid if awarded{tag}", self.cur,
+        return sh.series(tx("funding.paid") + tag, self.cur,
                          lambda x: f"={x(advance)}+{x(interim)}+{x(retention)}",
                          self.all_columns(w.gross), span="all", total=True)
 
@@ -221,7 +225,7 @@ class FundingSheet:
         amount in start-year prices, price factor."""
         sh = self.sh
         prefix = f"funding.{f.id}"
-        sh.item(f.label, f"{kind}; {f.status}")
+        sh.item(f.label, f"{self.t.word(kind)}; {self.t.word(f.status)}")
         flags = self.flags(f)
         detail = self.source(f).detail
         assert isinstance(detail, AmountWorkings)
@@ -232,10 +236,10 @@ class FundingSheet:
     def amount_grant(self, g: Grant) -> None:
         sh, book = self.sh, self.book
         prefix = f"funding.{g.id}"
-        flags, amount, pf, detail = self.priced_amount(g, "grant (amounts)")
-        due = sh.series("due (priced in the year it names)", self.cur, times(amount, pf),
+        flags, amount, pf, detail = self.priced_amount(g, "grant_amounts")
+        due = sh.series(self.t("funding.due_priced"), self.cur, times(amount, pf),
                         series(detail.gross))
-        paid = recipes.shifted(sh, "paid if awarded (lag years later)", self.cur, due,
+        paid = recipes.shifted(sh, self.t("funding.paid_lag"), self.cur, due,
                                book.inputs[f"{prefix}.payment.lag"], "", self.source(g).gross)
         self.cash_rows(g, dict.fromkeys(CASES, (paid,)), flags, span="all")
         sh.skip()
@@ -249,38 +253,40 @@ class FundingSheet:
     def loan(self, f: Loan) -> None:
         sh, book = self.sh, self.book
         prefix = f"funding.{f.id}"
-        sh.item(f.label, f"loan; {f.status}")
+        t = self.t
+        sh.item(f.label, f"{t.word('loan')}; {t.word(f.status)}")
         flags = self.flags(f)
         c = {k: book.inputs[f"{prefix}.{k}"] for k in ("amount", "year", "rate", "term")}
         detail = self.source(f).detail
         assert isinstance(detail, LoanWorkings)
-        loan_in = sh.series("loan in", self.cur,
+        loan_in = sh.series(t("funding.loan_in"), self.cur,
                             lambda x: f"={x.c(c['amount'])}*({x.year}={x.c(c['year'])})",
                             series(detail.loan_in))
         a, r_, n = (x.ref(NAME) for x in (c["amount"], c["rate"], c["term"]))
-        payment = sh.constant("annual payment (annuity: interest and principal)", self.cur,
+        payment = sh.constant(t("funding.annuity"), self.cur,
                               "=" + finance.annuity_payment_formula(
                                   a, r_, n, self.book.setting("rate_tolerance", NAME)),
                               scalar(detail.payment))
-        service = sh.series("debt service", self.cur,
+        service = sh.series(t("funding.debt_service"), self.cur,
                             lambda x: f"={x.c(payment)}*({x.year}>{x.c(c['year'])})*({x.year}<="
                                       f"{x.c(c['year'])}+{x.c(c['term'])})",
                             series(detail.service))
-        balance = sh.corkscrew("balance at the end of the year (corkscrew)", self.cur,
+        balance = sh.corkscrew(t("funding.balance"), self.cur,
                                lambda x, previous: "=" + finance.loan_balance_formula(
                                    previous, x.c(c["rate"]), x(loan_in), x(service)),
                                series(detail.balance))
         last = balance.cell(self.Y - 1).ref(NAME)
         tol = self.book.setting("tolerance", NAME)
-        left = sh.constant("principal outstanding at the end of the horizon", self.cur,
+        left = sh.constant(t("funding.left"), self.cur,
                            "=" + finance.zero_small_formula(last, tol), scalar(detail.outstanding))
         for case in CASES:
             w = self.source(f, case)
             assert w.loan_in is not None and w.debt_service is not None
             rows = {
-                "in": sh.series(f"loan in, {CASE_LABEL[case]}", self.cur,
+                "in": sh.series(f"{t('funding.loan_in')}, {t(CASE_LABEL[case])}", self.cur,
                                 times(loan_in, flags[case]), series(w.loan_in), total=True),
-                "service": sh.series(f"debt service, {CASE_LABEL[case]}", self.cur,
+                "service": sh.series(f"{t('funding.debt_service')}, {t(CASE_LABEL[case])}",
+                                     self.cur,
                                      times(service, flags[case]), series(w.debt_service),
                                      total=True),
             }
@@ -295,17 +301,17 @@ class FundingSheet:
     def outcome(self, f: OutcomePayment) -> None:
         sh, book = self.sh, self.book
         prefix = f"funding.{f.id}"
-        sh.item(f.label, f"outcome payment for {f.benefit}; {f.status}")
+        t = self.t
+        sh.item(f.label, t("funding.outcome_item", benefit=f.benefit, status=t.word(f.status)))
         flags = self.flags(f)
         detail = self.source(f).detail
         assert isinstance(detail, OutcomeWorkings)
         pf = recipes.price(sh, prefix, self.all_columns(detail.price_factor), span="all")
         net_q = book.rows[f"benefit.{f.benefit}.net_quantity"]
-        counted = recipes.shifted(sh, "outcomes paid for (net quantity, lag years earlier)",
-                                  "units", net_q, book.inputs[f"{prefix}.lag"], "",
+        counted = recipes.shifted(sh, t("funding.outcomes"), t("benefits.units"), net_q, book.inputs[f"{prefix}.lag"], "",
                                   detail.counted, kind="quantity")
         price = book.inputs[f"{prefix}.price"]
-        due = sh.series("due: price × price factor × outcomes", self.cur,
+        due = sh.series(t("funding.due_outcomes"), self.cur,
                         times(price, pf, counted), self.all_columns(detail.due), span="all")
         cap_cell = book.inputs.get(f"{prefix}.cap")
 
@@ -313,9 +319,10 @@ class FundingSheet:
             return "=" + finance.capped_running_total_formula(
                 previous, x(due), x.c(cap_cell) if cap_cell is not None else None)
 
-        cum = sh.corkscrew(f"cumulative due{' (capped)' if cap_cell else ''}", self.cur,
+        cum = sh.corkscrew(t("funding.cum_due_capped" if cap_cell else "funding.cum_due"),
+                           self.cur,
                            cumulative, self.all_columns(detail.cumulative), span="all")
-        paid = sh.series("paid if awarded", self.cur,
+        paid = sh.series(t("funding.paid"), self.cur,
                          lambda x: "=" + finance.increase_formula(x(cum), x.prev(cum)),
                          self.all_columns(self.source(f).gross), span="all", total=True)
         self.cash_rows(f, dict.fromkeys(CASES, (paid,)), flags, span="all")
@@ -330,26 +337,28 @@ class FundingSheet:
         revenue_ids = [f.id for f in s.funding if isinstance(f, Revenue)]
         later_ids = [f.id for f in s.funding if isinstance(f, Grant | OutcomePayment)]
         loan_ids = [f.id for f in s.funding if isinstance(f, Loan)]
+        t = self.t
         for case in CASES:
-            sh.band(f"Totals, {CASE_LABEL[case]}")
+            sh.band(f"{t('costs.band_totals')}, {t(CASE_LABEL[case])}")
             cash, loans, flows = self.cash[case], self.loans[case], self.flows[case]
 
             def add(key: str, label: str, rows: list[Row], values: Any,
                     case: str = case) -> None:
-                row = sh.series(f"{label}, {CASE_LABEL[case]}", self.cur, total(rows),
+                row = sh.series(f"{t(label)}, {t(CASE_LABEL[case])}", self.cur, total(rows),
                                 series(values), role="total", total=True)
                 book.add_row(f"{case}.{key}", row, series(values))
 
-            add("funding", "Funding (excl. revenue and loans)", [cash[i] for i in funding_ids],
+            add("funding", "funding.total_funding", [cash[i] for i in funding_ids],
                 flows.funding)
-            add("revenue", "Revenue", [cash[i] for i in revenue_ids], flows.revenue)
-            add("loan_in", "Loans in", [loans[i]["in"] for i in loan_ids], flows.loan_in)
-            add("debt_service", "Debt service", [loans[i]["service"] for i in loan_ids],
+            add("revenue", "funding.total_revenue", [cash[i] for i in revenue_ids], flows.revenue)
+            add("loan_in", "funding.total_loans", [loans[i]["in"] for i in loan_ids],
+                flows.loan_in)
+            add("debt_service", "funding.total_service", [loans[i]["service"] for i in loan_ids],
                 flows.debt_service)
             if book.timeline.after:
                 assert flows.due_after is not None
                 after = series(flows.due_after)
-                row = sh.series(f"Due after the horizon, {CASE_LABEL[case]}", self.cur,
+                row = sh.series(f"{t('funding.due_after')}, {t(CASE_LABEL[case])}", self.cur,
                                 total([cash[i] for i in later_ids]), after, span="after",
                                 role="total", total=True)
                 book.add_row(f"{case}.after", row, after)
@@ -357,7 +366,7 @@ class FundingSheet:
                      f"{book.cells[f'{case}.loan.{i}.flag'].ref(NAME)}" for i in loan_ids]
             debt = scalar(flows.debt_outstanding)
             book.add_cell(f"{case}.debt", sh.constant(
-                f"Loan principal owed at the end, {CASE_LABEL[case]}", self.cur,
+                f"{t('funding.debt')}, {t(CASE_LABEL[case])}", self.cur,
                 "=" + "+".join(parts) if parts else "=0", debt, role="total"), debt)
             sh.skip()
 
@@ -365,14 +374,14 @@ class FundingSheet:
         s = self.book.scenario
         in_kind = [f for f in s.funding if isinstance(f, InKind)]
         if in_kind:
-            self.sh.band("In-kind contributions (non-cash: on both sides of the cash flow)")
+            self.sh.band(self.t("funding.band_in_kind"))
             for f in in_kind:
                 self.in_kind(f)
         grants = [f for f in s.funding if isinstance(f, Grant) and f.rate is not None]
         self.net_costs(grants)
         others = [f for f in s.funding if not isinstance(f, InKind)]
         if others:
-            self.sh.band("Sources")
+            self.sh.band(self.t("funding.band_sources"))
         for source in others:
             if isinstance(source, Grant):
                 (self.rate_grant if source.rate is not None else self.amount_grant)(source)

@@ -11,7 +11,7 @@ from labfinance.engine.core import stakeholder_totals
 from labfinance.engine.stakeholders import BASIS
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import verdict_workings
-from labfinance.outputs.excel.book import NA, Book, scalar, series, value_or_na
+from labfinance.outputs.excel.book import NA, Book, note, scalar, series, value_or_na
 from labfinance.outputs.excel.cells import (
     At,
     Cell,
@@ -24,35 +24,30 @@ from labfinance.outputs.excel.cells import (
 from labfinance.outputs.excel.layout import FIRST_YEAR_COL, LABEL_COL, UNIT_COL
 
 NAME = "Stakeholders"
-TABLE = (("contributed", "Contributed (total)"), ("contributed_pv", "Contributed (PV)"),
-         ("lent", "Lent (loans)"), ("benefits_received", "Benefits received (total)"),
-         ("benefits_received_pv", "Benefits received (PV)"),
-         ("cash_releasing_received", "Cash-releasing (total)"),
-         ("cash_releasing_received_pv", "Cash-releasing (PV)"), ("net", "Net (PV received - PV "
-                                                                 "contributed)"),
-         ("gain", "Gain of the payer (fair-share basis)"), ("weight", "Weight of the payer"),
-         ("fair_share", "Fair share of the shortfall"),
-         ("secured_fair_share", "Fair share, committed sources only"))
+# the table's columns; each heading is the text stakeholders.col.<key>
+TABLE = tuple((key, key) for key in (
+    "contributed", "contributed_pv", "lent", "benefits_received", "benefits_received_pv",
+    "cash_releasing_received", "cash_releasing_received_pv", "net", "gain", "weight",
+    "fair_share", "secured_fair_share"))
 
 
 def build(book: Book) -> None:
     s, r = book.scenario, book.results
-    cur = s.currency
-    sh = TimelineSheet(book, NAME, f"{cur}; contributions include in-kind and grants naming the "
-                       "stakeholder, inside the horizon. PVs at the social rate.")
+    cur, t = s.currency, book.t
+    sh = TimelineSheet(book, NAME, t("stakeholders.subtitle", currency=cur))
     soc = book.cells["rate.social"]
     yearly: dict[str, dict[str, Row]] = {}
-    sh.band("By year")
+    sh.band(t("stakeholders.band_years"))
     for sid, holder in s.stakeholders.items():
-        sh.item(holder.name or sid, holder.kind)
+        sh.item(holder.name or sid, t.word(holder.kind))
         sources = [f.id for f in s.funding if f.stakeholder == sid and not isinstance(f, Loan)]
         benefits = [b for b in s.benefits if b.beneficiary == sid]
         parts = {
-            "contributed": ("contributed (cash and in kind)",
+            "contributed": (t("stakeholders.contributed"),
                             [book.rows[f"all.source.{i}"] for i in sources]),
-            "benefits_received": ("benefits received",
+            "benefits_received": (t("stakeholders.benefits_received"),
                                   [book.rows[f"benefit.{b.id}"] for b in benefits]),
-            "cash_releasing_received": ("cash-releasing benefits received",
+            "cash_releasing_received": (t("stakeholders.cash_releasing_received"),
                                         [book.rows[f"benefit.{b.id}"] for b in benefits
                                          if b.cash_releasing]),
         }
@@ -63,13 +58,13 @@ def build(book: Book) -> None:
                                          total=True)
         sh.skip()
 
-    sh.band("Who pays, who benefits")
+    sh.band(t("stakeholders.band_table"))
     ws, st = sh.ws, sh.st
     header = sh.r
-    ws.write_string(header, LABEL_COL, "Stakeholder", st.header)
-    ws.write_string(header, UNIT_COL, "Kind", st.header)
-    for j, (_, text) in enumerate(TABLE):
-        ws.write_string(header, FIRST_YEAR_COL + j, text, st.header)
+    ws.write_string(header, LABEL_COL, t("stakeholders.stakeholder"), st.header)
+    ws.write_string(header, UNIT_COL, t("assumptions.col.kind"), st.header)
+    for j, (_, key) in enumerate(TABLE):
+        ws.write_string(header, FIRST_YEAR_COL + j, t(f"stakeholders.col.{key}"), st.header)
     ws.set_row(header, 42)
     first = header + 1
     last = first + len(s.stakeholders) - 1
@@ -93,7 +88,7 @@ def build(book: Book) -> None:
         row = first + i
         fig = {k: scalar(v) for k, v in r.stakeholders[sid].items()}
         ws.write_string(row, LABEL_COL, holder.name or sid, st.label)
-        ws.write_string(row, UNIT_COL, holder.kind, st.unit)
+        ws.write_string(row, UNIT_COL, t.word(holder.kind), st.unit)
         loans = [f for f in s.funding if isinstance(f, Loan) and f.stakeholder == sid]
         lent = []
         for f in loans:
@@ -132,24 +127,24 @@ def build(book: Book) -> None:
             fmt = st.cell("percent" if key == "weight" else "money", "calc")
             if represented and key in ("gain", "weight", "fair_share", "secured_fair_share"):
                 who = s.stakeholders[payer_of[sid] or sid]
-                ws.write_string(row, col[key], f"via {who.name or payer_of[sid]}", st.label)
+                ws.write_string(row, col[key], t("stakeholders.via",
+                                                 name=who.name or payer_of[sid]), st.label)
                 continue
             ws.write_formula(row, col[key], formula, fmt, value if isinstance(value, str)
                              else float(value))
             book.add_cell(f"stakeholder.{sid}.{key}", Cell(NAME, row, col[key]), value)
-    ws.write_string(total_row, LABEL_COL, "All stakeholders", st.label_bold)
+    ws.write_string(total_row, LABEL_COL, t("stakeholders.all"), st.label_bold)
     for key, _ in TABLE:
         fmt = st.cell("percent" if key == "weight" else "money", "total")
         ws.write_formula(total_row, col[key], f"=SUM({column(key)})", fmt, totals[key])
-    ws.write_string(total_row + 1, LABEL_COL, "Sum of the payers' positive gains (divides the "
-                    "weights)", st.label_indent)
+    ws.write_string(total_row + 1, LABEL_COL, t("stakeholders.positive_gains"), st.label_indent)
     ws.write_formula(total_row + 1, col["gain"],
                      f'=SUMIF({column("gain")},">0")', st.cell("money", "calc"),
                      totals["positive_gain"])
     # who pays first in the verdict: the share asked (of the larger gap) and its rank
     extra = {"asked": FIRST_YEAR_COL + len(TABLE), "rank": FIRST_YEAR_COL + len(TABLE) + 1}
-    ws.write_string(header, extra["asked"], "Share asked (of the larger gap)", st.header)
-    ws.write_string(header, extra["rank"], "Rank in who pays", st.header)
+    ws.write_string(header, extra["asked"], t("stakeholders.col.asked"), st.header)
+    ws.write_string(header, extra["rank"], t("stakeholders.col.rank"), st.header)
     asked_col = col_name(extra["asked"])
     asked_range = f"${asked_col}${first + 1}:${asked_col}${last + 1}"
     place = verdict_workings.ranks(r)
@@ -180,15 +175,12 @@ def _plans(book: Book, sh: TimelineSheet, weights: dict[str, Cell]) -> None:
     only, and the sum over the payers (the Checks compare it with the top-up)."""
     s, r = book.scenario, book.results
     payers = [sid for sid in s.stakeholders if r.represented_by.get(sid) is None]
-    cur = s.currency
-    for key, label in (("plan", "Funding plan: new money per payer per year (weight × top-up, "
-                                "all sources)"),
-                       ("secured_plan", "Funding plan, committed sources only (weight × "
-                                        "top-up, committed only)")):
+    cur, t = s.currency, book.t
+    for key in ("plan", "secured_plan"):
         top = book.rows["cf.top_up" if key == "plan" else "cf.secured_top_up"]
-        sh.band(label)
+        sh.band(t(f"stakeholders.band_{key}"))
         if any(np.isnan(scalar(r.stakeholders[p]["weight"])) for p in payers) or not payers:
-            sh.item(r.notes.get(key, "no payer gains, so there is nothing to share by"))
+            sh.item(note(book, key, "stakeholders.no_gain"))
             continue
         rows = []
         for sid in payers:
@@ -200,6 +192,6 @@ def _plans(book: Book, sh: TimelineSheet, weights: dict[str, Cell]) -> None:
             book.add_row(f"{key}.{sid}", row, values)
             rows.append(row)
         everyone = series(sum(r.stakeholders[sid][key] for sid in payers))
-        book.add_row(f"{key}.all", sh.series("all payers", cur, total(rows), everyone,
+        book.add_row(f"{key}.all", sh.series(t("stakeholders.all_payers"), cur, total(rows), everyone,
                                              role="line", total=True), everyone)
         sh.skip()
