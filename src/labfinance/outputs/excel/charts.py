@@ -58,6 +58,12 @@ def _years(row: Row) -> list[Any]:
     return [shown(row.sheet), YEAR_ROW, row.timeline.col(ts[0]), YEAR_ROW, row.timeline.col(ts[-1])]
 
 
+def _metric(book: Book, metric: str) -> str:
+    """A metric's name in a chart title: its label, or its key in words."""
+    key = f"metric.{metric}.label"
+    return book.t(key) if book.t.has(key) else metric.replace("_", " ")
+
+
 def _style(chart: Chart, title: str, y_title: str, num_format: str) -> Chart:
     chart.set_title({"name": title, "name_font": {"size": 11, "bold": True}})
     chart.set_y_axis({"num_format": num_format, "name": y_title,
@@ -77,7 +83,8 @@ def costs_vs_funding(book: Book, sources: list[tuple[str, Row]], costs: Row,
     invalid)."""
     wb = book.workbook
     line = wb.add_chart({"type": "line"})
-    out_name = "Costs" if service is None else "Costs and debt service"
+    t = book.t
+    out_name = t("chart.costs") if service is None else t("chart.costs_and_service")
     out_values = _range(costs) if service is None else _range(service)
     line.add_series({"name": out_name, "categories": _years(costs), "values": out_values,
                      "line": {"color": "#C00000", "width": 2.25},
@@ -93,7 +100,7 @@ def costs_vs_funding(book: Book, sources: list[tuple[str, Row]], costs: Row,
     else:
         chart = line
     chart.set_x_axis(YEAR_AXIS)
-    _style(chart, "Money in by source (loans included) and money out, by year",
+    _style(chart, t("chart.money_in_out"),
            book.scenario.currency, "#,##0")
     chart.set_legend({"position": "right", "font": {"size": 7}})
     return chart
@@ -108,7 +115,7 @@ def cumulative_cash(book: Book, rows: list[tuple[str, Row]]) -> Chart:
                           "marker": {"type": "circle", "size": 4, "fill": {"color": colour},
                                      "border": {"color": colour}}})
     chart.set_x_axis({**YEAR_AXIS, "label_position": "low"})
-    return _style(chart, "Cumulative cash (below 0: money no source covers yet)",
+    return _style(chart, book.t("chart.cumulative_cash"),
                   book.scenario.currency, "#,##0")
 
 
@@ -121,7 +128,7 @@ def stakeholders(book: Book, sheet: str, first: int, last: int, label_col: int,
         chart.add_series({"name": name, "categories": _column(sheet, first, last, label_col),
                           "values": _column(sheet, first, last, col),
                           "fill": {"color": colour}, "gap": 40})
-    _style(chart, "Who pays, who benefits (PV, social rate)", "", "#,##0")
+    _style(chart, book.t("chart.who_pays"), "", "#,##0")
     chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
                       "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
     chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
@@ -132,12 +139,13 @@ def tornado(book: Book, sheet: str, first: int, last: int, label_col: int, low_c
             high_col: int, metric: str) -> Chart:
     """Change of ``metric`` with each parameter at its low and high value (largest on top)."""
     chart = book.workbook.add_chart({"type": "bar"})
-    for name, col, colour in (("Parameter at its low value", low_col, "#C55A11"),
-                              ("Parameter at its high value", high_col, "#2E75B6")):
+    t = book.t
+    for name, col, colour in ((t("chart.at_low"), low_col, "#C55A11"),
+                              (t("chart.at_high"), high_col, "#2E75B6")):
         chart.add_series({"name": name, "categories": _column(sheet, first, last, label_col),
                           "values": _column(sheet, first, last, col), "fill": {"color": colour},
                           "overlap": 100, "gap": 40})
-    _style(chart, f"Tornado: change in {metric.replace('_', ' ')}", "", "#,##0")
+    _style(chart, t("chart.tornado", metric=_metric(book, metric)), "", "#,##0")
     chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
                       "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
     chart.set_y_axis({"reverse": True, "num_font": {"size": 8}, "label_position": "low"})
@@ -147,11 +155,13 @@ def tornado(book: Book, sheet: str, first: int, last: int, label_col: int, low_c
 def histogram(book: Book, sheet: str, first: int, last: int, label_col: int, value_col: int,
               metric: str, kind: str = "money") -> Chart:
     chart = book.workbook.add_chart({"type": "column"})
-    chart.add_series({"name": "Share of draws",
+    t = book.t
+    chart.add_series({"name": t("risk.col.share"),
                       "categories": _column(sheet, first, last, label_col),
                       "values": _column(sheet, first, last, value_col),
                       "fill": {"color": "#2E75B6"}, "gap": 5})
-    _style(chart, f"Distribution of {metric.replace('_', ' ')}", "share of draws", "0%")
+    _style(chart, t("chart.distribution", metric=_metric(book, metric)), t("chart.share_axis"),
+           "0%")
     chart.set_x_axis({"num_format": category_format(kind),
                       "num_font": {"size": 7, "rotation": -45}})
     chart.set_legend({"none": True})
@@ -161,11 +171,13 @@ def histogram(book: Book, sheet: str, first: int, last: int, label_col: int, val
 def cumulative_distribution(book: Book, sheet: str, first: int, last: int, x_col: int,
                             y_col: int, metric: str, kind: str = "money") -> Chart:
     chart = book.workbook.add_chart({"type": "scatter", "subtype": "straight"})
-    chart.add_series({"name": "P(value at most x)",
+    t = book.t
+    chart.add_series({"name": t("chart.at_most"),
                       "categories": _column(sheet, first, last, x_col),
                       "values": _column(sheet, first, last, y_col),
                       "line": {"color": "#1F3864", "width": 2}})
-    _style(chart, f"Cumulative distribution of {metric.replace('_', ' ')}", "probability", "0%")
+    _style(chart, t("chart.cumulative_distribution", metric=_metric(book, metric)),
+           t("chart.probability"), "0%")
     chart.set_x_axis({"num_format": category_format(kind), "num_font": {"size": 8},
                       "major_gridlines": {"visible": False}})
     chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": {"size": 8}})
@@ -176,11 +188,12 @@ def cumulative_distribution(book: Book, sheet: str, first: int, last: int, x_col
 def cash_out(book: Book, sheet: str, first: int, last: int, year_col: int,
              value_col: int) -> Chart:
     chart = book.workbook.add_chart({"type": "column"})
-    chart.add_series({"name": "P(cumulative cash below 0)",
+    t = book.t
+    chart.add_series({"name": t("chart.cash_below"),
                       "categories": _column(sheet, first, last, year_col),
                       "values": _column(sheet, first, last, value_col),
                       "fill": {"color": "#C55A11"}, "gap": 40})
-    _style(chart, "Probability of running out of cash, by year", "probability", "0%")
+    _style(chart, t("chart.cash_out"), t("chart.probability"), "0%")
     chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": {"size": 8}})
     chart.set_legend({"none": True})
     return chart

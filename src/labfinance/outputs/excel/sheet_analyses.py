@@ -18,6 +18,8 @@ from labfinance.outputs.excel import charts
 from labfinance.outputs.excel.book import NA, Book, scalar
 from labfinance.outputs.excel.layout import print_landscape, wrapped_height
 from labfinance.outputs.excel.styles import Styles
+from labfinance.outputs.parameter_words import parameter_words
+from labfinance.texts import Texts
 
 
 def kind_of(metric: str) -> str:
@@ -39,9 +41,14 @@ def put(ws: Worksheet, st: Styles, row: int, col: int, value: Any, kind: str = "
         ws.write_number(row, col, float(value), st.cell(kind, "value"))
 
 
+def metric_label(t: Texts, metric: str) -> str:
+    """A metric in words (its catalogue label), a name the catalogue does not know as it is."""
+    return t(f"metric.{metric}.label") if t.has(f"metric.{metric}.label") else metric
+
+
 def frame(book: Book, name: str, note: str, widths: list[int]) -> Worksheet:
     ws, st = book.sheets[name], book.styles
-    ws.write_string(0, 0, name, st.title)
+    ws.write_string(0, 0, book.t(f"sheet.{name.lower()}"), st.title)
     ws.write_string(1, 0, note, st.subtitle)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
@@ -56,25 +63,27 @@ def header(ws: Worksheet, st: Styles, row: int, labels: list[str], text_cols: in
         ws.write_string(row, col, text, st.header if col < text_cols else st.header_number)
 
 
-def label(analysis: Any) -> str:
-    mc = analysis.monte_carlo or {}
-    seed = f", seed {mc['seed']}, {mc['draws']} draws" if mc else ""
-    return (f"Values, not formulas: computed by labfinance {__version__}{seed} from the inputs "
-            "in the 'As analysed' column of Assumptions.")
+def label(book: Book) -> str:
+    mc = book.analysis.monte_carlo or {}
+    t = book.t
+    seed = t("analyses.seed", seed=mc["seed"], draws=mc["draws"]) if mc else ""
+    return t("analyses.values", version=__version__, seed=seed,
+             column=t("assumptions.col.analysed"))
 
 
 def sensitivity(book: Book) -> dict[str, Any] | None:
     sens = book.analysis.sensitivity
     if not sens:
         return None
-    ws, st = frame(book, "Sensitivity", label(book.analysis) + " One-way: each parameter at "
-                   "the 10th and 90th percentile of its range.",
-                   [44, 20, 14, 14, 14, 16, 16, 16, 16, 16]), book.styles
+    t, s = book.t, book.scenario
+    ws, st = frame(book, "Sensitivity", label(book) + " " + t("sensitivity.note"),
+                   [52, 28, 14, 14, 14, 16, 16, 16, 16, 16, 40]), book.styles
     ws.freeze_panes(4, 1)
     ws.repeat_rows(3)
-    header(ws, st, 3, ["Parameter", "Metric", "Low", "High", "Base", "Metric at low",
-                       "Metric at high", "Swing", "Change at low", "Change at high"],
-           text_cols=2)
+    header(ws, st, 3, [t(f"sensitivity.col.{k}") for k in (
+        "parameter", "metric", "low", "high", "base", "at_low", "at_high", "swing",
+        "change_low", "change_high")], text_cols=2)
+    ws.write_string(3, 10, t("assumptions.col.path"), st.header)  # the path, in its own column
     bars = sorted(sens.get("tornado", []), key=lambda b: (
         [b2["metric"] for b2 in sens["tornado"]].index(b["metric"]), -(b["swing"] or 0)))
     row = 4
@@ -82,8 +91,9 @@ def sensitivity(book: Book) -> dict[str, Any] | None:
     for bar in bars:
         metric = bar["metric"]
         base = book.metric(metric) if metric in METRICS else math.nan
-        ws.write_string(row, 0, bar["parameter"], st.label)
-        ws.write_string(row, 1, metric, st.label)
+        ws.write_string(row, 0, parameter_words(s, bar["parameter"], t), st.label)
+        ws.write_string(row, 1, metric_label(t, metric), st.label)
+        ws.write_string(row, 10, bar["parameter"], st.unit)
         for col, key in enumerate(("low", "high", "base"), start=2):
             put(ws, st, row, col, bar[key], "parameter")
         for col, key in enumerate(("at_low", "at_high", "swing"), start=5):
@@ -94,20 +104,22 @@ def sensitivity(book: Book) -> dict[str, Any] | None:
         blocks.setdefault(metric, []).append(row)
         row += 1
     row += 2
-    ws.write_string(row, 0, "Switching values: the value of a parameter at which the metric "
-                    "reaches its target", st.band)
+    ws.write_string(row, 0, t("sensitivity.band_switching"), st.band)
     row += 1
-    header(ws, st, row, ["Parameter", "Metric", "Target", "Base", "Switching value",
-                         "Reason"], text_cols=2)
-    ws.write_string(row, 5, "Reason", st.header)
+    header(ws, st, row, [t(f"sensitivity.col.{k}") for k in (
+        "parameter", "metric", "target", "base", "switching", "reason")], text_cols=2)
+    ws.write_string(row, 5, t("sensitivity.col.reason"), st.header)
+    ws.write_string(row, 10, t("assumptions.col.path"), st.header)
     row += 1
     for item in sens.get("switching_values", []):
-        ws.write_string(row, 0, item["parameter"], st.label)
-        ws.write_string(row, 1, item["metric"], st.label)
+        ws.write_string(row, 0, parameter_words(s, item["parameter"], t), st.label)
+        ws.write_string(row, 1, metric_label(t, item["metric"]), st.label)
+        ws.write_string(row, 10, item["parameter"], st.unit)
         for col, key in ((2, "target"), (3, "base"), (4, "value")):
             put(ws, st, row, col, item[key], "parameter")
         if item.get("reason"):
-            ws.write_string(row, 5, item["reason"], st.label)  # no wrap: runs on to the right
+            # no wrap: runs on to the right
+            ws.write_string(row, 5, t.known(item["reason"]), st.label)
         row += 1
     row += 2
     placed = None
@@ -134,32 +146,32 @@ def risk(book: Book) -> None:
     mc = book.analysis.monte_carlo
     if not mc:
         return
-    ws, st = frame(book, "Risk", label(book.analysis) + " Monte Carlo: each non-committed "
-                   "source awarded with its probability.",
-                   [30, 15, 15, 15, 15, 15, 15, 15, 15, 15, 13, 13]), book.styles
+    t = book.t
+    ws, st = frame(book, "Risk", label(book) + " " + t("risk.note"),
+                   [44, 15, 15, 15, 15, 15, 15, 15, 15, 15, 13, 13]), book.styles
     ws.freeze_panes(4, 1)
     ws.repeat_rows(0, 1)
     stats_keys = ("mean", "sd", "p5", "p10", "p20", "p50", "p80", "p90", "p95")
-    header(ws, st, 3, ["Metric", "Mean", "SD", "P5", "P10", "P20", "P50 (likely)",
-                       "P80 (prudent)", "P90", "P95", "P(below 0)", "Share n/a"])
+    header(ws, st, 3, [t(f"risk.col.{k}") for k in (
+        "metric", "mean", "sd", "p5", "p10", "p20", "p50", "p80", "p90", "p95", "below_zero",
+        "share_na")])
     row = 4
     for metric, stats in mc.get("metrics", {}).items():
-        ws.write_string(row, 0, metric, st.label)
+        ws.write_string(row, 0, metric_label(t, metric), st.label)
         for col, key in enumerate(stats_keys, start=1):
             put(ws, st, row, col, stats.get(key), kind_of(metric))
         put(ws, st, row, len(stats_keys) + 1, stats.get("prob_below_zero"), "percent")
         put(ws, st, row, len(stats_keys) + 2, stats.get("share_null"), "percent")
         row += 1
     row += 1
-    for key, text in (("prob_shortfall", "Probability of a funding shortfall"),
-                      ("prob_bcr_below_1", "Probability that the BCR is below 1")):
-        ws.write_string(row, 0, text, st.label_bold)
+    for key in ("prob_shortfall", "prob_bcr_below_1"):
+        ws.write_string(row, 0, t(f"risk.{key}"), st.label_bold)
         put(ws, st, row, 1, mc.get(key), "percent")
         row += 1
     row += 1
-    ws.write_string(row, 0, "Probability of running out of cash by year", st.band)
+    ws.write_string(row, 0, t("risk.band_cash_out"), st.band)
     row += 1
-    header(ws, st, row, ["Year", "P(cumulative cash < 0)"])
+    header(ws, st, row, [t("assumptions.col.year"), t("risk.cash_out")])
     row += 1
     first = row
     for year, p in zip(book.results.years, mc.get("prob_cash_out_by_year", []), strict=False):
@@ -176,9 +188,10 @@ def risk(book: Book) -> None:
         if found is None:
             continue
         breaks.append(row)
-        ws.write_string(row, 0, f"{metric}: histogram and cumulative distribution", st.band)
+        ws.write_string(row, 0, t("risk.band_histogram", metric=metric_label(t, metric)), st.band)
         row += 1
-        header(ws, st, row, ["Bin centre", "Share of draws", "", "Value", "P(at most value)"])
+        header(ws, st, row, [t("risk.col.bin"), t("risk.col.share"), "", t("risk.col.value"),
+                             t("risk.col.at_most")])
         row += 1
         top = row
         for i, (centre, share) in enumerate(zip(found.centres, found.shares, strict=True)):
@@ -203,22 +216,23 @@ def variants(book: Book) -> None:
         return
     a = book.analysis
     names = [a.variant or "base", *found]
-    ws, st = frame(book, "Variants", label(a) + " Each variant is the file with its `set` "
-                   "overrides applied.", [40] + [20] * len(names)), book.styles
+    t = book.t
+    ws, st = frame(book, "Variants", label(book) + " " + t("variants.note"),
+                   [44] + [20] * len(names)), book.styles
     ws.freeze_panes(5, 1)
     ws.repeat_rows(3, 4)
-    header(ws, st, 3, ["Metric", *names])
-    ws.write_string(4, 0, "description", st.subtitle)
+    header(ws, st, 3, [t("risk.col.metric"), *names])
+    ws.write_string(4, 0, t("variants.description"), st.subtitle)
     file_variants = a.loaded.scenario.variants
     texts = []
     for col, name in enumerate(names, start=1):
         text = file_variants[name].description if name in file_variants else (
-            "this workbook's case" if col == 1 else "the file's own case")
+            t("variants.this_case") if col == 1 else t("variants.file_case"))
         ws.write_string(4, col, text, st.wrap)
         texts.append((text, 20))
     ws.set_row(4, wrapped_height(texts))
     results = [a.results, *found.values()]
     for i, metric in enumerate(METRICS):
-        ws.write_string(5 + i, 0, metric, st.label)
+        ws.write_string(5 + i, 0, metric_label(t, metric), st.label)
         for col, res in enumerate(results, start=1):
             put(ws, st, 5 + i, col, scalar(res.metrics[metric]), kind_of(metric))

@@ -315,16 +315,20 @@ def _charts(book: Book, tornado: dict[str, Any] | None, row: int) -> int:
     sources = [(f.label, book.rows[f"all.source.{f.id}"]) for f in s.funding
                if not isinstance(f, Loan)]
     loans = [f for f in s.funding if isinstance(f, Loan)]
-    sources += [(f"{f.label} (loan drawn)", book.rows[f"all.loan.{f.id}.in"]) for f in loans]
+    t = book.t
+    sources += [(t("chart.loan_drawn", name=f.label), book.rows[f"all.loan.{f.id}.in"])
+                for f in loans]
     grid = [charts.costs_vs_funding(book, sources, book.rows["costs.total"],
                                     book.rows["cf.money_out"] if loans else None),
-            charts.cumulative_cash(book, [("All sources", book.rows["cf.cumulative_cash"]),
-                                          ("Committed sources only",
+            charts.cumulative_cash(book, [(t("chart.all_sources"), book.rows["cf.cumulative_cash"]),
+                                          (t("chart.committed_only"),
                                            book.rows["cf.c.cumulative_cash"])])]
     first, last, col = book.values["stakeholder_table"]
     grid.append(charts.stakeholders(book, "Stakeholders", first, last, 0,
-                                    [("Contributed (PV)", col["contributed_pv"]),
-                                     ("Benefits received (PV)", col["benefits_received_pv"])]))
+                                    [(t("stakeholders.col.contributed_pv"),
+                                      col["contributed_pv"]),
+                                     (t("stakeholders.col.benefits_received_pv"),
+                                      col["benefits_received_pv"])]))
     if tornado is not None:
         grid.append(tornado_chart(book, **tornado))
     for i, chart in enumerate(grid):

@@ -1,0 +1,46 @@
+"""A parameter path in words, for every place a reader sees one (tornado, switching values,
+sources at risk, the terminal): ``benefits.incidents_avoided.unit_value`` reads "Incidents
+avoided: value per unit" (Dutch: "Voorkomen incidenten: waarde per eenheid"), the item's own name
+then the field's words from the text catalogue (``param.*``, the same words as the Assumptions
+rows). A path the catalogue has no words for is shown as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labfinance.model.scenario import Grant, Loan
+from labfinance.texts import Texts
+
+ITEMS = ("costs", "funding", "benefits")
+# fields whose words are under another key (param.<key>)
+FIELDS = {"payment.advance": "advance", "payment.retention": "retention",
+          "payment.lag": "payment_lag", "contingency": "item_contingency"}
+
+
+def _field(item: Any, rest: list[str], t: Texts) -> str:
+    key = ".".join(rest)
+    if rest[0] == "schedule" and len(rest) == 2:
+        return t("param.amount_in", year=rest[1])
+    if rest[0] == "ramp_up" and len(rest) == 2 and rest[1].isdigit():
+        return t("param.ramp_up", year=int(rest[1]) + 1)
+    if key == "rate":
+        return t("param.loan_rate" if isinstance(item, Loan) else "param.grant_rate")
+    if key in ("from", "to") and isinstance(item, Grant) and item.rate is not None:
+        return t(f"param.grant_{key}")
+    key = FIELDS.get(key, key)
+    return t(f"param.{key}") if t.has(f"param.{key}") else ".".join(rest)
+
+
+def parameter_words(scenario: Any, path: str, t: Texts) -> str:
+    """``path`` in the words of language ``t``."""
+    tokens = path.split(".")
+    if tokens[0] in ITEMS and len(tokens) >= 3:
+        item = next((i for i in getattr(scenario, tokens[0]) if i.id == tokens[1]), None)
+        name = item.label if item is not None else tokens[1]
+        return f"{name}: {_field(item, tokens[2:], t)}"
+    if tokens[0] == "contingency" and len(tokens) == 2:
+        return t("param.contingency_category", category=t.word(tokens[1]))
+    if len(tokens) == 1 and t.has(f"param.{path}") and path not in ("from", "to", "every"):
+        return t(f"param.{path}")
+    return path
