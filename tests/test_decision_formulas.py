@@ -17,10 +17,11 @@ import xlsxwriter
 from labfinance.analysis.run import analyse
 from labfinance.model.loader import load
 from labfinance.outputs.decision import analysis_verdict
-from labfinance.outputs.excel import decision_formulas as F
+from labfinance.outputs.excel import decision_formulas
 from labfinance.outputs.excel import verdict_workings as W
-from labfinance.outputs.terminal import money
+from labfinance.outputs.excel.decision_formulas import Formulas
 from labfinance.outputs.verdict import (
+    Words,
     percent,
     planned_part,
     risk_part,
@@ -28,6 +29,7 @@ from labfinance.outputs.verdict import (
     societal_part,
     who_pays_part,
 )
+from labfinance.texts import Texts
 from recalc import compare_formula_cells, recalculate
 
 NAN = math.nan
@@ -52,7 +54,14 @@ def _value(ws, row: int, col: int, x: float) -> None:
 
 
 @pytest.mark.libreoffice
-def test_every_verdict_formula_gives_the_terminals_words(tmp_path: Path):
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_every_verdict_formula_gives_the_terminals_words(lang: str, tmp_path: Path):
+    # in each language: the formulas' words and the terminal's come from the same texts
+    F, w = Formulas(Texts(lang)), Words(Texts(lang))
+
+    def money(x: float, cur: str) -> str:
+        return w.money(x, cur)
+
     path = tmp_path / "verdict.xlsx"
     book = xlsxwriter.Workbook(str(path))
     ws = book.add_worksheet("T")
@@ -63,7 +72,7 @@ def test_every_verdict_formula_gives_the_terminals_words(tmp_path: Path):
         row += 1
     for p in PERCENT:
         ws.write_number(row, 0, p)
-        ws.write_formula(row, 1, "=" + F.percent(f"A{row + 1}"), None, percent(p))
+        ws.write_formula(row, 1, "=" + decision_formulas.percent(f"A{row + 1}"), None, percent(p))
         row += 1
     for year, short, peak in SECURED:  # A year, B shortfall, C peak; D, E words; F the part
         r = row + 1
@@ -73,7 +82,7 @@ def test_every_verdict_formula_gives_the_terminals_words(tmp_path: Path):
         ws.write_formula(row, 3, "=" + F.money(f"B{r}", "EUR"), None, money(short, "EUR"))
         ws.write_formula(row, 4, "=" + F.money(f"C{r}", "EUR"), None, money(peak, "EUR"))
         ws.write_formula(row, 5, F.secured(f"A{r}", f"B{r}", f"D{r}", f"E{r}"), None,
-                         secured_part(year, short, peak, "EUR"))
+                         secured_part(year, short, peak, "EUR", w))
         row += 1
     for year, short, at_risk, per_year, peak in PLANNED:
         r = row + 1
@@ -86,7 +95,7 @@ def test_every_verdict_formula_gives_the_terminals_words(tmp_path: Path):
             ws.write_formula(row, col, "=" + F.money(f"{source}{r}", "EUR"), None,
                              money(0.0 if math.isnan(x) else x, "EUR"))
         ws.write_formula(row, 9, F.planned(f"A{r}", f"B{r}", f"G{r}", f"F{r}", f"H{r}", f"I{r}"),
-                         None, planned_part(year, short, at_risk, per_year, peak, "EUR"))
+                         None, planned_part(year, short, at_risk, per_year, peak, "EUR", w))
         row += 1
     for npv, bcr, chance in SOCIETAL:
         r = row + 1
@@ -96,15 +105,15 @@ def test_every_verdict_formula_gives_the_terminals_words(tmp_path: Path):
             ws.write_number(row, 2, chance)
         ws.write_formula(row, 3, "=" + F.money(f"A{r}", "EUR"), None, money(npv, "EUR"))
         ws.write_formula(row, 4, F.societal(f"D{r}", f"B{r}", None if chance is None else f"C{r}"),
-                         None, societal_part(npv, bcr, chance, "EUR"))
+                         None, societal_part(npv, bcr, chance, "EUR", w))
         row += 1
     # risk and who pays: words in cells as the Summary's helper cells hold them
     r = row + 1
-    ws.write_string(row, 0, "EUR 1.4m")
-    ws.write_string(row, 1, "EUR 1.5m")
+    ws.write_string(row, 0, money(1.4e6, "EUR"))
+    ws.write_string(row, 1, money(1.5e6, "EUR"))
     ws.write_number(row, 2, 0.9996)
     ws.write_formula(row, 3, F.risk(f"A{r}", f"B{r}", f"C{r}"), None,
-                     risk_part(1.4e6, 1.5e6, 0.9996, "EUR"))
+                     risk_part(1.4e6, 1.5e6, 0.9996, "EUR", w))
     row += 1
     three = [("Home insurer", 1.0e6), ("City", 352e3), ("Police", 97e3)]
     for secured_gap, shares in ((True, three), (False, [("Police", 650 / 7)]), (False, [])):
@@ -113,20 +122,21 @@ def test_every_verdict_formula_gives_the_terminals_words(tmp_path: Path):
         ws.write_number(row, 1, 130.0)                            # planned shortfall
         cells = []
         for k in range(3):
-            name, value = shares[k] if k < len(shares) else (F.NONE, 0.0)
+            name, value = shares[k] if k < len(shares) else (F.none, 0.0)
             col = 2 + 2 * k
             ws.write_string(row, col, name)
-            ws.write_string(row, col + 1, money(value, "EUR") if k < len(shares) else F.NONE)
+            ws.write_string(row, col + 1, money(value, "EUR") if k < len(shares) else F.none)
             cells.append((f"{chr(ord('A') + col)}{r}", f"{chr(ord('A') + col + 1)}{r}"))
         ws.write_formula(row, 8, F.who_pays(f"A{r}", f"B{r}", cells, "net_gain"), None,
-                         who_pays_part(secured_gap, shares, "net_gain", "EUR") or F.NONE)
+                         who_pays_part(secured_gap, shares, "net_gain", "EUR", w) or F.none)
         row += 1
-    parts = ["Committed sources cover every year", F.NONE, "net societal value EUR 1", F.NONE]
+    parts = [secured_part(NAN, 0.0, 0.0, "EUR", w), F.none,
+             societal_part(1.0, NAN, None, "EUR", w), F.none]
     for col, text in enumerate(parts):
         ws.write_string(row, col, text)
     ws.write_formula(row, 4, F.verdict([f"A{row + 1}", f"B{row + 1}", f"C{row + 1}",
                                         f"D{row + 1}"]), None,
-                     "Committed sources cover every year; net societal value EUR 1.")
+                     f"{parts[0]}; {parts[2]}.")
     book.close()
 
     [fresh] = recalculate([path], tmp_path / "out")
@@ -139,7 +149,7 @@ def test_every_verdict_formula_gives_the_terminals_words(tmp_path: Path):
 # ----------------------------------------------------------------------------- the workings
 
 
-def _workings_book(analysis, path: Path) -> str:
+def _workings_book(analysis, path: Path, lang: str = "en") -> str:
     """A workbook with the verdict's inputs as values (metrics, Monte Carlo, stakeholders) and
     its workings as formulas; returns the verdict's cached value."""
     r = analysis.results
@@ -193,7 +203,7 @@ def _workings_book(analysis, path: Path) -> str:
         return f"$B${at[0]}"
 
     formula, text = W.write(put, refs, r, mc, analysis.answers["likely"]["funding_shortfall"],
-                            analysis.answers["prudent"]["funding_shortfall"])
+                            analysis.answers["prudent"]["funding_shortfall"], Texts(lang))
     ws.write_formula(at[0], 1, formula, None, text)
     book.close()
     return text

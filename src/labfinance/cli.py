@@ -23,8 +23,6 @@ from labfinance import __version__
 from labfinance.model.loader import ScenarioError, parse_set, with_overrides
 from labfinance.model.reading import printable
 from labfinance.model.workbook import load_any
-from labfinance.texts import DEFAULT as DEFAULT_LANGUAGE
-from labfinance.texts import LANGUAGES
 from labfinance.outputs.files import (
     OutputError,
     Outputs,
@@ -32,6 +30,8 @@ from labfinance.outputs.files import (
     reason,
     write_text,
 )
+from labfinance.texts import DEFAULT as DEFAULT_LANGUAGE
+from labfinance.texts import LANGUAGES
 
 DEFAULT_SEED = 20261127
 DEFAULT_DRAWS = 10_000

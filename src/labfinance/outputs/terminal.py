@@ -7,6 +7,7 @@ verdict read the same.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
@@ -14,6 +15,9 @@ from typing import Any
 from labfinance.engine.catalogue import BY_NAME
 from labfinance.engine.core import Results
 from labfinance.outputs.report import metrics_json
+from labfinance.texts import Texts
+
+ENGLISH = Texts("en")
 
 
 def fixed(value: float, decimals: int, thousands: bool = False) -> str:
@@ -30,22 +34,37 @@ def fixed(value: float, decimals: int, thousands: bool = False) -> str:
     return f"{rounded:,}" if thousands else f"{rounded}"
 
 
-def money(value: float, currency: str) -> str:
-    """Money for a sentence: EUR 1.2m, EUR 350k, EUR 950.
+def local(text: str, t: Texts) -> str:
+    """Numbers of ``text`` (written 1,234.5) with the separators of ``t``'s language: 1.234,5 in
+    Dutch. The terminal speaks the reader's language; a workbook's FIXED() follows the reader's
+    Excel instead, so its cached text keeps 1,234.5."""
+    decimal, thousands = t("number.decimal"), t("number.thousands")
+    if (decimal, thousands) == (".", ","):
+        return text
+    return re.sub(r"(?<=\d)[.,](?=\d)",
+                  lambda m: decimal if m.group(0) == "." else thousands, text)
+
+
+def money(value: float, currency: str, t: Texts | None = None, localised: bool = False) -> str:
+    """Money for a sentence, in the words of ``t`` (English by default): EUR 1.2m, EUR 350k,
+    EUR 950; Dutch EUR 1.2 mln, EUR 350 duizend (``localised``: EUR 1,2 mln).
 
     >>> money(1_234_567, "EUR"), money(-350_400, "EUR"), money(950, "EUR")
     ('EUR 1.2m', 'EUR -350k', 'EUR 950')
+    >>> money(1_234_567, "EUR", Texts("nl"), localised=True), money(12_500, "EUR", Texts("nl"))
+    ('EUR 1,2 mln', 'EUR 13 duizend')
     """
+    t = t or ENGLISH
     v = abs(value)
     if v >= 1e9:
-        text = fixed(value / 1e9, 1) + "bn"
+        text = fixed(value / 1e9, 1) + t("money.bn")
     elif v >= 1e6:
-        text = fixed(value / 1e6, 1) + "m"
+        text = fixed(value / 1e6, 1) + t("money.m")
     elif v >= 1e4:
-        text = fixed(value / 1e3, 0) + "k"
+        text = fixed(value / 1e3, 0) + t("money.k")
     else:
         text = fixed(value, 0, thousands=True)
-    return f"{currency} {text}"
+    return f"{currency} {local(text, t) if localised else text}"
 
 
 def summary_lines(results: Results) -> list[str]:

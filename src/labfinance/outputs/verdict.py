@@ -20,10 +20,9 @@ from typing import Any
 
 from labfinance.engine.core import Results
 from labfinance.engine.timeline import ZERO
-from labfinance.outputs.terminal import fixed, money
+from labfinance.outputs.terminal import ENGLISH, fixed, local, money
+from labfinance.texts import Texts
 
-BASIS_SHORT = {"net_gain": "by net gain", "benefits": "by benefits received",
-               "cash_releasing": "by budget freed"}
 MAX_PAYERS = 3
 
 
@@ -32,60 +31,85 @@ def percent(p: float) -> str:
     return f"{fixed(100 * p, 0)} %"
 
 
-def secured_part(year: float, short: float, peak: float, cur: str) -> str:
+class Words:
+    """The verdict's words in one language (the ``verdict.*`` texts), with money and numbers
+    written as the terminal (``localised``) or the workbook's cached text writes them."""
+
+    def __init__(self, t: Texts | None = None, localised: bool = False):
+        self.t = t or ENGLISH
+        self.localised = localised
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return self.t(f"verdict.{key}", **values)
+
+    def money(self, value: float, cur: str) -> str:
+        return money(value, cur, self.t, self.localised)
+
+    def number(self, value: float, decimals: int) -> str:
+        text = fixed(value, decimals)
+        return local(text, self.t) if self.localised else text
+
+
+def secured_part(year: float, short: float, peak: float, cur: str,
+                 w: Words | None = None) -> str:
     """Part 1: what committed sources do (``year`` is NaN where cash never runs short)."""
+    w = w or Words()
     if math.isnan(year):
         if short > 0:
-            return f"Committed sources leave {money(short, cur)} uncovered at the end"
-        return "Committed sources cover every year"
+            return w("secured_left", short=w.money(short, cur))
+        return w("secured_covers")
     if short > 0:
-        return f"Committed sources run out in {int(year)} and leave {money(short, cur)} uncovered"
-    return (f"Committed sources run short in {int(year)} until money due later arrives "
-            f"(bridge finance {money(peak, cur)})")
+        return w("secured_run_out", year=int(year), short=w.money(short, cur))
+    return w("secured_bridge", year=int(year), peak=w.money(peak, cur))
 
 
 def planned_part(year: float, short: float, at_risk: float, per_year: float, peak: float,
-                 cur: str) -> str:
+                 cur: str, w: Words | None = None) -> str:
     """Part 2: what happens if every expected source pays."""
-    head = f"if every expected source pays ({money(at_risk, cur)} not yet committed)"
+    w = w or Words()
+    head = w("planned_head", at_risk=w.money(at_risk, cur))
     if math.isnan(year):
         if short > 0:
-            return f"{head}, {money(short, cur)} is left uncovered at the end"
-        return f"{head}, cash covers every year"
+            return w("planned_left", head=head, short=w.money(short, cur))
+        return w("planned_covers", head=head)
     if short > 0:
-        return (f"{head}, short from {int(year)} by {money(short, cur)} (about "
-                f"{money(per_year, cur)} a year)")
-    return (f"{head}, short from {int(year)} until money due later arrives (bridge finance "
-            f"{money(peak, cur)})")
+        return w("planned_short", head=head, year=int(year), short=w.money(short, cur),
+                 per_year=w.money(per_year, cur))
+    return w("planned_bridge", head=head, year=int(year), peak=w.money(peak, cur))
 
 
-def risk_part(likely: float, prudent: float, chance: float | None, cur: str) -> str:
+def risk_part(likely: float, prudent: float, chance: float | None, cur: str,
+              w: Words | None = None) -> str:
     """Part 3: the Monte Carlo's likely (P50) and prudent (P80) shortfall."""
-    text = f"likely shortfall {money(likely, cur)}, prudent {money(prudent, cur)}"
+    w = w or Words()
+    text = w("risk", likely=w.money(likely, cur), prudent=w.money(prudent, cur))
     if chance is not None:
-        text += f"; {percent(chance)} chance of a shortfall"
+        text += w("risk_chance", chance=percent(chance))
     return text
 
 
-def societal_part(npv: float, bcr: float, chance_below_1: float | None, cur: str) -> str:
+def societal_part(npv: float, bcr: float, chance_below_1: float | None, cur: str,
+                  w: Words | None = None) -> str:
     """Part 4: the net societal value and the benefit-cost ratio."""
-    text = f"net societal value {money(npv, cur)}"
+    w = w or Words()
+    text = w("societal", npv=w.money(npv, cur))
     if not math.isnan(bcr):
         # two decimals: 0.98 must not read as 1.0
-        text += f", benefits {fixed(bcr, 2)} times the costs"
+        text += w("societal_bcr", bcr=w.number(bcr, 2))
         if chance_below_1 is not None:
-            text += f" ({percent(chance_below_1)} chance they fall short of the costs)"
+            text += w("societal_below", chance=percent(chance_below_1))
     return text
 
 
 def who_pays_part(secured_gap: bool, shares: list[tuple[str, float]], basis: str,
-                  cur: str) -> str:
+                  cur: str, w: Words | None = None) -> str:
     """Part 5: the largest fair shares (name, money), up to three; "" where there are none."""
+    w = w or Words()
     if not shares:
         return ""
-    named = ", ".join(f"{name} {money(v, cur)}" for name, v in shares[:MAX_PAYERS])
-    gap = "the committed-only gap" if secured_gap else "the gap"
-    return f"fair shares of {gap} ({BASIS_SHORT[basis]}): {named}"
+    named = ", ".join(f"{name} {w.money(v, cur)}" for name, v in shares[:MAX_PAYERS])
+    gap = w("gap_secured" if secured_gap else "gap")
+    return w("who_pays", gap=gap, basis=w(f"basis_{basis}"), named=named)
 
 
 def who_pays(results: Results) -> tuple[str, list[tuple[str, float]]]:
@@ -102,25 +126,28 @@ def who_pays(results: Results) -> tuple[str, list[tuple[str, float]]]:
 
 
 def verdict(results: Results, monte_carlo: dict[str, Any] | None = None,
-            likely: dict[str, Any] | None = None, prudent: dict[str, Any] | None = None) -> str:
+            likely: dict[str, Any] | None = None, prudent: dict[str, Any] | None = None,
+            w: Words | None = None) -> str:
     """The verdict for the base draw. ``monte_carlo`` is the JSON section (where it ran);
-    ``likely`` and ``prudent`` the Monte Carlo answers (:mod:`labfinance.analysis.answers`)."""
+    ``likely`` and ``prudent`` the Monte Carlo answers (:mod:`labfinance.analysis.answers`);
+    ``w`` the words (English, as the JSON holds it, by default)."""
+    w = w or Words()
     s = results.scenario
     cur = s.currency
     m = {k: float(v[0]) for k, v in results.metrics.items()}
     parts = [secured_part(m["secured_first_shortfall_year"], m["secured_funding_shortfall"],
-                          float(results.ledger["secured_top_up"][0].sum()), cur)]
+                          float(results.ledger["secured_top_up"][0].sum()), cur, w)]
     if any(not f.committed and f.award_probability > 0 for f in s.funding):
         parts.append(planned_part(m["first_shortfall_year"], m["funding_shortfall"],
                                   m["funding_at_risk"], m["shortfall_per_year"],
-                                  m["peak_cash_need"], cur))
+                                  m["peak_cash_need"], cur, w))
     mc = monte_carlo if monte_carlo and monte_carlo.get("draws") else None
     if mc is not None and likely is not None and prudent is not None:
         parts.append(risk_part(likely["funding_shortfall"], prudent["funding_shortfall"],
-                               mc.get("prob_shortfall"), cur))
+                               mc.get("prob_shortfall"), cur, w))
     parts.append(societal_part(m["economic_npv"], m["bcr"],
-                               mc.get("prob_bcr_below_1") if mc else None, cur))
+                               mc.get("prob_bcr_below_1") if mc else None, cur, w))
     key, shares = who_pays(results)
     named = [(s.stakeholders[sid].name or sid, v) for sid, v in shares]
-    parts.append(who_pays_part(key == "secured_fair_share", named, s.fair_share_basis, cur))
+    parts.append(who_pays_part(key == "secured_fair_share", named, s.fair_share_basis, cur, w))
     return "; ".join(p for p in parts if p) + "."

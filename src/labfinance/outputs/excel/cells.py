@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 # Sheets are known in the code by their stable English key ("Cash flow"); the workbook names
 # them in the reader's language. The names of the workbook being written, by key:
-_SHEET_NAMES: ContextVar[dict[str, str]] = ContextVar("sheet_names", default={})
+_SHEET_NAMES: ContextVar[dict[str, str] | None] = ContextVar("sheet_names", default=None)
 
 
 @contextmanager
@@ -48,7 +48,7 @@ def sheet_names(names: dict[str, str]) -> Iterator[None]:
 
 def shown(sheet: str) -> str:
     """The name of sheet ``sheet`` (a key) in the workbook being written."""
-    return _SHEET_NAMES.get().get(sheet, sheet)
+    return (_SHEET_NAMES.get() or {}).get(sheet, sheet)
 
 
 def sheet_prefix(sheet: str, here: str) -> str:

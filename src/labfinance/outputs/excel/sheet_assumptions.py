@@ -177,7 +177,8 @@ class AssumptionsSheet:
     def stakeholders(self) -> None:
         self.band(self.t("assumptions.band_stakeholders"))
         for sid, holder in self.book.scenario.stakeholders.items():
-            self.header(holder.name or sid, self.t.word(holder.kind), sid, f"stakeholders.{sid}", holder.note)
+            self.header(holder.name or sid, self.t.word(holder.kind), sid,
+                        f"stakeholders.{sid}", holder.note)
 
     def p(self, field: str, unit: str, value: Any, path: str, kind: str, **options: Any) -> Cell:
         """One input row of an item, labelled with the words of ``field`` (param.*)."""

@@ -62,9 +62,11 @@ def _benefit(sh: TimelineSheet, b: Benefit) -> Row:
     if b.quantity is not None:
         assert timing is not None and w.net_quantity is not None
         q, uv = inputs[f"{prefix}.quantity"], inputs[f"{prefix}.unit_value"]
-        gross = sh.series(t("benefits.gross"), t("benefits.units"), times(q, timing), series(w.gross_quantity),
+        gross = sh.series(t("benefits.gross"), t("benefits.units"), times(q, timing),
+                          series(w.gross_quantity),
                           kind="quantity")
-        net_q = sh.series(t("benefits.net"), t("benefits.units"), times(gross, effect), series(w.net_quantity),
+        net_q = sh.series(t("benefits.net"), t("benefits.units"), times(gross, effect),
+                          series(w.net_quantity),
                           kind="quantity")
         book.add_row(f"benefit.{b.id}.net_quantity", net_q, series(w.net_quantity))
         pf = recipes.price(sh, prefix, w.price_factor)

@@ -206,7 +206,8 @@ class CashFlowSheet:
                 ("rev", rows["revenue"], a.pv_revenue),
                 ("other", book.rows["costs.other"], a.pv_other_costs),
                 ("res", rows["residual_value"], a.pv_residual)):
-            pvs[key] = sh.constant(t(f"cf.pv_{key}"), cur, "=" + self.pv(source, fin), scalar(value))
+            pvs[key] = sh.constant(t(f"cf.pv_{key}"), cur, "=" + self.pv(source, fin),
+                                   scalar(value))
         ref = {k: c.ref(here) for k, c in pvs.items()}
         dnr = sh.constant(t("cf.dnr"), cur,
                           "=" + finance.discounted_net_revenue_formula(ref["rev"], ref["other"],
@@ -234,7 +235,7 @@ class CashFlowSheet:
             raw[case] = sh.constant(t(f"cf.raw_{case}"), cur,
                                     f"=SUM({row.range(here, 'after')})" if row is not None
                                     else "=0", scalar(cash.flows.receivable))
-        per_year, year = t("unit.per_year"), t("unit.year")
+        year = t("unit.year")
 
         def label(name: str) -> str:
             return t(f"cf.metric.{name}")
@@ -310,7 +311,8 @@ class CashFlowSheet:
                             tol: str = self.tol) -> str:
                 return "=" + decision.top_up_formula(x(cum), f"SUM(${pre}${me}:{previous})", tol)
 
-            tops[key] = sh.corkscrew(t(f"cf.{key}"), cur, top_formula, series(r.ledger[key]), total=True,
+            tops[key] = sh.corkscrew(t(f"cf.{key}"), cur, top_formula, series(r.ledger[key]),
+                                     total=True,
                                      role="line" if key == "top_up" else "calc")
             book.add_row(f"cf.{key}", tops[key], series(r.ledger[key]))
         if "top_up_nominal" in r.ledger:

@@ -49,7 +49,8 @@ class ChecksSheet:
     def yearly(self, label: str, formula, failing: np.ndarray | None = None) -> None:
         Y = self.book.timeline.horizon
         flags = np.zeros(Y) if failing is None else np.asarray(failing, dtype=float)
-        row = self.sh.series(label, self.t("checks.unit_fails"), formula, flags, kind="flag", total=True)
+        row = self.sh.series(label, self.t("checks.unit_fails"), formula, flags, kind="flag",
+                             total=True)
         self.status(Cell(NAME, row.row, TOTAL_COL), float(flags.sum()))
 
     def single(self, label: str, formula: str, failures: float = 0.0) -> None:
@@ -162,8 +163,10 @@ class ChecksSheet:
                     f"IF(ISNUMBER({cell}),IF(ABS({cell}-{chosen})>{irr_tol},1,0),0)),0)",
                     float(differs))
         cc, wc = changes_cell.ref(NAME), written_changes.ref(NAME)
-        self.single(t("checks.irr_once", irr=label), f"=IF(AND({cc}>1,{cc}<>{wc}),1,0)", 0.0)
-        self.single(t("checks.irr_exists", irr=label), f"=IF(AND({cc}=1,NOT(ISNUMBER({cell}))),1,0)",
+        self.single(t("checks.irr_once", irr=label), f"=IF(AND({cc}>1,{cc}<>{wc}),1,0)",
+                    0.0)
+        self.single(t("checks.irr_exists", irr=label),
+                    f"=IF(AND({cc}=1,NOT(ISNUMBER({cell}))),1,0)",
                     float(changes == 1 and isinstance(shown, str)))
 
     def build(self) -> Cell:
@@ -214,7 +217,8 @@ class ChecksSheet:
                    if book.results.represented_by.get(sid) is None):
                 break  # no weights, no shares (the Stakeholders sheet says why)
             letter = col_name(col[key])
-            shares = f"{sheet_prefix('Stakeholders', NAME)}${letter}${first + 1}:${letter}${last + 1}"
+            there = sheet_prefix("Stakeholders", NAME)
+            shares = f"{there}${letter}${first + 1}:${letter}${last + 1}"
             short = book.cells[f"metric.{metric}"].ref(NAME)
             self.single(t(f"checks.{key}"),
                         f"=IF(ABS(SUM({shares})-{short})>{TOL},1,0)")

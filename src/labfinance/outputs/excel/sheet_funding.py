@@ -308,7 +308,8 @@ class FundingSheet:
         assert isinstance(detail, OutcomeWorkings)
         pf = recipes.price(sh, prefix, self.all_columns(detail.price_factor), span="all")
         net_q = book.rows[f"benefit.{f.benefit}.net_quantity"]
-        counted = recipes.shifted(sh, t("funding.outcomes"), t("benefits.units"), net_q, book.inputs[f"{prefix}.lag"], "",
+        counted = recipes.shifted(sh, t("funding.outcomes"), t("benefits.units"), net_q,
+                                  book.inputs[f"{prefix}.lag"], "",
                                   detail.counted, kind="quantity")
         price = book.inputs[f"{prefix}.price"]
         due = sh.series(t("funding.due_outcomes"), self.cur,

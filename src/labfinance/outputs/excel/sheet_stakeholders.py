@@ -192,6 +192,7 @@ def _plans(book: Book, sh: TimelineSheet, weights: dict[str, Cell]) -> None:
             book.add_row(f"{key}.{sid}", row, values)
             rows.append(row)
         everyone = series(sum(r.stakeholders[sid][key] for sid in payers))
-        book.add_row(f"{key}.all", sh.series(t("stakeholders.all_payers"), cur, total(rows), everyone,
+        book.add_row(f"{key}.all", sh.series(t("stakeholders.all_payers"), cur, total(rows),
+                                             everyone,
                                              role="line", total=True), everyone)
         sh.skip()

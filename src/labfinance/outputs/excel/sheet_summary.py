@@ -8,14 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from labfinance import __version__
-from labfinance.engine.catalogue import BY_NAME, METRICS
+from labfinance.engine.catalogue import METRICS
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import charts, verdict_workings
 from labfinance.outputs.excel import sheet_assumptions as assumptions
-from labfinance.outputs.excel.book import Book, value_or_na
+from labfinance.outputs.excel.book import Book, note, value_or_na
 from labfinance.outputs.excel.cells import Cell, sheet_prefix
 from labfinance.outputs.excel.layout import print_landscape
 from labfinance.outputs.excel.sheet_analyses import kind_of, tornado_chart
+from labfinance.texts import Texts
 
 NAME = "Summary"
 HEADLINES = ("total_cost", "total_funding", "funding_shortfall", "secured_funding_shortfall",
@@ -26,8 +27,6 @@ HEADLINES = ("total_cost", "total_funding", "funding_shortfall", "secured_fundin
 PLAN_COL = 3  # the first year of the funding plan (the total is in the column before)
 LAST_COL = 13
 CHART_WIDTH, CHART_HEIGHT = 620, 380
-UP_TO_DATE = "up to date"
-STALE = "STALE: inputs changed, run labfinance again"
 
 
 def build(book: Book, tornado: dict[str, Any] | None) -> None:
@@ -39,12 +38,15 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
     ws.set_column(0, 0, 44)
     ws.set_column(1, 1, 16)
     ws.set_column(2, last_col, 13)
+    t = book.t
     ws.write_string(0, 0, s.name, st.title)
-    case = f"variant {a.variant}" if a.variant not in (None, "base") else "base case"
+    case = (t("summary.variant", name=a.variant) if a.variant not in (None, "base")
+            else t("summary.base_case"))
     sets = ", ".join(f"{k}={v}" for k, v in a.overrides.items())
-    ws.write_string(1, 0, f"Business case and financing plan, {s.start_year}-{s.last_year}; "
-                    f"money in {price_basis(s)}; {case}{'; --set ' + sets if sets else ''}. "
-                    f"labfinance {__version__}.", st.subtitle)
+    ws.write_string(1, 0, t("summary.subtitle", first=s.start_year, last=s.last_year,
+                            basis=price_basis(s, t), case=case,
+                            sets="; --set " + sets if sets else "", version=__version__),
+                    st.subtitle)
     ws.merge_range(2, 0, 2, last_col, "", st.verdict)
     ws.set_row(2, 64)
     row = _status(book, 3)
@@ -55,7 +57,7 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
     row = _headlines(book, row + 1)
     for warning in book.results.warnings[:3]:
         ws.merge_range(row, 0, row + 1, last_col, "", st.note)
-        ws.write_string(row, 0, f"Warning: {warning}", st.note)
+        ws.write_string(row, 0, t("summary.warning", text=t.known(warning)), st.note)
         row += 2
     ws.set_h_pagebreaks([row])  # the decision on the first page, the charts on the next
     row = _charts(book, tornado, row + 1)
@@ -69,9 +71,9 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
     ws.activate()
 
 
-def price_basis(s: Any) -> str:
-    return (f"{s.currency}, {s.start_year} prices" if s.prices == "real"
-            else f"{s.currency}, cash of the day")
+def price_basis(s: Any, t: Texts) -> str:
+    return (t("summary.basis_real", currency=s.currency, year=s.start_year) if s.prices == "real"
+            else t("summary.basis_nominal", currency=s.currency))
 
 
 def _band(book: Book, row: int, text: str) -> int:
@@ -91,19 +93,21 @@ def _header(book: Book, row: int, texts: list[str], first: int = 0) -> int:
 
 def _status(book: Book, row: int) -> int:
     """The master check and the staleness flag of the analyses, under the verdict."""
-    ws, st = book.sheets[NAME], book.styles
-    ws.write_string(row, 0, "Master check (sheet Checks)", st.label_bold)
+    ws, st, t = book.sheets[NAME], book.styles, book.t
+    ok = t("checks.ok")
+    ws.write_string(row, 0, t("summary.master_check", sheet=t("sheet.checks")), st.label_bold)
     ws.write_formula(row, 2, f"={book.cells['master_check'].ref(NAME)}", st.cell("general", "key"),
-                     book.values.get("master_check", "OK"))
-    ws.conditional_format(row, 2, row, 2, {"type": "cell", "criteria": "==", "value": '"OK"',
+                     book.values.get("master_check", ok))
+    ws.conditional_format(row, 2, row, 2, {"type": "cell", "criteria": "==", "value": f'"{ok}"',
                                            "format": st.ok})
-    ws.conditional_format(row, 2, row, 2, {"type": "cell", "criteria": "!=", "value": '"OK"',
+    ws.conditional_format(row, 2, row, 2, {"type": "cell", "criteria": "!=", "value": f'"{ok}"',
                                            "format": st.error})
     if book.analysed_inputs is not None:
+        UP_TO_DATE, STALE = t("summary.up_to_date"), t("summary.stale")  # noqa: N806
         live = assumptions.column_range(assumptions.VALUE_COL, *book.analysed_inputs)
         analysed = assumptions.column_range(assumptions.ANALYSED_COL, *book.analysed_inputs)
         formula = f'=IF(SUMPRODUCT(({live}<>{analysed})*1)=0,"{UP_TO_DATE}","{STALE}")'
-        ws.write_string(row, 4, "Sensitivity, risk, variants, sources at risk", st.label_bold)
+        ws.write_string(row, 4, t("summary.analyses"), st.label_bold)
         ws.write_formula(row, 7, formula, st.cell("general", "key"), UP_TO_DATE)
         ws.conditional_format(row, 7, row, 7, {"type": "cell", "criteria": "!=",
                                                "value": f'"{UP_TO_DATE}"', "format": st.error})
@@ -111,10 +115,8 @@ def _status(book: Book, row: int) -> int:
     return row + 1
 
 
-ANSWERS = (("first_shortfall_year", "First year short of cash", "year"),
-           ("funding_shortfall", "Funding shortfall", "money"),
-           ("shortfall_per_year", "Shortfall per year", "money"),
-           ("peak_cash_need", "Peak cash need (new money to find)", "money"))
+ANSWERS = (("first_shortfall_year", "year"), ("funding_shortfall", "money"),
+           ("shortfall_per_year", "money"), ("peak_cash_need", "money"))  # summary.answer.*
 
 
 def _answers(book: Book, row: int) -> int:
@@ -124,20 +126,20 @@ def _answers(book: Book, row: int) -> int:
     s, a = book.scenario, book.analysis
     mc = (a.monte_carlo if a.monte_carlo and a.monte_carlo.get("draws")
           and "likely" in a.answers and "prudent" in a.answers else None)
-    row = _band(book, row, "The answers: committed sources only (secured), every source as "
-                "entered (planned)" + (", and the Monte Carlo's likely (P50) and prudent (P80) "
-                                       "cases" if mc else ""))
-    heads = ["Answer", "Unit", "Secured", "Planned"] + (["Likely (P50)", "Prudent (P80)"]
-                                                        if mc else [])
+    t = book.t
+    row = _band(book, row, t("summary.band_answers") + (t("summary.band_answers_mc")
+                                                         if mc else ""))
+    heads = [t(f"summary.col.{k}") for k in ("answer", "unit", "secured", "planned")] + (
+        [t("summary.col.likely"), t("summary.col.prudent")] if mc else [])
     row = _header(book, row, heads)
     live = {"secured": {"first_shortfall_year": "metric.secured_first_shortfall_year",
                         "funding_shortfall": "metric.secured_funding_shortfall",
                         "shortfall_per_year": "metric.secured_shortfall_per_year",
                         "peak_cash_need": "secured_peak_cash_need"},
-            "planned": {name: f"metric.{name}" for name, _, _ in ANSWERS}}
-    for name, label, kind in ANSWERS:
-        ws.write_string(row, 0, label, st.label)
-        ws.write_string(row, 1, "year" if kind == "year" else price_basis(s), st.unit)
+            "planned": {name: f"metric.{name}" for name, _ in ANSWERS}}
+    for name, kind in ANSWERS:
+        ws.write_string(row, 0, t(f"summary.answer.{name}"), st.label)
+        ws.write_string(row, 1, t("unit.year") if kind == "year" else price_basis(s, t), st.unit)
         fmt = st.cell("currency" if kind == "money" else kind, "summary")
         for col, case in ((2, "secured"), (3, "planned")):
             cell = book.cells[live[case][name]]
@@ -149,22 +151,20 @@ def _answers(book: Book, row: int) -> int:
             for col, case in ((4, "likely"), (5, "prudent")):
                 value = a.answers[case][name]
                 if value is None:
-                    ws.write_string(row, col, "none" if kind == "year" else "n/a", st.unit)
+                    ws.write_string(row, col, t("value.none") if kind == "year" else
+                                    t("value.na"), st.unit)
                 else:
                     ws.write_number(row, col, float(value), st.cell(
                         "currency" if kind == "money" else kind, "value"))
                 book.cells[f"answer.{case}.{name}"] = Cell(NAME, row, col)
         row += 1
     if mc:
-        ws.write_string(row, 0, f"Likely and prudent: values from {mc['draws']:,} Monte Carlo "
-                        f"draws (seed {mc['seed']}); the prudent first year is the one by which "
-                        "cash has run out in 20 % of the draws.", st.subtitle)
+        ws.write_string(row, 0, t("summary.mc_note", draws=mc["draws"], seed=mc["seed"]),
+                        st.subtitle)
         row += 1
-        for key, text in (("prob_shortfall", "Chance of a funding shortfall (Monte Carlo)"),
-                          ("prob_bcr_below_1", "Chance that benefits fall short of costs "
-                                               "(Monte Carlo)")):
+        for key in ("prob_shortfall", "prob_bcr_below_1"):
             if mc.get(key) is not None:
-                ws.write_string(row, 0, text, st.label)
+                ws.write_string(row, 0, t(f"summary.{key}"), st.label)
                 ws.write_string(row, 1, "%", st.unit)
                 ws.write_number(row, 2, float(mc[key]), st.cell("percent", "value"))
                 book.cells[f"mc.{key}"] = Cell(NAME, row, 2)
@@ -175,36 +175,36 @@ def _answers(book: Book, row: int) -> int:
 def _plan(book: Book, row: int, last_col: int) -> int:
     """The funding plan: new money per payer per year, live from the Stakeholders sheet."""
     ws, st = book.sheets[NAME], book.styles
-    s, r = book.scenario, book.results
+    s = book.scenario
     Y = book.timeline.horizon
-    row = _band(book, row, f"Funding plan: new money each payer puts in each year to keep cash at "
-                f"or above zero, if every expected source pays ({price_basis(s)})")
-    row = _header(book, row, ["Payer", "", "Total"] + [str(y) for y in s.calendar_years])
+    t = book.t
+    row = _band(book, row, t("summary.band_plan", basis=price_basis(s, t)))
+    row = _header(book, row, [t("summary.col.payer"), "", t("summary.col.total")]
+                  + [str(y) for y in s.calendar_years])
     plans = [(sid, book.rows[f"plan.{sid}"]) for sid in s.stakeholders
              if f"plan.{sid}" in book.rows]
     if not plans:
-        ws.write_string(row, 0, r.notes.get("plan", "No payer gains, so there is nothing to "
-                                            "share the new money by."), st.subtitle)
+        ws.write_string(row, 0, note(book, "plan", "summary.no_plan"), st.subtitle)
         return row + 1
     lines = [(s.stakeholders[sid].name or sid, book.rows[f"plan.{sid}"], f"plan.{sid}")
              for sid, _ in plans]
-    lines.append(("All payers (the top-up)", book.rows["plan.all"], "plan.all"))
+    lines.append((t("summary.all_payers"), book.rows["plan.all"], "plan.all"))
     if "cf.top_up_nominal" in book.rows:
-        lines.append(("All payers in cash of the day", book.rows["cf.top_up_nominal"],
+        lines.append((t("summary.all_payers_nominal"), book.rows["cf.top_up_nominal"],
                       "cf.top_up_nominal"))
     for label, source, key in lines:
-        bold = label.startswith("All payers")
+        bold = key in ("plan.all", "cf.top_up_nominal")
         ws.write_string(row, 0, label, st.label_bold if bold else st.label)
         values = book.values[key]
         fmt = st.cell("money", "total" if bold else "calc")
         ws.write_formula(row, PLAN_COL - 1, f"=SUM({source.range(NAME)})", fmt,
                          float(sum(values[:Y])))
-        for t in range(Y):
-            ws.write_formula(row, PLAN_COL + t, f"={source.cell(t).ref(NAME)}", fmt,
-                             float(values[t]))
+        for k in range(Y):
+            ws.write_formula(row, PLAN_COL + k, f"={source.cell(k).ref(NAME)}", fmt,
+                             float(values[k]))
         row += 1
     secured = book.cells["secured_peak_cash_need"]
-    ws.write_string(row, 0, "On committed sources alone, new money in all", st.label_indent)
+    ws.write_string(row, 0, t("summary.committed_alone"), st.label_indent)
     ws.write_formula(row, PLAN_COL - 1, f"={secured.ref(NAME)}", st.cell("money", "calc"),
                      float(book.values["secured_peak_cash_need"]))
     return row + 1
@@ -216,13 +216,14 @@ def _sources(book: Book, row: int) -> int:
     s, a = book.scenario, book.analysis
     if not a.sources_at_risk:
         return row
-    row = _band(book, row, "Sources at risk: funding not yet committed, and the planned case "
-                "without each (values, as a Monte Carlo draw that does not award it)")
-    row = _header(book, row, ["Source", "Status", "Probability", f"Amount ({s.currency})",
-                              "Short without", "From (year)"])
+    t = book.t
+    row = _band(book, row, t("summary.band_sources"))
+    row = _header(book, row, [t("summary.col.source"), t("param.status"),
+                              t("param.probability"), t("summary.col.amount", currency=s.currency),
+                              t("summary.col.short_without"), t("summary.col.from_year")])
     for item in a.sources_at_risk:
         ws.write_string(row, 0, item["name"], st.label)
-        ws.write_string(row, 1, item["status"], st.unit)
+        ws.write_string(row, 1, t.word(item["status"]), st.unit)
         ws.write_number(row, 2, item["probability"], st.cell("percent", "value"))
         ws.write_formula(row, 3, f"=SUM({book.rows['all.source.' + item['id']].range(NAME)})"
                          if f"all.source.{item['id']}" in book.rows else f"={item['amount']}",
@@ -231,7 +232,7 @@ def _sources(book: Book, row: int) -> int:
                         st.cell("money", "value"))
         year = item["first_shortfall_year_without"]
         if year is None:
-            ws.write_string(row, 5, "none", st.unit)
+            ws.write_string(row, 5, t("value.none"), st.unit)
         else:
             ws.write_number(row, 5, year, st.cell("year", "value"))
         row += 1
@@ -243,29 +244,34 @@ def _criteria(book: Book, row: int) -> int:
     criteria = book.scenario.criteria
     if not criteria:
         return row
-    row = _band(book, row, "Success criteria beside the money")
-    row = _header(book, row, ["Criterion", "Unit", "Baseline", "Target", "Direction"])
+    t = book.t
+    row = _band(book, row, t("summary.band_criteria"))
+    row = _header(book, row, [t(f"criteria.col.{k}") for k in (
+        "criterion", "unit", "baseline", "target", "direction")])
     for c in criteria:
         ws.write_string(row, 0, c.label, st.label)
         ws.write_string(row, 1, c.unit, st.unit)
         for col, value in ((2, c.baseline), (3, c.target)):
             if value is not None:
                 ws.write_number(row, col, value, st.cell("general", "value"))
-        ws.write_string(row, 4, c.direction, st.unit)
+        ws.write_string(row, 4, t.word(c.direction), st.unit)
         row += 1
     return row
 
 
 def _headlines(book: Book, row: int) -> int:
     ws, st = book.sheets[NAME], book.styles
-    cur = book.scenario.currency
-    row = _band(book, row, "Headline figures (each explained in the Glossary of the About sheet)")
-    row = _header(book, row, ["Figure", "Unit", "Value"])
-    units = {"money": cur, "percent": "%", "year": "year", "ratio": "ratio"}
+    cur, t = book.scenario.currency, book.t
+    row = _band(book, row, t("summary.band_headlines", sheet=t("sheet.about")))
+    row = _header(book, row, [t("summary.col.figure"), t("summary.col.unit"),
+                              t("summary.col.value"), "", t("summary.col.meaning")])
+    units = {"money": cur, "percent": "%", "year": t("unit.year"), "ratio": t("unit.ratio")}
     for name in HEADLINES:
         cell = book.cells[f"metric.{name}"]
         kind = kind_of(name)
-        ws.write_string(row, 0, BY_NAME[name].label, st.label)
+        ws.write_string(row, 0, t(f"metric.{name}.label"), st.label)
+        # every metric explained beside it (runs on to the right, unwrapped)
+        ws.write_string(row, 4, t(f"metric.{name}.meaning"), st.note_line)
         ws.write_string(row, 1, units[kind], st.unit)
         fmt = st.cell("currency" if kind == "money" else kind, "summary")
         ws.write_formula(row, 2, f"={cell.ref(NAME)}", fmt, value_or_na(book.metric(name)))
@@ -278,8 +284,7 @@ def _workings(book: Book, row: int) -> tuple[str, str]:
     formula and the engine's wording."""
     ws, st = book.sheets[NAME], book.styles
     a = book.analysis
-    row = _band(book, row, "How the verdict is worded: each step a formula (the verdict above "
-                "joins the parts)")
+    row = _band(book, row, book.t("summary.band_workings"))
     at = [row]
 
     def put(label: str, formula: str, cached: Any) -> str:
@@ -304,7 +309,7 @@ def _workings(book: Book, row: int) -> tuple[str, str]:
         ref("mc.prob_shortfall"), ref("mc.prob_bcr_below_1"))
     likely = a.answers.get("likely", {}).get("funding_shortfall") if mc else None
     prudent = a.answers.get("prudent", {}).get("funding_shortfall") if mc else None
-    formula, text = verdict_workings.write(put, cells, book.results, mc, likely, prudent)
+    formula, text = verdict_workings.write(put, cells, book.results, mc, likely, prudent, book.t)
     book.values["summary_last_row"] = at[0]
     return formula, text
 

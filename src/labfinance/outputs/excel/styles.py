@@ -146,6 +146,11 @@ class Styles:
         return self._make(("label_bold",), {"num_format": "@", "bold": True})
 
     @property
+    def label_bold_wrap(self) -> Format:
+        return self._make(("label_bold_wrap",), {"num_format": "@", "bold": True,
+                                                 "text_wrap": True, "valign": "top"})
+
+    @property
     def unit(self) -> Format:
         return self._make(("unit",), {"num_format": "@", "font_color": STRUCTURAL_FONT})
 
@@ -153,6 +158,12 @@ class Styles:
     def note(self) -> Format:
         return self._make(("note",), {"num_format": "@", "text_wrap": True, "valign": "top",
                                       "font_color": "#404040"})
+
+    @property
+    def note_line(self) -> Format:
+        """A note on one line that runs on into the empty cells to its right."""
+        return self._make(("note_line",), {"num_format": "@", "italic": True,
+                                           "font_color": "#404040"})
 
     @property
     def wrap(self) -> Format:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from labfinance.engine.core import Results
-from labfinance.outputs.excel import decision_formulas as F
-from labfinance.outputs.terminal import money
+from labfinance.outputs.excel.decision_formulas import Formulas
 from labfinance.outputs.verdict import (
     MAX_PAYERS,
+    Words,
     planned_part,
     risk_part,
     secured_part,
@@ -26,6 +26,7 @@ from labfinance.outputs.verdict import (
     who_pays,
     who_pays_part,
 )
+from labfinance.texts import Texts
 
 # put(label, formula, cached value) writes one helper cell and returns its reference
 Put = Callable[[str, str, Any], str]
@@ -55,81 +56,86 @@ class VerdictCells:
 
 
 def write(put: Put, c: VerdictCells, results: Results, monte_carlo: dict[str, Any] | None,
-          likely: float | None, prudent: float | None) -> tuple[str, str]:
-    """Write the workings with ``put``; returns the verdict's formula and its cached value.
+          likely: float | None, prudent: float | None, t: Texts) -> tuple[str, str]:
+    """Write the workings with ``put``, in the words of ``t``; returns the verdict's formula and
+    its cached value.
 
     ``likely`` and ``prudent`` are the Monte Carlo's P50 and P80 shortfall (None where it did not
     run).
     """
+    F, W = Formulas(t), Words(t)  # the cached text as FIXED() writes it in an English Excel
+    NONE = F.none  # noqa: N806
     s = results.scenario
     cur = s.currency
     m = {k: float(v[0]) for k, v in results.metrics.items()}
     secured_peak = float(results.ledger["secured_top_up"][0].sum())
 
-    def words(label: str, ref: str, value: float) -> str:
+    na = t("value.na")
+
+    def words(key: str, ref: str, value: float) -> str:
         # a metric that can be null (the shortfall per year) reads "n/a", never an error value
-        return put(f"{label}, in words", f'=IF(ISNUMBER({ref}),{F.money(ref, cur)},"n/a")',
-                   "n/a" if math.isnan(value) else money(value, cur))
+        return put(t("workings.in_words", label=t(f"workings.{key}")),
+                   f'=IF(ISNUMBER({ref}),{F.money(ref, cur)},"{na}")',
+                   na if math.isnan(value) else W.money(value, cur))
 
     M = c.metric
     parts: list[tuple[str, str]] = []  # (reference, cached text)
-    short_w = words("Shortfall, committed sources only", M["secured_funding_shortfall"],
+    short_w = words("secured_shortfall", M["secured_funding_shortfall"],
                     m["secured_funding_shortfall"])
-    peak_w = words("Peak cash need, committed sources only", c.secured_peak, secured_peak)
+    peak_w = words("secured_peak", c.secured_peak, secured_peak)
     text = secured_part(m["secured_first_shortfall_year"], m["secured_funding_shortfall"],
-                        secured_peak, cur)
-    parts.append((put("1. Committed sources", F.secured(
+                        secured_peak, cur, W)
+    parts.append((put(t("workings.part_secured"), F.secured(
         M["secured_first_shortfall_year"], M["secured_funding_shortfall"], short_w, peak_w),
         text), text))
 
     if any(not f.committed and f.award_probability > 0 for f in s.funding):
-        risk_w = words("Funding not yet committed", M["funding_at_risk"], m["funding_at_risk"])
-        short_w = words("Shortfall if every source pays", M["funding_shortfall"],
-                        m["funding_shortfall"])
-        per_year_w = words("Shortfall per year", M["shortfall_per_year"], m["shortfall_per_year"])
-        peak_w = words("Peak cash need if every source pays", M["peak_cash_need"],
-                       m["peak_cash_need"])
+        risk_w = words("at_risk", M["funding_at_risk"], m["funding_at_risk"])
+        short_w = words("shortfall", M["funding_shortfall"], m["funding_shortfall"])
+        per_year_w = words("per_year", M["shortfall_per_year"], m["shortfall_per_year"])
+        peak_w = words("peak", M["peak_cash_need"], m["peak_cash_need"])
         text = planned_part(m["first_shortfall_year"], m["funding_shortfall"],
                             m["funding_at_risk"], m["shortfall_per_year"], m["peak_cash_need"],
-                            cur)
-        parts.append((put("2. If every expected source pays", F.planned(
+                            cur, W)
+        parts.append((put(t("workings.part_planned"), F.planned(
             M["first_shortfall_year"], M["funding_shortfall"], risk_w, short_w, per_year_w,
             peak_w), text), text))
 
     mc = monte_carlo if monte_carlo and monte_carlo.get("draws") else None
     if (mc is not None and likely is not None and prudent is not None and c.likely is not None
             and c.prudent is not None):
-        likely_w = words("Likely shortfall (P50)", c.likely, likely)
-        prudent_w = words("Prudent shortfall (P80)", c.prudent, prudent)
+        likely_w = words("likely", c.likely, likely)
+        prudent_w = words("prudent", c.prudent, prudent)
         chance = mc.get("prob_shortfall") if c.chance_short is not None else None
-        text = risk_part(likely, prudent, chance, cur)
-        parts.append((put("3. Risk (Monte Carlo)", F.risk(
+        text = risk_part(likely, prudent, chance, cur, W)
+        parts.append((put(t("workings.part_risk"), F.risk(
             likely_w, prudent_w, c.chance_short if chance is not None else None), text), text))
 
-    npv_w = words("Net societal value", M["economic_npv"], m["economic_npv"])
+    npv_w = words("npv", M["economic_npv"], m["economic_npv"])
     below = mc.get("prob_bcr_below_1") if mc and c.chance_bcr_below_1 is not None else None
-    text = societal_part(m["economic_npv"], m["bcr"], below, cur)
-    parts.append((put("4. Societal value", F.societal(
+    text = societal_part(m["economic_npv"], m["bcr"], below, cur, W)
+    parts.append((put(t("workings.part_societal"), F.societal(
         npv_w, M["bcr"], c.chance_bcr_below_1 if below is not None else None), text), text))
 
     key, shares = who_pays(results)
     named = [(s.stakeholders[sid].name or sid, v) for sid, v in shares]
     payers = []
     for k in range(1, MAX_PAYERS + 1):
-        name, value = named[k - 1] if k <= len(named) else (F.NONE, 0.0)
+        name, value = named[k - 1] if k <= len(named) else (NONE, 0.0)
         at = f"MATCH({k},{c.ranks},0)"
-        name_ref = put(f"Largest fair share no. {k}: payer",
-                       f'=IFERROR(INDEX({c.names},{at}),"{F.NONE}")', name)
-        words_ref = put(f"Largest fair share no. {k}, in words",
-                        f'=IF({name_ref}="{F.NONE}","{F.NONE}",'
+        name_ref = put(t("workings.payer", k=k),
+                       f'=IFERROR(INDEX({c.names},{at}),"{NONE}")', name)
+        words_ref = put(t("workings.payer_words", k=k),
+                        f'=IF({name_ref}="{NONE}","{NONE}",'
                         f'{F.money(f"INDEX({c.asked},{at})", cur)})',
-                        money(value, cur) if k <= len(named) else F.NONE)
+                        W.money(value, cur) if k <= len(named) else NONE)
         payers.append((name_ref, words_ref))
-    text = who_pays_part(key == "secured_fair_share", named, s.fair_share_basis, cur) or F.NONE
-    parts.append((put("5. Who pays", F.who_pays(M["secured_funding_shortfall"],
+    text = who_pays_part(key == "secured_fair_share", named, s.fair_share_basis, cur,
+                         W) or NONE
+    parts.append((put(t("workings.part_who_pays"), F.who_pays(M["secured_funding_shortfall"],
                                                  M["funding_shortfall"], payers,
                                                  s.fair_share_basis), text), text))
-    sentence = "; ".join(t for _, t in parts if t != F.NONE) + "."
+    sentence = "; ".join(text for _, text in parts if text != NONE) + "."
     return F.verdict([ref for ref, _ in parts]), sentence
 
 

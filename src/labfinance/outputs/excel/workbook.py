@@ -24,8 +24,8 @@ from labfinance.outputs.excel import (
     sheet_text,
 )
 from labfinance.outputs.excel.book import Book, after_columns
-from labfinance.outputs.excel.layout import Timeline, print_footer
 from labfinance.outputs.excel.cells import sheet_names as naming
+from labfinance.outputs.excel.layout import Timeline, print_footer
 from labfinance.outputs.excel.styles import Styles
 from labfinance.texts import Texts
 
