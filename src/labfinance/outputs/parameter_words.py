@@ -7,6 +7,7 @@ rows). A path the catalogue has no words for is shown as it is.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from labfinance.model.scenario import Grant, Loan
@@ -44,3 +45,30 @@ def parameter_words(scenario: Any, path: str, t: Texts) -> str:
     if len(tokens) == 1 and t.has(f"param.{path}") and path not in ("from", "to", "every"):
         return t(f"param.{path}")
     return path
+
+
+def sentence_words(scenario: Any, text: str, t: Texts) -> str:
+    """An English sentence of the engine or the analysis (a warning, why a switching value or a
+    metric is n/a) in language ``t``: its paths and metrics in words, its numbers with the
+    language's separators. English is returned as written."""
+    if t.lang == "en":
+        return text
+
+    def convert(field: str, value: str) -> str:
+        if field == "path":
+            return parameter_words(scenario, value, t)
+        if field == "metric":
+            key = f"metric.{value}.label"
+            return t(key) if t.has(key) else value
+        if field in ("low", "high", "value", "target", "amount", "roots"):
+            return local(value, t)
+        return value
+
+    return t.known(text, convert)
+
+
+def local(text: str, t: Texts) -> str:
+    """The numbers of ``text`` (1,234.5) with the language's separators (1.234,5)."""
+    decimal, thousands = t("number.decimal"), t("number.thousands")
+    return re.sub(r"(?<=\d)[.,](?=\d)",
+                  lambda m: decimal if m.group(0) == "." else thousands, text)

@@ -14,7 +14,10 @@ of labfinance, so the importer (model) can read a Dutch workbook's sheet and col
 from __future__ import annotations
 
 import functools
+import re
+import string
 import tomllib
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -58,11 +61,19 @@ class Texts:
         where it is shown as a description; as written where there is none."""
         return self._texts.get(f"word.{value}", value)
 
-    def known(self, english: str) -> str:
-        """An English sentence the engine writes (why a metric is n/a: the ``note`` table) in
-        this language; any other text as it is."""
-        key = _notes().get(english)
-        return self._texts[key] if key is not None else english
+    def known(self, english: str, convert: Callable[[str, str], str] | None = None) -> str:
+        """A sentence the engine or the analysis writes in English (why a metric is n/a, why a
+        switching value does not exist, a warning: the ``note``, ``reason`` and ``warn`` tables)
+        in this language, its values filled in again (``convert(field, value)`` may put them in
+        words: a path, a metric, a number's separators); any other text as it is."""
+        for key, pattern in _patterns():
+            found = pattern.match(english)
+            if found is not None:
+                values = found.groupdict()
+                if convert is not None:
+                    values = {k: convert(k, v) for k, v in values.items()}
+                return self._texts[key].format(**values)
+        return english
 
     def has(self, key: str) -> bool:
         return key in self._texts
@@ -73,9 +84,25 @@ class Texts:
         return {k[n:]: v for k, v in self._texts.items() if k.startswith(prefix + ".")}
 
 
+KNOWN = ("note.", "reason.", "warn.")  # the tables of the engine's English sentences
+
+
 @functools.cache
-def _notes() -> dict[str, str]:
-    return {text: key for key, text in catalogue("en").items() if key.startswith("note.")}
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """Each English sentence of the KNOWN tables as a pattern, a placeholder matching any text
+    (the same one again where it is repeated)."""
+    out = []
+    for key, text in catalogue("en").items():
+        if not key.startswith(KNOWN):
+            continue
+        regex, seen = "", set()
+        for literal, field, _, _ in string.Formatter().parse(text):
+            regex += re.escape(literal)
+            if field is not None:
+                regex += f"(?P={field})" if field in seen else f"(?P<{field}>.+?)"
+                seen.add(field)
+        out.append((key, re.compile(f"^{regex}$", re.DOTALL)))
+    return out
 
 
 def texts(lang: str | None = None) -> Texts:

@@ -13,12 +13,11 @@ from xlsxwriter.worksheet import Worksheet
 from labfinance.engine.core import Results, Workings
 from labfinance.engine.finance import IRR_HIGH, IRR_LOW, RATE_ZERO, ZERO
 from labfinance.model.scenario import Grant, OutcomePayment, Scenario
-from labfinance.outputs.excel.cells import Cell, Row
+from labfinance.outputs.excel.cells import Cell, Row, na
 from labfinance.outputs.excel.layout import Timeline
 from labfinance.outputs.excel.styles import Styles
 from labfinance.texts import Texts
 
-NA = "n/a"
 IRR_MATCH = 1e-6  # the spreadsheet's IRR is the engine's root when within this (absolute, per year)
 # The model settings on Assumptions: named inputs that formulas refer to instead of typed numbers.
 SETTINGS = {"tolerance": ZERO, "rate_tolerance": RATE_ZERO, "irr_tolerance": IRR_MATCH,
@@ -41,7 +40,7 @@ def scalar(values: Any) -> float:
 
 
 def value_or_na(x: float) -> float | str:
-    return NA if not np.isfinite(x) else x
+    return na() if not np.isfinite(x) else x
 
 
 def note(book: Book, key: str, fallback: str) -> str:

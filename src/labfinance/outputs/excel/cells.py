@@ -36,14 +36,25 @@ if TYPE_CHECKING:
 _SHEET_NAMES: ContextVar[dict[str, str] | None] = ContextVar("sheet_names", default=None)
 
 
+# what a figure that does not exist reads ("n/a"; Dutch "n.v.t."), in formulas and cached values
+_NA: ContextVar[str] = ContextVar("na", default="n/a")
+
+
 @contextmanager
-def sheet_names(names: dict[str, str]) -> Iterator[None]:
-    """While a workbook is written: the name its reader sees of each sheet key."""
-    token = _SHEET_NAMES.set(names)
+def sheet_names(names: dict[str, str], na_word: str = "n/a") -> Iterator[None]:
+    """While a workbook is written: the name its reader sees of each sheet key, and the word
+    for a figure that does not exist."""
+    token, na_token = _SHEET_NAMES.set(names), _NA.set(na_word)
     try:
         yield
     finally:
         _SHEET_NAMES.reset(token)
+        _NA.reset(na_token)
+
+
+def na() -> str:
+    """The word for a figure that does not exist in the workbook being written."""
+    return _NA.get()
 
 
 def shown(sheet: str) -> str:

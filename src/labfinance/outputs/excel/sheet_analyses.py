@@ -15,10 +15,11 @@ from labfinance import __version__
 from labfinance.analysis.montecarlo import spread
 from labfinance.engine.catalogue import BY_NAME, METRICS
 from labfinance.outputs.excel import charts
-from labfinance.outputs.excel.book import NA, Book, scalar
+from labfinance.outputs.excel.book import Book, scalar
+from labfinance.outputs.excel.cells import na
 from labfinance.outputs.excel.layout import print_landscape, wrapped_height
 from labfinance.outputs.excel.styles import Styles
-from labfinance.outputs.parameter_words import parameter_words
+from labfinance.outputs.parameter_words import parameter_words, sentence_words
 from labfinance.texts import Texts
 
 
@@ -33,7 +34,7 @@ def put(ws: Worksheet, st: Styles, row: int, col: int, value: Any, kind: str = "
     if isinstance(value, str):
         ws.write_string(row, col, value, st.cell("text", "value"))
     elif value is None or (isinstance(value, float) and not math.isfinite(value)):
-        ws.write_string(row, col, NA, st.na)  # right-aligned, under its heading like a number
+        ws.write_string(row, col, na(), st.na)  # right-aligned, under its heading like a number
     else:
         if kind == "parameter":  # money, a count or a share: as many decimals as its size needs
             size = abs(float(value))
@@ -119,7 +120,7 @@ def sensitivity(book: Book) -> dict[str, Any] | None:
             put(ws, st, row, col, item[key], "parameter")
         if item.get("reason"):
             # no wrap: runs on to the right
-            ws.write_string(row, 5, t.known(item["reason"]), st.label)
+            ws.write_string(row, 5, sentence_words(s, item["reason"], t), st.label)
         row += 1
     row += 2
     placed = None

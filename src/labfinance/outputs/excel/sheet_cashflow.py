@@ -14,13 +14,14 @@ import numpy as np
 from labfinance.engine import decision, finance
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import layout as L
-from labfinance.outputs.excel.book import IRR_MATCH, NA, Book, scalar, series, value_or_na
+from labfinance.outputs.excel.book import IRR_MATCH, Book, scalar, series, value_or_na
 from labfinance.outputs.excel.cells import (
     Cell,
     Formula,
     Row,
     TimelineSheet,
     col_name,
+    na,
     present_value,
     times,
 )
@@ -264,7 +265,7 @@ class CashFlowSheet:
                     f"=IF({low}<{self.tol},0,{low})", m("peak_cash_need"), "money")
         short = rng(flows["short_year"])
         self.metric("first_shortfall_year", label("first_shortfall_year"), year,
-                    f'=IF(MAX({short})=0,"{NA}",SMALL({short},COUNTIF({short},0)+1))',
+                    f'=IF(MAX({short})=0,"{na()}",SMALL({short},COUNTIF({short},0)+1))',
                     value_or_na(m("first_shortfall_year")), "year")
         self.metric("financial_npv", label("financial_npv"), cur,
                     "=" + self.pv(flows["financial"], fin), m("financial_npv"), "money")
@@ -272,7 +273,7 @@ class CashFlowSheet:
         self.mirr(flows["financial"], fin)
         if book.values["has_capex"]:
             d, n = pvs["dic"].ref(here), dnr.ref(here)
-            gap_formula: str | None = "=" + finance.funding_gap_rate_formula(d, n, self.tol, NA)
+            gap_formula: str | None = "=" + finance.funding_gap_rate_formula(d, n, self.tol, na())
         else:
             gap_formula = None
         self.metric("funding_gap_rate", label("funding_gap_rate"), t("unit.share"), gap_formula,
@@ -283,14 +284,14 @@ class CashFlowSheet:
         self.irr("economic_irr", label("economic_irr"), flows["economic"], soc)
         c, g = pv_costs.ref(here), pv_gains.ref(here)
         self.metric("bcr", label("bcr"), t("unit.ratio"),
-                    "=" + finance.benefit_cost_ratio_formula(g, c, self.tol, NA),
+                    "=" + finance.benefit_cost_ratio_formula(g, c, self.tol, na()),
                     value_or_na(m("bcr")), "ratio")
         for name, cum, flag in (
                 ("payback_year", flows["cum_net"], flows["below_year"]),
                 ("discounted_payback_year", flows["cum_disc"], flows["below_disc_year"])):
             f_, start = rng(flag), book.setting("start_year", here)
             self.metric(name, label(name), year,
-                        f'=IF({last(cum)}<-{self.tol},"{NA}",IF(MAX({f_})=0,{start},'
+                        f'=IF({last(cum)}<-{self.tol},"{na()}",IF(MAX({f_})=0,{start},'
                         f"MAX({f_})+1))", value_or_na(m(name)), "year")
 
     def decision(self, rows: dict[str, Row]) -> None:
@@ -337,7 +338,7 @@ class CashFlowSheet:
         flag_range = flags.range(here)
         year = self.metric("secured_first_shortfall_year",
                            t("cf.metric.secured_first_shortfall_year"),
-                           t("unit.year"), f'=IF(MAX({flag_range})=0,"{NA}",SMALL({flag_range},'
+                           t("unit.year"), f'=IF(MAX({flag_range})=0,"{na()}",SMALL({flag_range},'
                            f'COUNTIF({flag_range},0)+1))',
                            value_or_na(m("secured_first_shortfall_year")), "year")
         last_year = f"${col_name(book.timeline.col(self.Y - 1))}${L.YEAR_ROW + 1}"
@@ -346,7 +347,7 @@ class CashFlowSheet:
                  book.cells["metric.first_shortfall_year"]),
                 ("secured_shortfall_per_year", "secured_funding_shortfall", year)):
             self.metric(name, t(f"cf.metric.{name}"), cur, "=" + decision.per_year_formula(
-                book.cells[f"metric.{short}"].ref(here), first.ref(here), last_year, NA),
+                book.cells[f"metric.{short}"].ref(here), first.ref(here), last_year, na()),
                 value_or_na(m(name)), "money")
         self.metric("bridge_finance", t("cf.metric.bridge_finance"), cur,
                     "=" + decision.bridge_finance_formula(
@@ -450,16 +451,16 @@ class CashFlowSheet:
         start, second = self.starts[name]
         found = finance.live_irr(book.values_of(flows), self.rate_values[rate], second)
         if not np.isfinite(found):
-            shown: float | str = NA
+            shown: float | str = na()
         else:
             shown = (1 + found) / (1 + inflation) - 1
             nominal_value = (1 + value) * (1 + inflation) - 1
             if np.isfinite(value) and abs(found - nominal_value) <= IRR_MATCH:
                 shown = value  # the same root: the engine's value, to the last digit
         formula = finance.live_irr_formula(flows.range(NAME), rate.ref(NAME),
-                                           start.ref(NAME), NA)
+                                           start.ref(NAME), na())
         if self.nominal:
-            formula = (f'IFERROR({self.real(formula)},"{NA}")')
+            formula = (f'IFERROR({self.real(formula)},"{na()}")')
         cell = self.metric(name, label, t("unit.per_year"), "=" + formula, shown, "percent")
         book.cells[f"irr_formula.{name}"] = cell
         book.cells[f"irr_chosen.{name}"] = chosen
@@ -471,7 +472,7 @@ class CashFlowSheet:
     def mirr(self, flows: Row, rate: Cell) -> None:
         value = value_or_na(self.book.metric("financial_mirr"))
         rr = rate.ref(NAME)
-        formula = "=IFERROR(" + self.real(f"MIRR({flows.range(NAME)},{rr},{rr})") + f',"{NA}")'
+        formula = "=IFERROR(" + self.real(f"MIRR({flows.range(NAME)},{rr},{rr})") + f',"{na()}")'
         self.metric("financial_mirr", self.t("cf.metric.financial_mirr"), self.t("unit.per_year"),
                     formula, value, "percent")
 

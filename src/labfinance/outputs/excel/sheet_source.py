@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import hashlib
 
-from labfinance.model.workbook import CELL_CHARS, MARKER, SOURCE_SHEET, source_lines
+from labfinance.model.workbook import CELL_CHARS, MARKER, source_lines
 from labfinance.outputs.excel.book import Book
 
 
 def build(book: Book) -> None:
     doc = book.analysis.loaded.document
-    ws = book.workbook.add_worksheet(SOURCE_SHEET)
+    ws = book.workbook.add_worksheet(book.t("sheet.scenario_source"))
     ws.hide()
     lines, ending = source_lines(doc.text)
     sha = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
     for col, value in enumerate((MARKER, doc.format, str(len(lines)), sha, ending,
-                                 "The scenario file's text, one line per row, for `labfinance "
-                                 "import`. Do not edit it: change inputs on the Assumptions "
-                                 "sheet.")):
+                                 book.t("book.source_note"))):
         ws.write_string(0, col, value)
     for row, line in enumerate(lines, start=1):
         for part in range(0, len(line), CELL_CHARS):

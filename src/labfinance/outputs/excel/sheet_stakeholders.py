@@ -11,13 +11,14 @@ from labfinance.engine.core import stakeholder_totals
 from labfinance.engine.stakeholders import BASIS
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import verdict_workings
-from labfinance.outputs.excel.book import NA, Book, note, scalar, series, value_or_na
+from labfinance.outputs.excel.book import Book, note, scalar, series, value_or_na
 from labfinance.outputs.excel.cells import (
     At,
     Cell,
     Row,
     TimelineSheet,
     col_name,
+    na,
     present_value,
     total,
 )
@@ -109,7 +110,7 @@ def build(book: Book) -> None:
                                                         ref("contributed_pv", row)),
                     fig["net"]),
             "weight": (f'=IF({weights_total}>{tol},MAX({ref("gain", row)},0)/'
-                       f'{weights_total},"{NA}")', weight),
+                       f'{weights_total},"{na()}")', weight),
         }
         # a payer's gain counts itself and everyone it represents (residents: the municipality)
         members = [m for m in s.stakeholders if (payer_of.get(m) or m) == sid]
@@ -121,7 +122,7 @@ def build(book: Book) -> None:
             formulas[f"{key}_pv"] = (f"={pv}", fig[f"{key}_pv"])
         for key in ("fair_share", "secured_fair_share"):
             w = ref("weight", row)
-            formulas[key] = (f'=IF(ISNUMBER({w}),{w}*{shortfall[key]},"{NA}")',
+            formulas[key] = (f'=IF(ISNUMBER({w}),{w}*{shortfall[key]},"{na()}")',
                              value_or_na(fig[key]))
         for key, (formula, value) in formulas.items():
             fmt = st.cell("percent" if key == "weight" else "money", "calc")

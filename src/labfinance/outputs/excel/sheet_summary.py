@@ -16,6 +16,7 @@ from labfinance.outputs.excel.book import Book, note, value_or_na
 from labfinance.outputs.excel.cells import Cell, sheet_prefix
 from labfinance.outputs.excel.layout import print_landscape
 from labfinance.outputs.excel.sheet_analyses import kind_of, tornado_chart
+from labfinance.outputs.parameter_words import sentence_words
 from labfinance.texts import Texts
 
 NAME = "Summary"
@@ -57,7 +58,8 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
     row = _headlines(book, row + 1)
     for warning in book.results.warnings[:3]:
         ws.merge_range(row, 0, row + 1, last_col, "", st.note)
-        ws.write_string(row, 0, t("summary.warning", text=t.known(warning)), st.note)
+        ws.write_string(row, 0, t("summary.warning", text=sentence_words(s, warning, t)),
+                        st.note)
         row += 2
     ws.set_h_pagebreaks([row])  # the decision on the first page, the charts on the next
     row = _charts(book, tornado, row + 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from labfinance import __version__
 from labfinance.outputs.excel.book import Book
 from labfinance.outputs.excel.layout import print_landscape, wrapped_height
+from labfinance.outputs.parameter_words import sentence_words
 
 # the About sheet's conventions and the Glossary: keys of about.convention.* and glossary.*
 CONVENTIONS = ("sign", "timing", "prices", "deductions", "zero", "financing", "secured",
@@ -67,7 +68,7 @@ def about(book: Book) -> None:
     ]
     rows += [(t(f"about.convention.{key}"), t(f"about.convention.{key}_text"))
              for key in CONVENTIONS]
-    rows += [(t("about.warning"), t.known(w)) for w in book.results.warnings]
+    rows += [(t("about.warning"), sentence_words(s, w, t)) for w in book.results.warnings]
     rows += [(t("about.na", name=t(f"metric.{k}.label") if t.has(f"metric.{k}.label") else k),
               t.known(v)) for k, v in book.results.notes.items()]
     row = 2

@@ -68,7 +68,7 @@ def write_workbook(analysis: Any, path: str | Path, lang: str = "en") -> None:
     """Write the business-case workbook of ``analysis`` (an
     :class:`~labfinance.analysis.run.Analysis`) to ``path``, in language ``lang``."""
     t = Texts(lang)
-    with naming(names_of(t)):
+    with naming(names_of(t), t("value.na")):
         _write(analysis, path, t)
 
 
