@@ -25,6 +25,7 @@ from labfinance.model import paths
 from labfinance.model.loader import ScenarioError, load, load_document, with_overrides
 from labfinance.model.workbook import SOURCE_SHEET, import_workbook
 from labfinance.outputs.excel import write_workbook
+from labfinance.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "templates").glob("*.yaml"))
@@ -99,33 +100,35 @@ amount = 20000
 """
 
 
-def write_book(scenario: Path, book: Path) -> Path:
+def write_book(scenario: Path, book: Path, lang: str = "en") -> Path:
     loaded = load(scenario)
-    write_workbook(analyse(loaded, loaded.scenario, draws=0), book)
+    write_workbook(analyse(loaded, loaded.scenario, draws=0), book, lang)
     return book
 
 
-def cells(book: Path) -> dict[str, str]:
+def cells(book: Path, lang: str = "en") -> dict[str, str]:
     """Parameter path -> value cell (``C21``) of the Assumptions sheet, found by its headers."""
-    ws = openpyxl.load_workbook(book)["Assumptions"]
+    t = Texts(lang)
+    path_title, value_title = t("assumptions.col.path"), t("assumptions.col.value")
+    ws = openpyxl.load_workbook(book)[t("sheet.assumptions")]
     for row in ws.iter_rows(max_row=20):
         titles = {c.value: c.column_letter for c in row if isinstance(c.value, str)}
-        if "Parameter path" in titles:
+        if path_title in titles:
             out = {}
             for r in range(row[0].row + 1, ws.max_row + 1):
-                path = ws[f"{titles['Parameter path']}{r}"].value
+                path = ws[f"{titles[path_title]}{r}"].value
                 if path:
-                    out[path] = f"{titles['Value']}{r}"
+                    out[path] = f"{titles[value_title]}{r}"
             return out
     raise AssertionError("no Assumptions header")
 
 
-def edit(book: Path, target: Path, changes: dict[str, Any]) -> dict[str, str]:
+def edit(book: Path, target: Path, changes: dict[str, Any], lang: str = "en") -> dict[str, str]:
     """Type ``changes`` (path -> value) into a copy of the workbook; returns path -> cell."""
-    where = cells(book)
+    where = cells(book, lang)
     wb = openpyxl.load_workbook(book)
     for path, value in changes.items():
-        wb["Assumptions"][where[path]] = value
+        wb[Texts(lang)("sheet.assumptions")][where[path]] = value
     wb.save(target)
     return where
 
@@ -144,9 +147,11 @@ def invoke(*args: str) -> Any:
 # ----------------------------------------------------------------------------- nothing changed
 
 
+@pytest.mark.parametrize("lang", ["en", "nl"])
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
-def test_an_unedited_workbook_gives_back_its_scenario_byte_for_byte(example, tmp_path):
-    book = write_book(example, tmp_path / "book.xlsx")
+def test_an_unedited_workbook_gives_back_its_scenario_byte_for_byte(example, lang, tmp_path):
+    # in Dutch too: the sheets, the Assumptions headers and the structural words are Dutch
+    book = write_book(example, tmp_path / "book.xlsx", lang)
     imported = import_workbook(book)
     assert imported.edits == ()
     assert imported.text == example.read_text(encoding="utf-8")
@@ -186,6 +191,22 @@ def test_crlf_line_endings_are_kept(tmp_path):
 
 
 # ----------------------------------------------------------------------------- edits come back
+
+
+def test_a_dutch_workbook_brings_its_edits_back_located_on_its_dutch_sheet(tmp_path):
+    scenario = tmp_path / "lab.yaml"
+    scenario.write_text(SMALL, encoding="utf-8")
+    book = write_book(scenario, tmp_path / "nl.xlsx", "nl")
+    where = edit(book, tmp_path / "edited.xlsx", {"discount_rate": 0.035,
+                                                  "costs.build.amount": 120000}, "nl")
+    imported = import_workbook(tmp_path / "edited.xlsx")
+    assert [e.line() for e in imported.edits] == ["discount_rate: 0.04 -> 0.035",
+                                                  "costs.build.amount: 100000 -> 120000"]
+    assert imported.edits[0].cell == f"Aannames!{where['discount_rate']}"
+    edit(book, tmp_path / "bad.xlsx", {"discount_rate": "veel"}, "nl")
+    with pytest.raises(ScenarioError) as error:
+        import_workbook(tmp_path / "bad.xlsx")
+    assert f"Aannames!{where['discount_rate']}: discount_rate:" in error.value.messages[0]
 
 
 def test_edits_come_back_as_the_same_set_overrides_and_only_those_values_change(small, tmp_path):
