@@ -9,110 +9,116 @@ import numpy as np
 
 from labfinance.analysis.answers import ANSWERS, CASES
 from labfinance.engine.timeline import ZERO
-from labfinance.outputs.terminal import analysis_lines, money, summary_lines
-from labfinance.outputs.verdict import percent, verdict
+from labfinance.outputs.terminal import analysis_lines, summary_lines
+from labfinance.outputs.verdict import Words, percent, verdict
+from labfinance.texts import Texts
 
 if TYPE_CHECKING:
     from labfinance.analysis.run import Analysis
 
-CASE_HEADS = {"secured": "secured", "planned": "planned", "likely": "likely (P50)",
-              "prudent": "prudent (P80)"}
-ANSWER_LABELS = {"first_shortfall_year": "first year short of cash",
-                 "funding_shortfall": "funding shortfall",
-                 "shortfall_per_year": "shortfall per year",
-                 "peak_cash_need": "peak cash need"}
+# the terminal's words: term.case.*, term.answer.*
 
 
-def price_basis(analysis: Analysis) -> str:
-    s = analysis.scenario
-    return (f"{s.currency}, {s.start_year} prices" if s.prices == "real"
-            else f"{s.currency}, cash of the day")
+def price_basis(analysis: Analysis, w: Words | None = None) -> str:
+    s, t = analysis.scenario, (w or Words()).t
+    return (t("summary.basis_real", currency=s.currency, year=s.start_year) if s.prices == "real"
+            else t("summary.basis_nominal", currency=s.currency))
 
 
-def _cell(value: Any, answer: str, currency: str) -> str:
+def _cell(value: Any, answer: str, currency: str, w: Words) -> str:
     if value is None:
-        return "none" if answer == "first_shortfall_year" else "n/a"
-    return str(value) if answer == "first_shortfall_year" else money(value, currency)
+        return w.t("value.none") if answer == "first_shortfall_year" else w.t("value.na")
+    return str(value) if answer == "first_shortfall_year" else w.money(value, currency)
 
 
-def answer_lines(analysis: Analysis) -> list[str]:
+def answer_lines(analysis: Analysis, w: Words | None = None) -> list[str]:
+    w = w or Words()
+    t = w.t
     cur = analysis.scenario.currency
     cases = [c for c in CASES if c in analysis.answers]
-    lines = [f"  {'answers (' + price_basis(analysis) + ')':<34}"
-             + "".join(f"{CASE_HEADS[c]:>15}" for c in cases)]
-    for answer in ANSWERS:
-        lines.append(f"    {ANSWER_LABELS[answer]:<30}" + "".join(
-            f"{_cell(analysis.answers[c][answer], answer, cur):>15}" for c in cases))
+    head = t("term.answers", basis=price_basis(analysis, w))
+    cells = {c: [_cell(analysis.answers[c][a], a, cur, w) for a in ANSWERS] for c in cases}
+    heads = {c: t(f"term.case.{c}") for c in cases}
+    # columns of 15, wider where a language's words need it (they never run together)
+    width = max([15] + [len(x) + 2 for c in cases for x in (*cells[c], heads[c])])
+    lines = [f"  {head:<34}" + "".join(f"{heads[c]:>{width}}" for c in cases)]
+    for i, answer in enumerate(ANSWERS):
+        lines.append(f"    {t(f'term.answer.{answer}'):<30}" + "".join(
+            f"{cells[c][i]:>{width}}" for c in cases))
     return lines
 
 
-def plan_lines(analysis: Analysis) -> list[str]:
+def plan_lines(analysis: Analysis, w: Words | None = None) -> list[str]:
     """Payers × the years that need new money, from the planned case's plan."""
+    w = w or Words()
+    t = w.t
     r, s = analysis.results, analysis.scenario
     cur = s.currency
     top_up = r.ledger["top_up"][0]
-    years = [t for t in range(s.years) if top_up[t] > ZERO]
+    years = [k for k in range(s.years) if top_up[k] > ZERO]
     payers = [(sid, f) for sid, f in r.stakeholders.items()
               if not np.all(np.isnan(f["plan"][0])) and np.nansum(f["plan"][0]) > ZERO]
     if not years:
-        return ["  funding plan: no new money needed if every expected source pays"]
+        return ["  " + t("term.plan_none")]
     if not payers:
-        return [f"  funding plan: new money of {money(float(top_up.sum()), cur)} is needed, but "
-                "no payer gains, so there is nothing to share it by"]
-    lines = [f"  funding plan, new money per year if every expected source pays "
-             f"({price_basis(analysis)}):",
-             "    " + f"{'payer':<26}" + "".join(f"{r.years[t]:>11}" for t in years)
-             + f"{'total':>11}"]
-    for sid, f in payers:
-        plan = f["plan"][0]
-        name = s.stakeholders[sid].name or sid
-        lines.append(f"    {name[:25]:<26}" + "".join(f"{money(plan[t], cur):>11}"
-                                                      for t in years)
-                     + f"{money(float(plan.sum()), cur):>11}")
-    lines.append(f"    {'all payers':<26}" + "".join(f"{money(top_up[t], cur):>11}" for t in years)
-                 + f"{money(float(top_up.sum()), cur):>11}")
+        return ["  " + t("term.plan_no_payer", money=w.money(float(top_up.sum()), cur))]
+    rows = [(s.stakeholders[sid].name or sid, f["plan"][0]) for sid, f in payers]
+    rows.append((t("term.all_payers"), top_up))
+    money = [[w.money(values[k], cur) for k in years] + [w.money(float(values.sum()), cur)]
+             for _, values in rows]
+    width = max([11] + [len(x) + 1 for line in money for x in line])  # 11, or what fits
+    lines = ["  " + t("term.plan", basis=price_basis(analysis, w)),
+             "    " + f"{t('term.payer'):<26}" + "".join(f"{r.years[k]:>{width}}" for k in years)
+             + f"{t('term.total'):>{width}}"]
+    for (name, _), shown in zip(rows, money, strict=True):
+        lines.append(f"    {name[:25]:<26}" + "".join(f"{x:>{width}}" for x in shown))
     secured = float(r.ledger["secured_top_up"][0].sum())
     if secured > float(top_up.sum()) + ZERO:
-        lines.append(f"    on committed sources alone the payers would need to put in "
-                     f"{money(secured, cur)} in all")
+        lines.append("    " + t("term.plan_secured", money=w.money(secured, cur)))
     return lines
 
 
-def sources_lines(analysis: Analysis) -> list[str]:
+def sources_lines(analysis: Analysis, w: Words | None = None) -> list[str]:
+    w = w or Words()
+    t = w.t
     cur = analysis.scenario.currency
     if not analysis.sources_at_risk:
         return []
-    lines = ["  sources at risk (not yet committed):"]
+    lines = ["  " + t("term.sources")]
     for item in analysis.sources_at_risk:
         year = item["first_shortfall_year_without"]
         short = item["shortfall_without"] or 0.0
         if short > 0:
-            without = f"shortfall {money(short, cur)}" + (f" from {year}" if year else "")
+            without = t("term.without_short", money=w.money(short, cur)) + (
+                t("term.without_from", year=year) if year else "")
         elif year is not None:
-            without = f"short from {year} until money due later arrives"
+            without = t("term.without_bridge", year=year)
         else:
-            without = "cash covers every year"
-        lines.append(f"    {item['name']} ({item['status']}, {percent(item['probability'])}): "
-                     f"{money(item['amount'], cur)}; without it {without}")
+            without = t("term.without_covers")
+        lines.append("    " + t("term.source", name=item["name"], status=t.word(item["status"]),
+                                   probability=percent(item["probability"]),
+                                   money=w.money(item["amount"], cur), without=without))
     return lines
 
 
-def decision_lines(analysis: Analysis) -> list[str]:
-    return [*answer_lines(analysis), *plan_lines(analysis), *sources_lines(analysis)]
+def decision_lines(analysis: Analysis, w: Words | None = None) -> list[str]:
+    return [*answer_lines(analysis, w), *plan_lines(analysis, w), *sources_lines(analysis, w)]
 
 
-def analysis_verdict(analysis: Analysis) -> str:
-    """The decision in the spec's order: secured, planned, risk, societal, who pays."""
+def analysis_verdict(analysis: Analysis, w: Words | None = None) -> str:
+    """The decision in the spec's order: secured, planned, risk, societal, who pays (in English,
+    as the JSON holds it, unless ``w`` says otherwise)."""
     return verdict(analysis.results, analysis.monte_carlo, analysis.answers.get("likely"),
-                   analysis.answers.get("prudent"))
+                   analysis.answers.get("prudent"), w)
 
 
 def terminal_lines(analysis: Analysis, lang: str = "en") -> list[str]:
-    """The terminal summary: the verdict first, the title, the answers, the plan and the sources
-    at risk, then the figures, the warnings and the analyses."""
-    figures = summary_lines(analysis.results)
-    return [analysis_verdict(analysis), figures[0], *decision_lines(analysis), *figures[1:],
-            *analysis_lines(analysis)]
+    """The terminal summary in language ``lang``: the verdict first, the title, the answers, the
+    plan and the sources at risk, then the figures and the analyses."""
+    w = Words(Texts(lang), localised=True)
+    figures = summary_lines(analysis.results, w)
+    return [analysis_verdict(analysis, w), figures[0], *decision_lines(analysis, w),
+            *figures[1:], *analysis_lines(analysis, w)]
 
 
 def decision_json(analysis: Analysis) -> dict[str, Any]:

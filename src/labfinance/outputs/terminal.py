@@ -7,13 +7,13 @@ verdict read the same.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from labfinance.engine.catalogue import BY_NAME
 from labfinance.engine.core import Results
+from labfinance.outputs.parameter_words import local, parameter_words, sentence_words
 from labfinance.outputs.report import metrics_json
 from labfinance.texts import Texts
 
@@ -32,17 +32,6 @@ def fixed(value: float, decimals: int, thousands: bool = False) -> str:
     rounded = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP,
                                                     context=Context(prec=340))
     return f"{rounded:,}" if thousands else f"{rounded}"
-
-
-def local(text: str, t: Texts) -> str:
-    """Numbers of ``text`` (written 1,234.5) with the separators of ``t``'s language: 1.234,5 in
-    Dutch. The terminal speaks the reader's language; a workbook's FIXED() follows the reader's
-    Excel instead, so its cached text keeps 1,234.5."""
-    decimal, thousands = t("number.decimal"), t("number.thousands")
-    if (decimal, thousands) == (".", ","):
-        return text
-    return re.sub(r"(?<=\d)[.,](?=\d)",
-                  lambda m: decimal if m.group(0) == "." else thousands, text)
 
 
 def money(value: float, currency: str, t: Texts | None = None, localised: bool = False) -> str:
@@ -67,60 +56,95 @@ def money(value: float, currency: str, t: Texts | None = None, localised: bool =
     return f"{currency} {local(text, t) if localised else text}"
 
 
-def summary_lines(results: Results) -> list[str]:
+class Words:
+    """The verdict's words in one language (the ``verdict.*`` texts), with money and numbers
+    written as the terminal (``localised``) or the workbook's cached text writes them."""
+
+    def __init__(self, t: Texts | None = None, localised: bool = False):
+        self.t = t or ENGLISH
+        self.localised = localised
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return self.t(f"verdict.{key}", **values)
+
+    def money(self, value: float, cur: str) -> str:
+        return money(value, cur, self.t, self.localised)
+
+    def number(self, value: float, decimals: int) -> str:
+        text = fixed(value, decimals)
+        return local(text, self.t) if self.localised else text
+
+
+def summary_lines(results: Results, w: Words | None = None) -> list[str]:
+    w = w or Words()
+    t = w.t
     s = results.scenario
     m = {k: float(v[0]) for k, v in results.metrics.items()}
     cur = s.currency
 
-    def pct(x: float) -> str:
-        return "n/a" if math.isnan(x) else f"{x:.1%}"
+    def pct(x: float, digits: int = 1) -> str:
+        return t("value.na") if math.isnan(x) else local(f"{x:.{digits}%}", t) if w.localised \
+            else f"{x:.{digits}%}"
+
+    def pct_free(text: str) -> str:
+        return local(text, t) if w.localised else text
+
+    def money_(name: str) -> str:
+        return w.money(m[name], cur)
 
     lines = [
-        f"{s.name} ({s.start_year}-{s.last_year}, {s.prices} prices, {cur})",
-        f"  total cost {money(m['total_cost'], cur)}, funding {money(m['total_funding'], cur)}, "
-        f"shortfall {money(m['funding_shortfall'], cur)} "
-        f"(committed only {money(m['secured_funding_shortfall'], cur)}), "
-        f"peak cash need {money(m['peak_cash_need'], cur)}",
-        f"  financial NPV {money(m['financial_npv'], cur)} at {s.discount_rate:.2%}, "
-        f"funding-gap rate {pct(m['funding_gap_rate'])}; economic NPV "
-        f"{money(m['economic_npv'], cur)} at {s.effective_social_discount_rate:.2%}, "
-        f"EIRR {pct(m['economic_irr'])}, BCR "
-        f"{'n/a' if math.isnan(m['bcr']) else format(m['bcr'], '.2f')}",
+        t("term.title", name=s.name, first=s.start_year, last=s.last_year,
+          prices=t.word(s.prices), currency=cur),
+        "  " + t("term.figures", cost=money_("total_cost"), funding=money_("total_funding"),
+                 shortfall=money_("funding_shortfall"),
+                 secured=money_("secured_funding_shortfall"), peak=money_("peak_cash_need")),
+        "  " + t("term.appraisal", fnpv=money_("financial_npv"), rate=pct(s.discount_rate, 2),
+                 gap=pct(m["funding_gap_rate"]), enpv=money_("economic_npv"),
+                 social=pct(s.effective_social_discount_rate, 2), eirr=pct(m["economic_irr"]),
+                 bcr=t("value.na") if math.isnan(m["bcr"]) else pct_free(format(m["bcr"], ".2f"))),
     ]
-    lines += [f"  warning: {w}" for w in results.warnings]
+    lines += ["  " + t("term.warning", text=sentence_words(s, x, t)) for x in results.warnings]
     return lines
 
 
-def _value(x: float) -> str:
+def _value(x: float, w: Words) -> str:
     """A parameter value for the terminal: 532,158 or 0.1242."""
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+    text = f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+    return local(text, w.t) if w.localised else text
 
 
-def analysis_lines(analysis: Any) -> list[str]:
+def analysis_lines(analysis: Any, w: Words | None = None) -> list[str]:
     """A few terminal lines about an :class:`~labfinance.analysis.run.Analysis`: the biggest
     tornado bars and the Monte Carlo odds."""
+    w = w or Words()
+    t = w.t
     cur = analysis.scenario.currency
     lines: list[str] = []
     if analysis.sensitivity is not None:
         bars = [b for b in analysis.sensitivity["tornado"]
                 if b["metric"] == "economic_npv" and b["swing"]][:3]
         if bars:
-            lines.append("  biggest uncertainties for the economic NPV (10th-90th percentile):")
+            lines.append("  " + t("term.uncertainties"))
             for b in bars:
-                lines.append(f"    {b['parameter']} {_value(b['low'])}..{_value(b['high'])}: "
-                             f"{money(b['at_low'], cur)} to {money(b['at_high'], cur)}")
+                name = (b["parameter"] if t.lang == "en"
+                        else parameter_words(analysis.scenario, b["parameter"], t))
+                lines.append("    " + t("term.bar", parameter=name, low=_value(b["low"], w),
+                                         high=_value(b["high"], w),
+                                         at_low=w.money(b["at_low"], cur),
+                                         at_high=w.money(b["at_high"], cur)))
     mc = analysis.monte_carlo
     if mc is not None and mc["draws"]:
         npv = mc["metrics"]["economic_npv"]
 
         def pct(x: float | None) -> str:
-            return "n/a" if x is None or math.isnan(x) else f"{x:.0%}"
+            return t("value.na") if x is None or math.isnan(x) else f"{x:.0%}"
 
-        spread = ("n/a" if npv["p10"] is None else
-                  f"{money(npv['p10'], cur)} to {money(npv['p90'], cur)}")
-        lines.append(f"  risk ({mc['draws']:,} draws, seed {mc['seed']}): P(shortfall) "
-                     f"{pct(mc['prob_shortfall'])}, P(BCR < 1) {pct(mc['prob_bcr_below_1'])}, "
-                     f"economic NPV p10-p90 {spread}")
+        spread = (t("value.na") if npv["p10"] is None else
+                  t("term.spread", low=w.money(npv["p10"], cur), high=w.money(npv["p90"], cur)))
+        draws = f"{mc['draws']:,}"
+        lines.append("  " + t("term.risk", draws=local(draws, t) if w.localised else draws,
+                              seed=mc["seed"], shortfall=pct(mc["prob_shortfall"]),
+                              bcr=pct(mc["prob_bcr_below_1"]), spread=spread))
     return lines
 
 
@@ -130,27 +154,28 @@ TABLE_METRICS = ("total_cost", "total_funding", "funding_shortfall", "secured_fu
                  "economic_npv", "economic_irr", "bcr", "payback_year")
 
 
-def _shown(value: float | None, kind: str, currency: str) -> str:
+def _shown(value: float | None, kind: str, currency: str, w: Words) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
+        return w.t("value.na")
     if kind == "money":
-        return money(value, currency)
+        return w.money(value, currency)
     if kind == "year":
         return str(int(value))
-    if kind == "rate":
-        return f"{value:.1%}"
-    return f"{value:.2f}"
+    text = f"{value:.1%}" if kind == "rate" else f"{value:.2f}"
+    return local(text, w.t) if w.localised else text
 
 
 def table_lines(cases: Sequence[Any], lang: str = "en") -> list[str]:
-    """The terminal table: one row per key metric, one column per case."""
+    """The terminal table: one row per key metric (by its name, as scripts know it), one column
+    per case."""
+    w = Words(Texts(lang), localised=True)
     one_file = len({c.path for c in cases}) == 1
-    header = ["metric", *(c.variant if one_file else c.label for c in cases)]
+    header = [w.t("term.metric"), *(c.variant if one_file else c.label for c in cases)]
     rows = [header]
     metrics = [metrics_json(c.results) for c in cases]
     for name in TABLE_METRICS:
         kind = BY_NAME[name].kind
-        rows.append([name, *(_shown(m[name], kind, c.loaded.scenario.currency)
+        rows.append([name, *(_shown(m[name], kind, c.loaded.scenario.currency, w)
                              for c, m in zip(cases, metrics, strict=True))])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = []
@@ -163,32 +188,37 @@ def table_lines(cases: Sequence[Any], lang: str = "en") -> list[str]:
     return lines
 
 
-
-
 def portfolio_lines(portfolio: Any, lang: str = "en") -> list[str]:
     """The terminal summary of ``portfolio``: one line per initiative, the totals, the risk."""
+    w = Words(Texts(lang), localised=True)
+    t = w.t
     cur = portfolio.currency
     items = portfolio.initiatives
     years = portfolio.years
-    lines = [f"Portfolio of {len(items)} initiative{'s' if len(items) != 1 else ''} "
-             f"({years[0]}-{years[-1]}, {cur})" if items else "Portfolio: no valid initiative"]
+    count = t("term.portfolio_one" if len(items) == 1 else "term.portfolio_many", n=len(items))
+    lines = [t("term.portfolio", count=count, first=years[0], last=years[-1], currency=cur)
+             if items else t("term.portfolio_none")]
     for item in items:
         m = {k: float(v[0]) for k, v in item.results.metrics.items()}
         p80 = item.shortfall.get("p80")
-        lines.append(f"  {item.name}: shortfall {money(m['funding_shortfall'], cur)} "
-                     f"(committed only {money(m['secured_funding_shortfall'], cur)}"
-                     + (f", P80 {money(p80, cur)}" if p80 is not None else "") + ")")
+        extra = t("term.portfolio_p80", money=w.money(p80, cur)) if p80 is not None else ""
+        lines.append("  " + t("term.portfolio_item", name=item.name,
+                              shortfall=w.money(m["funding_shortfall"], cur),
+                              secured=w.money(m["secured_funding_shortfall"], cur), p80=extra))
     if items:
         total = {k: float(sum(float(i.results.metrics[k][0]) for i in items))
                  for k in ("total_cost", "funding_shortfall", "secured_funding_shortfall")}
-        lines.append(f"  all: total cost {money(total['total_cost'], cur)}, shortfall "
-                     f"{money(total['funding_shortfall'], cur)} (committed only "
-                     f"{money(total['secured_funding_shortfall'], cur)})")
+        lines.append("  " + t("term.portfolio_all", cost=w.money(total["total_cost"], cur),
+                              shortfall=w.money(total["funding_shortfall"], cur),
+                              secured=w.money(total["secured_funding_shortfall"], cur)))
     mc = portfolio.monte_carlo
     if mc is not None:
-        t = mc["total_shortfall"]
-        lines.append(f"  risk ({portfolio.draws:,} draws, seed {portfolio.seed}): total shortfall "
-                     f"P50 {money(t['p50'], cur)}, P80 {money(t['p80'], cur)}; "
-                     f"P(any shortfall) {mc['prob_any_shortfall']:.0%}")
-    lines += [f"  warning: {w}" for w in portfolio.warnings]
+        total_short = mc["total_shortfall"]
+        draws = f"{portfolio.draws:,}"
+        lines.append("  " + t("term.portfolio_risk",
+                              draws=local(draws, t) if w.localised else draws,
+                              seed=portfolio.seed, p50=w.money(total_short["p50"], cur),
+                              p80=w.money(total_short["p80"], cur),
+                              chance=f"{mc['prob_any_shortfall']:.0%}"))
+    lines += ["  " + t("term.warning", text=x) for x in portfolio.warnings]
     return lines

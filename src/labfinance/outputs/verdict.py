@@ -20,34 +20,15 @@ from typing import Any
 
 from labfinance.engine.core import Results
 from labfinance.engine.timeline import ZERO
-from labfinance.outputs.terminal import ENGLISH, fixed, local, money
-from labfinance.texts import Texts
+from labfinance.outputs.terminal import Words, fixed
 
 MAX_PAYERS = 3
+__all__ = ["Words", "verdict", "percent"]
 
 
 def percent(p: float) -> str:
     """A whole percentage, rounded half up: 0.895 -> '90 %'."""
     return f"{fixed(100 * p, 0)} %"
-
-
-class Words:
-    """The verdict's words in one language (the ``verdict.*`` texts), with money and numbers
-    written as the terminal (``localised``) or the workbook's cached text writes them."""
-
-    def __init__(self, t: Texts | None = None, localised: bool = False):
-        self.t = t or ENGLISH
-        self.localised = localised
-
-    def __call__(self, key: str, **values: Any) -> str:
-        return self.t(f"verdict.{key}", **values)
-
-    def money(self, value: float, cur: str) -> str:
-        return money(value, cur, self.t, self.localised)
-
-    def number(self, value: float, decimals: int) -> str:
-        text = fixed(value, decimals)
-        return local(text, self.t) if self.localised else text
 
 
 def secured_part(year: float, short: float, peak: float, cur: str,
