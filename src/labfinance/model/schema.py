@@ -40,6 +40,8 @@ DESCRIPTIONS = {
     "represented_by": "Stakeholder id of the body that pays on this one's behalf (residents: "
                       "their municipality, the default where there is exactly one); its own id "
                       "means it pays for itself.",
+    "language": "Language of the workbook and the terminal summary: en (default) or nl; "
+                "`--lang` overrides it. Parameter paths, ids and the JSON stay as they are.",
     "fair_share_basis": "How the shortfall is shared among payers: net_gain (default: PV "
                         "benefits received - PV contributed), benefits or cash_releasing.",
     "category": "Cost category: capex, opex, staff, compliance or other.",
@@ -79,7 +81,8 @@ DESCRIPTIONS = {
     "ramp_up": "Shares of full effect for the first years, e.g. [0.3, 0.7]; 1 afterwards.",
     "deadweight": "Share of the outcome that would happen anyway, 0..1.",
     "displacement": "Share of the outcome that moves elsewhere, 0..1.",
-    "attribution": "Share of the outcome due to others, 0..1.",
+    "attribution": "Share of the outcome due to others, not to this initiative, 0..1 (0.4: 40 % "
+                   "is due to others and 60 % counts here).",
     "drop_off": "Share of the effect lost each year after the first, 0..1.",
     "cash_releasing": "The value frees budget of the beneficiary (default false).",
     "dist": "Distribution: triangular, pert, uniform or normal.",
