@@ -91,10 +91,15 @@ def test_workbook_has_one_column_per_case_and_text_as_text(tmp_path, case_file):
     result = _invoke(str(case_file), "-o", str(out))
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(out)["Compare"]
-    rows = {row[0].value: [c.value for c in row[2:]] for row in sheet.iter_rows() if row[0].value}
+    rows = {row[0].value: [c.value for c in row[2:5]] for row in sheet.iter_rows()
+            if row[0].value}
     assert rows["Variant"] == ["base", "cheap", "generous"]
-    assert rows["economic_npv"] == [500, 800, 500]
-    assert rows["first_shortfall_year"] == [2026, 2026, "n/a"]
+    # a metric in words, its name (for scripts) after the cases, its meaning beside it
+    by_name = {row[5].value: [c.value for c in row[2:5]] for row in sheet.iter_rows()
+               if row[5].value}
+    assert by_name["economic_npv"] == [500, 800, 500]
+    assert by_name["first_shortfall_year"] == [2026, 2026, "n/a"]
+    assert "Economic NPV (societal), ENPV" in rows
     # a description that looks like a formula stays text
     row = next(r for r in sheet.iter_rows() if r[0].value == "Description")
     cell = row[3]  # column D: the second case, "cheap"

@@ -12,6 +12,7 @@ from labfinance.outputs.excel.layout import print_landscape
 from labfinance.outputs.excel.styles import Styles
 from labfinance.outputs.excel.workbook import timestamp
 from labfinance.outputs.report import metrics_json
+from labfinance.texts import Texts
 
 
 def write_workbook(cases: Sequence[Any], path: str | Path, lang: str = "en") -> None:
@@ -21,28 +22,30 @@ def write_workbook(cases: Sequence[Any], path: str | Path, lang: str = "en") -> 
     """
     import xlsxwriter
 
+    t = Texts(lang)
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
                                            "strings_to_urls": False})
     try:
-        book.set_properties({"title": "Scenarios and variants side by side",
+        book.set_properties({"title": t("compare.title"),
                              "author": "labfinance", "created": timestamp()})
         currencies = {case.loaded.scenario.currency for case in cases}
         st = Styles(book, currencies.pop() if len(currencies) == 1 else "")
-        sheet = book.add_worksheet("Compare")
+        sheet = book.add_worksheet(t("compare.sheet"))
         bold, wrap = st.label_bold, st.wrap
         formats = {"money": st.cell("money", "value"), "year": st.cell("year", "value"),
                    "rate": st.cell("percent", "value"), "ratio": st.cell("ratio", "value")}
-        sheet.write_string(0, 0, "Scenarios and variants side by side", st.title)
-        sheet.write_string(1, 0, f"labfinance {__version__}; base-case values, not formulas",
-                           st.subtitle)
+        sheet.write_string(0, 0, t("compare.title"), st.title)
+        sheet.write_string(1, 0, t("compare.subtitle", version=__version__), st.subtitle)
         top = 3
-        labels = [("Case", ""), ("Scenario", ""), ("File", ""), ("SHA-256", ""),
-                  ("Variant", ""), ("Description", ""), ("Currency", "")]
-        for i, (label, unit) in enumerate(labels):
+        labels = [t(f"compare.row.{key}") for key in (
+            "case", "scenario", "file", "sha", "variant", "description", "currency")]
+        for i, label in enumerate(labels):
             sheet.write_string(top + i, 0, label, bold)
-            sheet.write_string(top + i, 1, unit, st.unit)
-        sheet.write_string(top - 1, 0, "Metric", st.header)
-        sheet.write_string(top - 1, 1, "Unit", st.header)
+            sheet.write_string(top + i, 1, "", st.unit)
+        sheet.write_string(top - 1, 0, t("risk.col.metric"), st.header)
+        sheet.write_string(top - 1, 1, t("summary.col.unit"), st.header)
+        sheet.write_string(top - 1, 2 + len(cases), t("compare.name"), st.header)
+        sheet.write_string(top - 1, 3 + len(cases), t("summary.col.meaning"), st.header)
         for j, case in enumerate(cases):
             col = 2 + j
             s = case.loaded.scenario
@@ -54,17 +57,24 @@ def write_workbook(cases: Sequence[Any], path: str | Path, lang: str = "en") -> 
         metrics = [metrics_json(case.results) for case in cases]
         for i, metric in enumerate(CATALOGUE):
             name, kind = metric.name, metric.kind
-            sheet.write_string(first + i, 0, name, st.label)
-            sheet.write_string(first + i, 1, metric.unit, st.unit)
+            # the metric in words, its meaning beside the cases (its name stays for scripts)
+            sheet.write_string(first + i, 0, t(f"metric.{name}.label"), st.label)
+            unit = {"currency": s.currency if len({c.loaded.scenario.currency for c in cases}) == 1
+                    else "", "%": "%", "ratio": t("unit.ratio"), "year": t("unit.year")}
+            sheet.write_string(first + i, 1, unit[metric.unit], st.unit)
+            sheet.write_string(first + i, 2 + len(cases), name, st.unit)
+            sheet.write_string(first + i, 3 + len(cases), t(f"metric.{name}.meaning"),
+                               st.note_line)
             for j, values in enumerate(metrics):
                 value = values[name]
                 if value is None:
-                    sheet.write_string(first + i, 2 + j, "n/a", st.cell("text", "value"))
+                    sheet.write_string(first + i, 2 + j, t("value.na"), st.na)
                 else:
                     sheet.write_number(first + i, 2 + j, value, formats[kind])
-        sheet.set_column(0, 0, 28)
+        sheet.set_column(0, 0, 52)
         sheet.set_column(1, 1, 10)
         sheet.set_column(2, 1 + max(1, len(cases)), 24)
+        sheet.set_column(2 + len(cases), 2 + len(cases), 28)
         sheet.freeze_panes(top + 1, 2)
         print_landscape(sheet)
     finally:
