@@ -154,3 +154,19 @@ def test_an_unknown_language_is_a_located_error(tmp_path):
     assert done.exit_code == 2
     line = len(bad.read_text(encoding="utf-8").splitlines())
     assert f"bad.yaml:{line}: language:" in done.output, done.output
+
+
+@pytest.mark.parametrize("command", ["compare", "portfolio"])
+def test_no_english_label_remains_in_a_dutch_compare_or_portfolio_workbook(command, tmp_path):
+    book = tmp_path / f"{command}.xlsx"
+    args = [command, *(str(p) for p in EXAMPLES), "-o", str(book), "--lang", "nl"]
+    if command == "portfolio":
+        args += ["--draws", "50", "--jobs", "1"]
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 0, done.output
+    english = english_only()
+    user = set().union(*(words(p.read_text(encoding="utf-8")) for p in EXAMPLES))
+    left = [f"{where}: {sorted((words(text) & english) - user)}: {text[:80]!r}"
+            for where, text in workbook_strings(book)
+            if not CODE.match(text) and (words(text) & english) - user]
+    assert not left, "\n".join(left[:40])

@@ -220,5 +220,5 @@ def portfolio_lines(portfolio: Any, lang: str = "en") -> list[str]:
                               seed=portfolio.seed, p50=w.money(total_short["p50"], cur),
                               p80=w.money(total_short["p80"], cur),
                               chance=f"{mc['prob_any_shortfall']:.0%}"))
-    lines += ["  " + t("term.warning", text=x) for x in portfolio.warnings]
+    lines += ["  " + t("term.warning", text=t.known(x)) for x in portfolio.warnings]
     return lines

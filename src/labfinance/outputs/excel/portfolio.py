@@ -23,58 +23,62 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from labfinance import __version__
-from labfinance.engine.catalogue import BY_NAME
 from labfinance.outputs.excel.charts import PALETTE, safe
 from labfinance.outputs.excel.layout import print_landscape
 from labfinance.outputs.excel.styles import Styles
 from labfinance.outputs.excel.workbook import timestamp
+from labfinance.texts import Texts
 
+# sheet keys; their names are the texts portfolio.sheet.*
 SHEETS = ("Overview", "Yearly", "Payers", "Funders", "Risk", "About")
 HEAD = 3                     # the header row of every table (0-based); its body starts below
 FIRST_YEAR_COL = 3           # A label, B unit, C total, then the years
-NA = "n/a"
 STACKED_MAX = len(PALETTE)  # initiatives stacked in a chart; more: their total alone
-# the Yearly sheet's blocks: ledger row, label
-BLOCKS = (("costs", "Costs"), ("funding", "Funding (grants, contributions, in kind)"),
-          ("revenue", "Revenue"), ("net_cash", "Net cash (funding, revenue and loans less costs)"),
-          ("top_up", "New money needed (top-up), every planned source paying"),
-          ("secured_top_up", "New money needed (top-up), committed sources only"))
+# the Yearly sheet's blocks (ledger rows); labels portfolio.block.<row>, short ones .block_short
+BLOCKS = ("costs", "funding", "revenue", "net_cash", "top_up", "secured_top_up")
 
 
-def _ref(sheet: str, row: int, col: int, here: str) -> str:
-    cell = xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
-    return cell if sheet == here else f"'{sheet}'!{cell}"
-
-
-def _finish(ws: Worksheet, title: str, widths: dict[int, float]) -> None:
+def _finish(ws: Worksheet, title: str, widths: dict[int, float], t: Texts) -> None:
     """Print settings of every sheet: A4 landscape, one page wide, the header rows repeated, a
     footer with the workbook's title, the sheet's name and the page."""
     for col, width in widths.items():
         ws.set_column(col, col, width)
     print_landscape(ws)
     ws.repeat_rows(0, HEAD)
-    ws.set_footer(f"&L{title.replace('&', '&&')}&C&A&RPage &P of &N")
+    page = t("print.page_of", page="&P", pages="&N")
+    ws.set_footer(f"&L{title.replace('&', '&&')}&C&A&R{page}")
 
 
 class Writer:
     """The portfolio, the workbook's formats, and where the Overview's columns landed."""
 
-    def __init__(self, book: Any, portfolio: Any):
+    def __init__(self, book: Any, portfolio: Any, t: Texts):
         self.book = book
         self.p = portfolio
+        self.t = t
         self.st = Styles(book, portfolio.currency)
-        self.sheets = {name: book.add_worksheet(name) for name in SHEETS}
+        self.names = {key: t(f"portfolio.sheet.{key.lower()}") for key in SHEETS}
+        self.sheets = {key: book.add_worksheet(self.names[key]) for key in SHEETS}
         self.n = len(portfolio.initiatives)
-        self.title = f"Portfolio of {self.n} initiative{'' if self.n == 1 else 's'}"
+        self.title = t("portfolio.title", count=t(
+            "term.portfolio_one" if self.n == 1 else "term.portfolio_many", n=self.n))
+        self.na = t("value.na")
         self.risk_cells: dict[str, str] = {}        # Risk's figures, referenced from Overview
         self.risk_row_sum_p80 = 0
         self.yearly_rows: dict[str, list[int]] = {}  # ledger row -> each initiative's row
         self.yearly_totals: dict[str, int] = {}      # ledger row -> its all-initiatives row
         cur = portfolio.currency
-        self.simulated = (f"Monte Carlo: {portfolio.draws:,} draws per initiative, seed "
-                          f"{portfolio.seed} (each file's own seed on About), labfinance "
-                          f"{__version__}")
+        self.simulated = t("portfolio.simulated", draws=f"{portfolio.draws:,}",
+                           seed=portfolio.seed, about=self.names["About"], version=__version__)
         self.cur = cur
+
+    def ref(self, sheet: str, row: int, col: int, here: str) -> str:
+        """A cell of sheet ``sheet`` (a key), absolute, from sheet ``here``."""
+        cell = xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
+        return cell if sheet == here else f"'{self.names[sheet]}'!{cell}"
+
+    def finish(self, ws: Worksheet, widths: dict[int, float]) -> None:
+        _finish(ws, self.title, widths, self.t)
 
     # ------------------------------------------------------------------ helpers
 
@@ -90,40 +94,41 @@ class Writer:
     def number(self, ws: Worksheet, row: int, col: int, value: float | None, kind: str,
                role: str = "calc") -> None:
         if value is None or not np.isfinite(value):
-            ws.write_string(row, col, NA, self.st.cell("text", role))
+            ws.write_string(row, col, self.na, self.st.cell("text", role))
         else:
             ws.write_number(row, col, float(value), self.st.cell(kind, role))
 
     def formula(self, ws: Worksheet, row: int, col: int, formula: str, value: Any, kind: str,
                 role: str = "total") -> None:
-        cached = NA if value is None or (isinstance(value, float) and not np.isfinite(value)) \
-            else value
-        ws.write_formula(row, col, formula, self.st.cell(kind if cached != NA else "text", role),
+        cached = self.na if value is None or (isinstance(value, float)
+                                              and not np.isfinite(value)) else value
+        ws.write_formula(row, col, formula, self.st.cell(kind if cached != self.na else "text",
+                                                         role),
                          cached)
 
 
 # --------------------------------------------------------------------------- Overview
 
-OVERVIEW = (  # heading, kind, what (a metric, or a Monte Carlo figure of the initiative)
-    ("Total cost", "money", "total_cost"),
-    ("Shortfall, committed sources only (secured)", "money", "secured_funding_shortfall"),
-    ("Shortfall, every planned source paying", "money", "funding_shortfall"),
-    ("Shortfall, likely (P50)", "money", "mc:p50"),
-    ("Shortfall, prudent (P80)", "money", "mc:p80"),
-    ("First year short of cash, secured", "year", "secured_first_shortfall_year"),
-    ("First year short of cash, planned", "year", "first_shortfall_year"),
-    ("Economic NPV (societal)", "money", "economic_npv"),
-    ("Benefit-cost ratio", "ratio", "bcr"),
-    ("P(shortfall)", "percent", "mc:prob"),
+OVERVIEW = (  # heading (portfolio.col.<key>), kind, what (a metric, or a Monte Carlo figure)
+    ("total_cost", "money", "total_cost"),
+    ("secured", "money", "secured_funding_shortfall"),
+    ("planned", "money", "funding_shortfall"),
+    ("p50", "money", "mc:p50"),
+    ("p80", "money", "mc:p80"),
+    ("first_secured", "year", "secured_first_shortfall_year"),
+    ("first_planned", "year", "first_shortfall_year"),
+    ("enpv", "money", "economic_npv"),
+    ("bcr", "ratio", "bcr"),
+    ("prob", "percent", "mc:prob"),
 )
 
 
 def _overview(w: Writer) -> dict[str, int]:
-    ws, p = w.sheets["Overview"], w.p
+    ws, p, t = w.sheets["Overview"], w.p, w.t
     w.top(ws, f"{w.title}, {p.years[0]}-{p.years[-1]} ({w.cur})",
-          f"Base-case figures of each file as `labfinance run` computes them; P50, P80 and "
-          f"P(shortfall) from {w.simulated}")
-    heads = ["Initiative", "File", "Years", *(h for h, _, _ in OVERVIEW)]
+          t("portfolio.overview_subtitle", simulated=w.simulated))
+    heads = [t("portfolio.col.initiative"), t("about.file"), t("portfolio.col.years"),
+             *(t(f"portfolio.col.{h}") for h, _, _ in OVERVIEW)]
     w.header(ws, heads)
     cols = {what: 3 + j for j, (_, _, what) in enumerate(OVERVIEW)}
     first, last = HEAD + 1, HEAD + w.n
@@ -145,7 +150,7 @@ def _overview(w: Writer) -> dict[str, int]:
                 value = item.metric(what)
             w.number(ws, row, cols[what], value, kind, role)
     total = last + 1
-    ws.write_string(total, 0, "All initiatives", w.st.label_bold)
+    ws.write_string(total, 0, t("portfolio.all"), w.st.label_bold)
     ws.write_string(total, 2, f"{p.years[0]}-{p.years[-1]}", w.st.label_bold)
     for what in ("total_cost", "secured_funding_shortfall", "funding_shortfall", "economic_npv"):
         col = cols[what]
@@ -158,7 +163,7 @@ def _overview(w: Writer) -> dict[str, int]:
         years = [item.secured_first_shortfall_year if what.startswith("secured")
                  else item.metric(what) for item in p.initiatives]
         known = [y for y in years if np.isfinite(y)]
-        w.formula(ws, total, col, f'=IF(COUNT({span})=0,"{NA}",MIN({span}))',
+        w.formula(ws, total, col, f'=IF(COUNT({span})=0,"{w.na}",MIN({span}))',
                   min(known) if known else None, "year")
     for what, key in (("mc:p50", "p50"), ("mc:p80", "p80"), ("mc:prob", "prob")):
         if key in w.risk_cells:
@@ -167,14 +172,10 @@ def _overview(w: Writer) -> dict[str, int]:
             w.formula(ws, total, cols[what], "=" + w.risk_cells[key], value,
                       "percent" if key == "prob" else "money", "link")
     note = total + 2
-    ws.write_string(note, 0, "The totals of cost, shortfall and NPV are sums of the rows above; "
-                    "the first year short is the earliest. P50, P80 and P(shortfall) of all "
-                    "initiatives come from the Risk sheet: draws summed across initiatives, "
-                    "not the sum of each row's percentile.", w.st.label)
-    ws.write_string(note + 1, 0, "Money in " + w.cur + "; each initiative in its own price "
-                    "basis (see its workbook).", w.st.label)
+    ws.write_string(note, 0, t("portfolio.overview_note", risk=w.names["Risk"]), w.st.label)
+    ws.write_string(note + 1, 0, t("portfolio.money_note", currency=w.cur), w.st.label)
     _overview_charts(w, first, last, cols, note + 3)
-    _finish(ws, w.title, {0: 42, 1: 30, 2: 11, **{c: 15 for c in cols.values()}})
+    w.finish(ws, {0: 42, 1: 30, 2: 11, **{c: 15 for c in cols.values()}})
     ws.freeze_panes(HEAD + 1, 1)
     return cols
 
@@ -186,34 +187,37 @@ def _fsum(values: Any) -> float:
 def _overview_charts(w: Writer, first: int, last: int, cols: dict[str, int], at: int) -> None:
     """New money needed (top-up) by year stacked by initiative, and the shortfall by initiative:
     secured, planned and P80."""
-    book, ws = w.book, w.sheets["Overview"]
+    book, ws, t = w.book, w.sheets["Overview"], w.t
     stacked = book.add_chart({"type": "column", "subtype": "stacked"})
     row_name = "top_up"
     rows = w.yearly_rows.get(row_name, [])
     last_col = FIRST_YEAR_COL + len(w.p.years) - 1
     series = [(item.name, r) for item, r in zip(w.p.initiatives, rows, strict=False)]
     if len(series) > STACKED_MAX:  # beyond a dozen colours a stack reads as noise: the total
-        series = [("All initiatives", w.yearly_totals[row_name])]
+        series = [(t("portfolio.all"), w.yearly_totals[row_name])]
+    yearly = w.names["Yearly"]
     for i, (name, r) in enumerate(series):
         stacked.add_series({"name": safe(name),
-                            "categories": ["Yearly", HEAD, FIRST_YEAR_COL, HEAD, last_col],
-                            "values": ["Yearly", r, FIRST_YEAR_COL, r, last_col],
+                            "categories": [yearly, HEAD, FIRST_YEAR_COL, HEAD, last_col],
+                            "values": [yearly, r, FIRST_YEAR_COL, r, last_col],
                             "fill": {"color": PALETTE[i % len(PALETTE)]}, "gap": 50})
-    title = "New money needed by year (top-up, every planned source paying)"
-    title += ", stacked by initiative" if len(series) > 1 or w.n == 1 else ", all initiatives"
+    title = t("portfolio.chart_top_up")
+    title += (t("portfolio.chart_stacked") if len(series) > 1 or w.n == 1
+              else t("portfolio.chart_all"))
     _chart_style(stacked, title, w.cur)
     ws.insert_chart(at, 0, stacked)
     bars = book.add_chart({"type": "bar"})
-    for (name, what), colour in zip((("Secured", "secured_funding_shortfall"),
-                                     ("Planned", "funding_shortfall"),
-                                     ("Prudent (P80)", "mc:p80")),
+    for (name, what), colour in zip(((t("summary.col.secured"), "secured_funding_shortfall"),
+                                     (t("summary.col.planned"), "funding_shortfall"),
+                                     (t("summary.col.prudent"), "mc:p80")),
                                     ("#C55A11", "#2E75B6", "#7F7F7F"), strict=True):
         if what == "mc:p80" and not w.p.monte_carlo:
             continue
-        bars.add_series({"name": name, "categories": ["Overview", first, 0, last, 0],
-                         "values": ["Overview", first, cols[what], last, cols[what]],
+        overview = w.names["Overview"]
+        bars.add_series({"name": name, "categories": [overview, first, 0, last, 0],
+                         "values": [overview, first, cols[what], last, cols[what]],
                          "fill": {"color": colour}, "gap": 40})
-    _chart_style(bars, "Shortfall by initiative: secured, planned, prudent (P80)", w.cur)
+    _chart_style(bars, t("portfolio.chart_shortfall"), w.cur)
     bars.set_y_axis({"reverse": True, "num_font": {"size": 8}})
     bars.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8}})
     ws.insert_chart(at, 3, bars)
@@ -231,7 +235,7 @@ def _chart_style(chart: Any, title: str, currency: str) -> None:
 # --------------------------------------------------------------------------- Yearly
 
 def _timeline_header(w: Writer, ws: Worksheet, first_head: str) -> None:
-    w.header(ws, [first_head, "Unit", "Total"])
+    w.header(ws, [first_head, w.t("summary.col.unit"), w.t("summary.col.total")])
     for j, year in enumerate(w.p.years):
         ws.write_number(HEAD, FIRST_YEAR_COL + j, year, w.st.header_year)
 
@@ -265,17 +269,16 @@ def _sum_row(w: Writer, ws: Worksheet, row: int, label: str, first: int, last: i
 
 
 def _yearly(w: Writer) -> dict[str, int]:
-    ws, p = w.sheets["Yearly"], w.p
-    w.top(ws, f"{w.title}: by calendar year ({w.cur})",
-          "Each initiative's rows as its own run gives them, 0 outside its years; the "
-          "totals are sums of the rows above")
-    _timeline_header(w, ws, "Row")
+    ws, p, t = w.sheets["Yearly"], w.p, w.t
+    w.top(ws, t("portfolio.yearly_title", title=w.title, currency=w.cur),
+          t("portfolio.yearly_subtitle"))
+    _timeline_header(w, ws, t("portfolio.col.row"))
     row = HEAD + 2
     totals: dict[str, int] = {}
-    for key, label in BLOCKS:
+    for key in BLOCKS:
         if key not in p.totals:
             continue
-        ws.write_string(row, 0, label, w.st.band)
+        ws.write_string(row, 0, t(f"portfolio.block.{key}"), w.st.band)
         row += 1
         first = row
         w.yearly_rows[key] = []
@@ -283,8 +286,7 @@ def _yearly(w: Writer) -> dict[str, int]:
             _series_row(w, ws, row, item.name, p.row(i, key))
             w.yearly_rows[key].append(row)
             row += 1
-        _sum_row(w, ws, row, f"{label.split(' (')[0]}, all initiatives", first, row - 1,
-                 p.totals[key])
+        _sum_row(w, ws, row, t(f"portfolio.block_total.{key}"), first, row - 1, p.totals[key])
         totals[key] = w.yearly_totals[key] = row
         row += 1
         if key == "net_cash":
@@ -292,8 +294,7 @@ def _yearly(w: Writer) -> dict[str, int]:
             totals["cumulative_cash"] = row
             row += 1
         row += 1
-    _finish(ws, w.title, {0: 48, 1: 8, 2: 15, **{FIRST_YEAR_COL + j: 13
-                                                  for j in range(len(p.years))}})
+    w.finish(ws, {0: 48, 1: 8, 2: 15, **{FIRST_YEAR_COL + j: 13 for j in range(len(p.years))}})
     ws.freeze_panes(HEAD + 1, FIRST_YEAR_COL)
     return totals
 
@@ -301,7 +302,7 @@ def _yearly(w: Writer) -> dict[str, int]:
 def _cumulative_row(w: Writer, ws: Worksheet, row: int, net: int, values: np.ndarray) -> None:
     """The running total of the summed net cash: the first year's net cash, then the year
     before plus this year's."""
-    ws.write_string(row, 0, "Cumulative cash, all initiatives", w.st.label_bold)
+    ws.write_string(row, 0, w.t("portfolio.cumulative"), w.st.label_bold)
     ws.write_string(row, 1, w.cur, w.st.unit)
     for j, v in enumerate(values):
         c = xl_col_to_name(FIRST_YEAR_COL + j)
@@ -316,10 +317,10 @@ def _by_id(w: Writer, sheet: str, table: dict[str, np.ndarray], title: str, subt
            empty: str) -> tuple[int, int] | None:
     ws = w.sheets[sheet]
     w.top(ws, title, subtitle)
-    _timeline_header(w, ws, "Who (id)")
+    _timeline_header(w, ws, w.t("portfolio.col.who"))
     if not table:
         ws.write_string(HEAD + 2, 0, empty, w.st.note)
-        _finish(ws, w.title, {0: 48, 1: 8, 2: 15})
+        w.finish(ws, {0: 48, 1: 8, 2: 15})
         return None
     first = row = HEAD + 1
     for key, values in table.items():
@@ -327,75 +328,69 @@ def _by_id(w: Writer, sheet: str, table: dict[str, np.ndarray], title: str, subt
         _series_row(w, ws, row, f"{name} ({key})" if name != key else key, values)
         row += 1
     total = np.array([_fsum(v[j] for v in table.values()) for j in range(len(w.p.years))])
-    _sum_row(w, ws, row, "All", first, row - 1, total)
-    _finish(ws, w.title, {0: 48, 1: 8, 2: 15, **{FIRST_YEAR_COL + j: 13
-                                                  for j in range(len(w.p.years))}})
+    _sum_row(w, ws, row, w.t("portfolio.all_rows"), first, row - 1, total)
+    w.finish(ws, {0: 48, 1: 8, 2: 15, **{FIRST_YEAR_COL + j: 13 for j in range(len(w.p.years))}})
     ws.freeze_panes(HEAD + 1, FIRST_YEAR_COL)
     return first, row
 
 
 def _funders(w: Writer, yearly_totals: dict[str, int]) -> None:
-    span = _by_id(w, "Funders", w.p.funders, f"{w.title}: funding per funder per year ({w.cur})",
-                  "Each source's cash in the year, counted under the stakeholder that gives it "
-                  "(a source without one under source:<id>); loans are financing and left out",
-                  "No initiative has a funding source other than loans.")
+    t = w.t
+    span = _by_id(w, "Funders", w.p.funders,
+                  t("portfolio.funders_title", title=w.title, currency=w.cur),
+                  t("portfolio.funders_subtitle"), t("portfolio.funders_none"))
     if span is None:
         return
     ws, all_row = w.sheets["Funders"], span[1]
     check = all_row + 2
-    ws.write_string(check, 0, "Check: all funders = funding + revenue of all initiatives (Yearly)",
-                    w.st.label)
+    ws.write_string(check, 0, t("portfolio.funders_check", yearly=w.names["Yearly"]), w.st.label)
+    ok, wrong = t("checks.ok"), t("checks.error")
     for j in range(len(w.p.years)):
         c = xl_col_to_name(FIRST_YEAR_COL + j)
-        parts = "+".join(f"'Yearly'!{c}{yearly_totals[k] + 1}" for k in ("funding", "revenue")
-                         if k in yearly_totals)
+        parts = "+".join(f"'{w.names['Yearly']}'!{c}{yearly_totals[k] + 1}"
+                         for k in ("funding", "revenue") if k in yearly_totals)
         w.formula(ws, check, FIRST_YEAR_COL + j,
-                  f'=IF(ABS({c}{all_row + 1}-({parts}))<0.01,"OK","CHECK")', "OK", "text",
+                  f'=IF(ABS({c}{all_row + 1}-({parts}))<0.01,"{ok}","{wrong}")', ok, "text",
                   "calc")
 
 
 def _payers(w: Writer) -> None:
-    _by_id(w, "Payers", w.p.payers,
-           f"{w.title}: what each payer is asked for, year by year ({w.cur})",
-           "Each payer's funding plan summed over the initiatives, matched by stakeholder id",
-           "No initiative needs new money from a payer: every planned source covers its "
-           "years, or no stakeholder gains and so none is asked.")
+    t = w.t
+    _by_id(w, "Payers", w.p.payers, t("portfolio.payers_title", title=w.title, currency=w.cur),
+           t("portfolio.payers_subtitle"), t("portfolio.payers_none"))
 
 
 # --------------------------------------------------------------------------- Risk, About
 
 def _risk(w: Writer) -> None:
-    ws, p = w.sheets["Risk"], w.p
-    w.top(ws, f"{w.title}: the risk of the whole", w.simulated if p.monte_carlo
-          else "Monte Carlo did not run (--draws 0)")
-    w.header(ws, ["Total shortfall of all initiatives", "Unit", "Value"])
+    ws, p, t = w.sheets["Risk"], w.p, w.t
+    w.top(ws, t("portfolio.risk_title", title=w.title), w.simulated if p.monte_carlo
+          else t("portfolio.no_mc"))
+    w.header(ws, [t("portfolio.col.total_shortfall"), t("summary.col.unit"),
+                  t("summary.col.value")])
     if not p.monte_carlo:
-        _finish(ws, w.title, {0: 60, 1: 8, 2: 18})
+        w.finish(ws, {0: 60, 1: 8, 2: 18})
         return
     stats = p.monte_carlo["total_shortfall"]
-    rows = [("Mean", "mean"), ("P20", "p20"), ("Likely (P50)", "p50"), ("Prudent (P80)", "p80"),
-            ("P95", "p95")]
+    rows = [(t("risk.col.mean"), "mean"), ("P20", "p20"), (t("risk.col.p50"), "p50"),
+            (t("risk.col.p80"), "p80"), ("P95", "p95")]
     row = HEAD + 1
     for label, key in rows:
         ws.write_string(row, 0, label, w.st.label)
         ws.write_string(row, 1, w.cur, w.st.unit)
         w.number(ws, row, 2, stats[key], "money", "value")
-        w.risk_cells[key] = _ref("Risk", row, 2, "Overview")
+        w.risk_cells[key] = w.ref("Risk", row, 2, "Overview")
         row += 1
-    ws.write_string(row, 0, "P(any shortfall): share of draws in which at least one initiative "
-                    "runs short", w.st.label)
+    ws.write_string(row, 0, t("portfolio.any_shortfall"), w.st.label)
     ws.write_string(row, 1, "%", w.st.unit)
     w.number(ws, row, 2, p.monte_carlo["prob_any_shortfall"], "percent", "value")
-    w.risk_cells["prob"] = _ref("Risk", row, 2, "Overview")
+    w.risk_cells["prob"] = w.ref("Risk", row, 2, "Overview")
     row += 2
-    ws.write_string(row, 0, "For comparison: the sum of each initiative's P80 (Overview)",
-                    w.st.label)
+    ws.write_string(row, 0, t("portfolio.sum_p80", overview=w.names["Overview"]), w.st.label)
     ws.write_string(row, 1, w.cur, w.st.unit)
     w.risk_row_sum_p80 = row
-    ws.write_string(row + 2, 0, "Draw d of the portfolio is draw d of every initiative, each "
-                    "from its own seed; the total shortfall of a draw is the sum of the "
-                    "initiatives' shortfalls in it.", w.st.label)
-    _finish(ws, w.title, {0: 60, 1: 8, 2: 18})
+    ws.write_string(row + 2, 0, t("portfolio.draws_note"), w.st.label)
+    w.finish(ws, {0: 60, 1: 8, 2: 18})
 
 
 def _sum_of_p80(w: Writer, cols: dict[str, int]) -> None:
@@ -404,14 +399,14 @@ def _sum_of_p80(w: Writer, cols: dict[str, int]) -> None:
         return
     col = xl_col_to_name(cols["mc:p80"])
     w.formula(w.sheets["Risk"], w.risk_row_sum_p80, 2,
-              f"=SUM('Overview'!{col}{HEAD + 2}:{col}{HEAD + 1 + w.n})",
+              f"=SUM('{w.names['Overview']}'!{col}{HEAD + 2}:{col}{HEAD + 1 + w.n})",
               w.p.monte_carlo["sum_of_p80"], "money")
 
 
 def _about(w: Writer) -> None:
-    ws, p = w.sheets["About"], w.p
-    w.top(ws, f"{w.title}: method and files", f"Written by labfinance {__version__}")
-    w.header(ws, ["Initiative", "File", "SHA-256", "Seed"])
+    ws, p, t = w.sheets["About"], w.p, w.t
+    w.top(ws, t("portfolio.about_title", title=w.title), t("book.comments", version=__version__))
+    w.header(ws, [t("portfolio.col.initiative"), t("about.file"), "SHA-256", "Seed"])
     row = HEAD + 1
     for item in p.initiatives:
         for col, text in enumerate((item.name, item.path, item.sha256)):
@@ -419,26 +414,24 @@ def _about(w: Writer) -> None:
         ws.write_string(row, 3, str(item.seed), w.st.label)  # 52 bits: text keeps every digit
         row += 1
     row += 1
+    heads = (t("about.method"), t("portfolio.left_out"), t("portfolio.warnings"))
     lines = [
-        "Method",
-        "Each file is evaluated as `labfinance run` evaluates it (the same engine and rules).",
-        f"Each file's seed: the first 13 hex digits of SHA-256 of \"{p.seed}:<the file's SHA-256>"
-        "\", read as a number; `labfinance run FILE --seed <seed>` gives the same draws.",
-        "Yearly rows are summed by calendar year over the years of all initiatives; an "
-        "initiative counts 0 outside its years. Cumulative cash is the running total of the "
-        "summed net cash.",
-        "Stakeholders are matched across files by id.",
-        f"{BY_NAME['funding_shortfall'].label}: {BY_NAME['funding_shortfall'].meaning}",
+        heads[0],
+        t("portfolio.method_run"),
+        t("portfolio.method_seed", seed=p.seed),
+        t("portfolio.method_yearly"),
+        t("portfolio.method_ids"),
+        f"{t('metric.funding_shortfall.label')}: {t('metric.funding_shortfall.meaning')}",
     ]
     if p.problems:
-        lines += ["", "Left out (not valid)", *p.problems]
+        lines += ["", heads[1], *p.problems]
     if p.warnings:
-        lines += ["", "Warnings", *p.warnings]
+        lines += ["", heads[2], *(t.known(x) for x in p.warnings)]
     for text in lines:
-        bold = text in ("Method", "Left out (not valid)", "Warnings")
+        bold = text in heads
         ws.write_string(row, 0, text, w.st.label_bold if bold else w.st.label)
         row += 1
-    _finish(ws, w.title, {0: 48, 1: 40, 2: 66, 3: 18})
+    w.finish(ws, {0: 48, 1: 40, 2: 66, 3: 18})
 
 
 def write_workbook(portfolio: Any, path: str | Path, lang: str = "en") -> None:
@@ -448,10 +441,11 @@ def write_workbook(portfolio: Any, path: str | Path, lang: str = "en") -> None:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
                                            "strings_to_urls": False})
     try:
-        w = Writer(book, portfolio)
-        book.set_properties({"title": w.title, "subject": "Portfolio of business cases",
+        t = Texts(lang)
+        w = Writer(book, portfolio, t)
+        book.set_properties({"title": w.title, "subject": t("portfolio.subject"),
                              "author": "labfinance",
-                             "comments": f"Written by labfinance {__version__}",
+                             "comments": t("book.comments", version=__version__),
                              "created": timestamp()})
         _risk(w)
         yearly_totals = _yearly(w)
