@@ -14,7 +14,7 @@ from labfinance.outputs.excel import charts, verdict_workings
 from labfinance.outputs.excel import sheet_assumptions as assumptions
 from labfinance.outputs.excel.book import Book, note, value_or_na
 from labfinance.outputs.excel.cells import Cell, sheet_prefix
-from labfinance.outputs.excel.layout import print_landscape
+from labfinance.outputs.excel.layout import print_landscape, wrapped_height
 from labfinance.outputs.excel.sheet_analyses import kind_of, tornado_chart
 from labfinance.outputs.parameter_words import sentence_words
 from labfinance.texts import Texts
@@ -87,9 +87,14 @@ def _band(book: Book, row: int, text: str) -> int:
 
 
 def _header(book: Book, row: int, texts: list[str], first: int = 0) -> int:
+    """A table's header row, tall enough for its longest heading wrapped in its column (a
+    language's words may be longer than the column)."""
     ws, st = book.sheets[NAME], book.styles
+    widths = [44.0, 16.0] + [13.0] * (book.values["summary_last_col"] + 1)
     for col, text in enumerate(texts, start=first):
         ws.write_string(row, col, text, st.header)
+    ws.set_row(row, wrapped_height([(text, widths[col] * 0.85)
+                                    for col, text in enumerate(texts, start=first)]))
     return row + 1
 
 
@@ -220,8 +225,9 @@ def _sources(book: Book, row: int) -> int:
         return row
     t = book.t
     row = _band(book, row, t("summary.band_sources"))
-    row = _header(book, row, [t("summary.col.source"), t("param.status"),
-                              t("param.probability"), t("summary.col.amount", currency=s.currency),
+    row = _header(book, row, [t("summary.col.source"), t("summary.col.status"),
+                              t("summary.col.probability"),
+                              t("summary.col.amount", currency=s.currency),
                               t("summary.col.short_without"), t("summary.col.from_year")])
     for item in a.sources_at_risk:
         ws.write_string(row, 0, item["name"], st.label)
@@ -266,7 +272,11 @@ def _headlines(book: Book, row: int) -> int:
     cur, t = book.scenario.currency, book.t
     row = _band(book, row, t("summary.band_headlines", sheet=t("sheet.about")))
     row = _header(book, row, [t("summary.col.figure"), t("summary.col.unit"),
-                              t("summary.col.value"), "", t("summary.col.meaning")])
+                              t("summary.col.value")])
+    # the meaning's heading across the columns its text runs into
+    for col in range(3, book.values["summary_last_col"] + 1):
+        ws.write_blank(row - 1, col, None, st.header)
+    ws.write_string(row - 1, 4, t("summary.col.meaning"), st.header_line)
     units = {"money": cur, "percent": "%", "year": t("unit.year"), "ratio": t("unit.ratio")}
     for name in HEADLINES:
         cell = book.cells[f"metric.{name}"]

@@ -73,7 +73,7 @@ def about(book: Book) -> None:
               t.known(v)) for k, v in book.results.notes.items()]
     row = 2
     for key, text in rows:
-        ws.write_string(row, 0, key, st.label_bold)
+        ws.write_string(row, 0, key, st.label_bold_wrap)  # at the top, beside its text
         ws.write_string(row, 1, text, st.wrap)
         ws.set_row(row, wrapped_height([(text, 110), (key, 30)]))
         row += 1

@@ -98,6 +98,13 @@ class Styles:
                                         "text_wrap": True, "num_format": "@"})
 
     @property
+    def header_line(self) -> Format:
+        """A heading on one line that runs on into the header cells to its right."""
+        return self._make(("header_line",), {"bold": True, "font_color": "#FFFFFF",
+                                             "bg_color": HEADER_FILL, "valign": "bottom",
+                                             "num_format": "@"})
+
+    @property
     def na(self) -> Format:
         """ "n/a" in a column of numbers: right-aligned like them."""
         return self._make(("na",), {"align": "right", "bg_color": VALUE_FILL})
