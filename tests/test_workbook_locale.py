@@ -13,7 +13,8 @@ import pytest
 from labfinance.analysis.run import analyse
 from labfinance.model.loader import load
 from labfinance.outputs.excel import write_workbook
-from labfinance.outputs.verdict import verdict
+from labfinance.outputs.verdict import Words, verdict
+from labfinance.texts import Texts
 from recalc import recalculate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,18 +30,22 @@ def dutch(sentence: str) -> str:
 
 
 @pytest.mark.libreoffice
-def test_the_verdict_gives_the_engine_numbers_in_a_dutch_spreadsheet(tmp_path):
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_the_verdict_gives_the_engine_numbers_in_a_dutch_spreadsheet(lang, tmp_path):
+    # the English workbook in a Dutch Excel, and the Dutch workbook as a Dutch reader opens it
+    t = Texts(lang)
     written, expected = [], []
     for path in EXAMPLES:
         loaded = load(path)
         analysis = analyse(loaded, loaded.scenario, draws=0)
         target = tmp_path / f"{path.stem}.xlsx"
-        write_workbook(analysis, target)
+        write_workbook(analysis, target, lang)
         written.append(target)
-        expected.append(verdict(analysis.results))
+        expected.append(verdict(analysis.results, w=Words(t)))
     fresh = recalculate(written, tmp_path / "nl", locale="nl-NL")
     for path, english, recalculated in zip(EXAMPLES, expected, fresh, strict=True):
-        sentence = openpyxl.load_workbook(recalculated, data_only=True)["Summary"]["A3"].value
+        book = openpyxl.load_workbook(recalculated, data_only=True)
+        sentence = book[t("sheet.summary")]["A3"].value
         # the year ranges ("2026-2031") and years have no separator to swap
         assert sentence == dutch(english), f"{path.stem}: {sentence!r}"
         assert re.search(r"\d,\d", sentence) or "BCR" not in sentence

@@ -15,10 +15,19 @@ import pytest
 from labfinance.analysis.run import analyse
 from labfinance.model.loader import load
 from labfinance.outputs.excel import write_workbook
+from labfinance.texts import Texts
 from render import page_texts, to_pdf, to_png
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+# every example in English (its stem) and in Dutch ("nl-" and its stem): the same print rules
+KEYS = [p.stem for p in EXAMPLES] + [f"nl-{p.stem}" for p in EXAMPLES]
+
+
+def lang_of(key: str) -> Texts:
+    return Texts("nl" if key.startswith("nl-") else "en")
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +36,10 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {}
     for path in EXAMPLES:
         loaded = load(path)
-        out[path.stem] = folder / f"{path.stem}.xlsx"
-        write_workbook(analyse(loaded, loaded.scenario, draws=200, seed=7), out[path.stem])
+        analysis = analyse(loaded, loaded.scenario, draws=200, seed=7)
+        for key, lang in ((path.stem, "en"), (f"nl-{path.stem}", "nl")):
+            out[key] = folder / f"{key}.xlsx"
+            write_workbook(analysis, out[key], lang)
     return out
 
 
@@ -75,7 +86,8 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_with_a_footer(books):
             assert '<pageSetUpPr fitToPage="1"/>' in xml, f"{stem}/{name}: not fitted to a page"
             footer = re.search(r"<oddFooter>(.*?)</oddFooter>", xml)
             assert footer, f"{stem}/{name}: no footer"
-            assert "&amp;A" in footer.group(1) and "Page &amp;P of &amp;N" in footer.group(1)
+            page = lang_of(stem)("print.page_of", page="&amp;P", pages="&amp;N")
+            assert "&amp;A" in footer.group(1) and page in footer.group(1)
 
 
 def test_timeline_sheets_repeat_their_header_rows(books):
@@ -104,8 +116,8 @@ def test_headings_of_number_columns_stand_over_their_numbers(books):
 
 def test_histogram_bins_of_a_ratio_keep_their_decimals(books):
     """The BCR's bins (about 0.9 to 1.6) all read "1" or "2" with the money format."""
-    found = [x for x in charts_of(books["smart-mobility-lab"]).values()
-             if "Distribution of bcr" in x]
+    title = Texts("en")("chart.distribution", metric=Texts("en")("metric.bcr.label"))
+    found = [x for x in charts_of(books["smart-mobility-lab"]).values() if title in x]
     assert found and 'formatCode="0.00"' in found[0]
 
 
@@ -139,11 +151,12 @@ def rendered(books, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"folder": folder, "pdfs": dict(zip(books, pdfs, strict=True))}
 
 
-def pages_by_sheet(texts: list[str], sheets: list[str]) -> dict[str, int]:
+def pages_by_sheet(texts: list[str], sheets: list[str], t: Texts) -> dict[str, int]:
     """Pages of each sheet, read from the footer (scenario, sheet, page x of y)."""
     counts = dict.fromkeys(sheets, 0)
+    page = re.escape(t("print.page_of", page="@", pages="@")).replace("@", r"\d+")
     for text in texts:
-        footer = [line for line in text.splitlines() if re.search(r"Page \d+ of \d+", line)]
+        footer = [line for line in text.splitlines() if re.search(page, line)]
         assert footer, "a page without its footer"
         name = next((s for s in sorted(sheets, key=len, reverse=True)
                      if re.search(rf"\s{re.escape(s)}\s", f" {footer[-1]} ")), None)
@@ -153,22 +166,22 @@ def pages_by_sheet(texts: list[str], sheets: list[str]) -> dict[str, int]:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("stem", [p.stem for p in EXAMPLES])
+@pytest.mark.parametrize("stem", KEYS)
 def test_every_sheet_renders_without_hashes_and_every_chart_on_one_page(books, rendered, stem):
-    path = books[stem]
+    path, t = books[stem], lang_of(stem)
     texts = page_texts(rendered["pdfs"][stem])
     wb = openpyxl.load_workbook(path)
-    counts = pages_by_sheet(texts, wb.sheetnames)
+    counts = pages_by_sheet(texts, wb.sheetnames, t)
     assert all(counts[name] >= 1 for name in wb.sheetnames), counts
     for i, text in enumerate(texts, start=1):
         assert "###" not in text, f"page {i}: a number too wide for its column"
-        assert f"Page {i} of {len(texts)}" in text
+        assert t("print.page_of", page=i, pages=len(texts)) in text
     # a sheet with charts breaks only where the workbook says: LibreOffice adds no break of its
     # own (which could fall inside a chart) and no chart crosses a break of the workbook's
     for name in chart_rows(path):
         expected = len(wb[name].row_breaks.brk) + 1
         assert counts[name] == expected, f"{name}: {counts[name]} pages, {expected} planned"
-    assert counts["Summary"] == 1
+    assert counts[t("sheet.summary")] == 1
 
 
 def test_attribution_is_labelled_as_the_share_due_to_others(books):
