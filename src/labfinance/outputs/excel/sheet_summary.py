@@ -5,6 +5,7 @@ criteria, the headline figures, then the charts. Prints one page wide."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from labfinance import __version__
@@ -14,7 +15,7 @@ from labfinance.outputs.excel import charts, verdict_workings
 from labfinance.outputs.excel import sheet_assumptions as assumptions
 from labfinance.outputs.excel.book import Book, value_or_na
 from labfinance.outputs.excel.cells import Cell
-from labfinance.outputs.excel.layout import print_landscape
+from labfinance.outputs.excel.layout import page_breaks, print_landscape, wrapped_height
 from labfinance.outputs.excel.sheet_analyses import kind_of, tornado_chart
 
 NAME = "Summary"
@@ -24,8 +25,14 @@ HEADLINES = ("total_cost", "total_funding", "funding_shortfall", "secured_fundin
              "discounted_payback_year", "financial_npv", "financial_irr", "financial_mirr",
              "funding_gap_rate")
 PLAN_COL = 3  # the first year of the funding plan (the total is in the column before)
-LAST_COL = 13
-CHART_WIDTH, CHART_HEIGHT = 620, 380
+# Widths in characters, chosen so that the page prints near full size (10-point text prints at
+# 9 or more): A4 landscape between 0.3-inch margins holds about 1,060 pixels; label 38 + unit 16
+# + total and 8 years of 11 take about 1,130 (a spreadsheet draws w characters as 7 w + 5
+# pixels), printed at about 94 %. Longer plans continue in blocks of 8 years under each other,
+# so the page never gets wider. The charts take the width of the columns, two a row.
+LABEL_WIDTH, UNIT_WIDTH, NUMBER_WIDTH = 38, 16, 11
+YEARS_PER_BLOCK = 8
+CHART_HEIGHT = 340  # pixels: 17 rows of 20
 UP_TO_DATE = "up to date"
 STALE = "STALE: inputs changed, run labfinance again"
 
@@ -33,12 +40,11 @@ STALE = "STALE: inputs changed, run labfinance again"
 def build(book: Book, tornado: dict[str, Any] | None) -> None:
     ws, st = book.sheets[NAME], book.styles
     s, a = book.scenario, book.analysis
-    Y = book.timeline.horizon
-    last_col = max(LAST_COL, PLAN_COL + Y)
+    last_col = PLAN_COL + YEARS_PER_BLOCK - 1
     book.values["summary_last_col"] = last_col
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, 1, 16)
-    ws.set_column(2, last_col, 13)
+    ws.set_column(0, 0, LABEL_WIDTH)
+    ws.set_column(1, 1, UNIT_WIDTH)
+    ws.set_column(2, last_col, NUMBER_WIDTH)
     ws.write_string(0, 0, s.name, st.title)
     case = f"variant {a.variant}" if a.variant not in (None, "base") else "base case"
     sets = ", ".join(f"{k}={v}" for k, v in a.overrides.items())
@@ -46,22 +52,35 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
                     f"money in {price_basis(s)}; {case}{'; --set ' + sets if sets else ''}. "
                     f"labfinance {__version__}.", st.subtitle)
     ws.merge_range(2, 0, 2, last_col, "", st.verdict)
-    ws.set_row(2, 64)
     row = _status(book, 3)
-    row = _answers(book, row + 1)
-    row = _plan(book, row + 1, last_col)
-    row = _sources(book, row + 1)
-    row = _criteria(book, row + 1)
-    row = _headlines(book, row + 1)
-    for warning in book.results.warnings[:3]:
+    for warning in book.results.warnings[:3]:  # under the verdict, where they are read
         ws.merge_range(row, 0, row + 1, last_col, "", st.note)
         ws.write_string(row, 0, f"Warning: {warning}", st.note)
         row += 2
-    ws.set_h_pagebreaks([row])  # the decision on the first page, the charts on the next
-    row = _charts(book, tornado, row + 1)
+    # sections kept whole on a printed page: (first row, kept together)
+    sections: list[tuple[int, bool]] = [(0, True)]
+    parts: list[Callable[[Book, int], int]] = [
+        _answers, lambda b, r: _plan(b, r, last_col, sections), _sources, _criteria, _headlines]
+    for part in parts:
+        sections.append((row + 1, True))
+        row = part(book, row + 1)
+    chart_rows = _charts(book, tornado, row + 1, _pixels(last_col))
+    sections += [(first, True) for first in chart_rows[:-1]]
+    row = chart_rows[-1]
+    sections.append((row + 1, False))
     # the verdict, live: it follows the metric cells when a reader changes an input
     formula, text = _workings(book, row + 1)
     ws.write_formula(2, 0, formula, st.verdict, text)
+    # tall enough for the verdict wrapped across the page (12-point bold runs about 0.85 characters
+    # a unit of width), with half a line to spare for an edit that lengthens it
+    width = LABEL_WIDTH + UNIT_WIDTH + NUMBER_WIDTH * (last_col - 1)
+    verdict_height = wrapped_height([(text, width * 0.85 / 1.1)], line=16.0) + 8.0
+    ws.set_row(2, verdict_height)
+    last = book.values["summary_last_row"]
+    blocks = [(first, nxt, together) for (first, together), (nxt, _) in
+              zip(sections, sections[1:] + [(last + 1, False)], strict=True)]
+    heights = {**book.values.get("summary_heights", {}), 2: verdict_height}
+    ws.set_h_pagebreaks(page_breaks(blocks, heights, _pixels(last_col)))
     ws.print_area(0, 0, book.values["summary_last_row"], last_col)
     print_landscape(ws)
     ws.center_horizontally()
@@ -103,11 +122,12 @@ def _status(book: Book, row: int) -> int:
         live = assumptions.column_range(assumptions.VALUE_COL, *book.analysed_inputs)
         analysed = assumptions.column_range(assumptions.ANALYSED_COL, *book.analysed_inputs)
         formula = f'=IF(SUMPRODUCT(({live}<>{analysed})*1)=0,"{UP_TO_DATE}","{STALE}")'
-        ws.write_string(row, 4, "Sensitivity, risk, variants, sources at risk", st.label_bold)
-        ws.write_formula(row, 7, formula, st.cell("general", "key"), UP_TO_DATE)
-        ws.conditional_format(row, 7, row, 7, {"type": "cell", "criteria": "!=",
+        row += 1  # on a row of its own: the flag's words run on into the empty cells beside it
+        ws.write_string(row, 0, "Sensitivity, risk, variants, sources at risk", st.label_bold)
+        ws.write_formula(row, 2, formula, st.cell("general", "key"), UP_TO_DATE)
+        ws.conditional_format(row, 2, row, 2, {"type": "cell", "criteria": "!=",
                                                "value": f'"{UP_TO_DATE}"', "format": st.error})
-        book.cells["stale_flag"] = Cell(NAME, row, 7)
+        book.cells["stale_flag"] = Cell(NAME, row, 2)
     return row + 1
 
 
@@ -138,7 +158,7 @@ def _answers(book: Book, row: int) -> int:
     for name, label, kind in ANSWERS:
         ws.write_string(row, 0, label, st.label)
         ws.write_string(row, 1, "year" if kind == "year" else price_basis(s), st.unit)
-        fmt = st.cell("currency" if kind == "money" else kind, "summary")
+        fmt = st.cell(kind, "summary")  # the unit column names the currency
         for col, case in ((2, "secured"), (3, "planned")):
             cell = book.cells[live[case][name]]
             ws.write_formula(row, col, f"={cell.ref(NAME)}", fmt,
@@ -151,8 +171,7 @@ def _answers(book: Book, row: int) -> int:
                 if value is None:
                     ws.write_string(row, col, "none" if kind == "year" else "n/a", st.unit)
                 else:
-                    ws.write_number(row, col, float(value), st.cell(
-                        "currency" if kind == "money" else kind, "value"))
+                    ws.write_number(row, col, float(value), st.cell(kind, "value"))
                 book.cells[f"answer.{case}.{name}"] = Cell(NAME, row, col)
         row += 1
     if mc:
@@ -172,17 +191,19 @@ def _answers(book: Book, row: int) -> int:
     return row
 
 
-def _plan(book: Book, row: int, last_col: int) -> int:
-    """The funding plan: new money per payer per year, live from the Stakeholders sheet."""
+def _plan(book: Book, row: int, last_col: int, sections: list[tuple[int, bool]]) -> int:
+    """The funding plan: new money per payer per year, live from the Stakeholders sheet; a block
+    of years after the first is a section of its own (kept whole on a printed page)."""
     ws, st = book.sheets[NAME], book.styles
     s, r = book.scenario, book.results
     Y = book.timeline.horizon
     row = _band(book, row, f"Funding plan: new money each payer puts in each year to keep cash at "
                 f"or above zero, if every expected source pays ({price_basis(s)})")
-    row = _header(book, row, ["Payer", "", "Total"] + [str(y) for y in s.calendar_years])
     plans = [(sid, book.rows[f"plan.{sid}"]) for sid in s.stakeholders
              if f"plan.{sid}" in book.rows]
     if not plans:
+        row = _header(book, row, ["Payer", "", "Total"] + [str(y) for y in
+                                                           s.calendar_years[:YEARS_PER_BLOCK]])
         ws.write_string(row, 0, r.notes.get("plan", "No payer gains, so there is nothing to "
                                             "share the new money by."), st.subtitle)
         return row + 1
@@ -192,22 +213,35 @@ def _plan(book: Book, row: int, last_col: int) -> int:
     if "cf.top_up_nominal" in book.rows:
         lines.append(("All payers in cash of the day", book.rows["cf.top_up_nominal"],
                       "cf.top_up_nominal"))
-    for label, source, key in lines:
-        bold = label.startswith("All payers")
-        ws.write_string(row, 0, label, st.label_bold if bold else st.label)
-        values = book.values[key]
-        fmt = st.cell("money", "total" if bold else "calc")
-        ws.write_formula(row, PLAN_COL - 1, f"=SUM({source.range(NAME)})", fmt,
-                         float(sum(values[:Y])))
-        for t in range(Y):
-            ws.write_formula(row, PLAN_COL + t, f"={source.cell(t).ref(NAME)}", fmt,
-                             float(values[t]))
-        row += 1
-    secured = book.cells["secured_peak_cash_need"]
-    ws.write_string(row, 0, "On committed sources alone, new money in all", st.label_indent)
-    ws.write_formula(row, PLAN_COL - 1, f"={secured.ref(NAME)}", st.cell("money", "calc"),
-                     float(book.values["secured_peak_cash_need"]))
-    return row + 1
+    for first in range(0, Y, YEARS_PER_BLOCK):  # blocks of years under each other
+        years = range(first, min(Y, first + YEARS_PER_BLOCK))
+        if first:
+            row += 1
+            sections.append((row, True))
+        row = _header(book, row, ["Payer" if first == 0 else "Payer (plan continued)", "",
+                                  "Total" if first == 0 else ""]
+                      + [str(s.calendar_years[t]) for t in years])
+        for label, source, key in lines:
+            bold = label.startswith("All payers")
+            ws.write_string(row, 0, label, st.label_bold if bold else st.label)
+            values = book.values[key]
+            fmt = st.cell("money", "total" if bold else "calc")
+            if first == 0:
+                ws.write_formula(row, PLAN_COL - 1, f"=SUM({source.range(NAME)})", fmt,
+                                 float(sum(values[:Y])))
+            for t in years:
+                ws.write_formula(row, PLAN_COL + t - first, f"={source.cell(t).ref(NAME)}", fmt,
+                                 float(values[t]))
+            row += 1
+        if first == 0:
+            secured = book.cells["secured_peak_cash_need"]
+            ws.write_string(row, 0, "On committed sources alone, new money in all",
+                            st.label_indent)
+            ws.write_formula(row, PLAN_COL - 1, f"={secured.ref(NAME)}",
+                             st.cell("money", "calc"),
+                             float(book.values["secured_peak_cash_need"]))
+            row += 1
+    return row
 
 
 def _sources(book: Book, row: int) -> int:
@@ -224,9 +258,11 @@ def _sources(book: Book, row: int) -> int:
         ws.write_string(row, 0, item["name"], st.label)
         ws.write_string(row, 1, item["status"], st.unit)
         ws.write_number(row, 2, item["probability"], st.cell("percent", "value"))
-        ws.write_formula(row, 3, f"=SUM({book.rows['all.source.' + item['id']].range(NAME)})"
-                         if f"all.source.{item['id']}" in book.rows else f"={item['amount']}",
-                         st.cell("money", "calc"), float(item["amount"]))
+        if f"all.source.{item['id']}" in book.rows:
+            ws.write_formula(row, 3, f"=SUM({book.rows['all.source.' + item['id']].range(NAME)})",
+                             st.cell("money", "calc"), float(item["amount"]))
+        else:  # a source without a row of its own: the engine's amount, a value like the rest
+            ws.write_number(row, 3, float(item["amount"]), st.cell("money", "value"))
         ws.write_number(row, 4, float(item["shortfall_without"] or 0.0),
                         st.cell("money", "value"))
         year = item["first_shortfall_year_without"]
@@ -245,9 +281,14 @@ def _criteria(book: Book, row: int) -> int:
         return row
     row = _band(book, row, "Success criteria beside the money")
     row = _header(book, row, ["Criterion", "Unit", "Baseline", "Target", "Direction"])
+    heights = book.values.setdefault("summary_heights", {})
     for c in criteria:
-        ws.write_string(row, 0, c.label, st.label)
-        ws.write_string(row, 1, c.unit, st.unit)
+        ws.write_string(row, 0, c.label, st.wrap)  # a criterion is a sentence: wrapped, whole
+        ws.write_string(row, 1, c.unit, st.wrap)
+        height = wrapped_height([(c.label, LABEL_WIDTH), (c.unit, UNIT_WIDTH)])
+        if height > 15.0:
+            ws.set_row(row, height)
+            heights[row] = height
         for col, value in ((2, c.baseline), (3, c.target)):
             if value is not None:
                 ws.write_number(row, col, value, st.cell("general", "value"))
@@ -267,7 +308,7 @@ def _headlines(book: Book, row: int) -> int:
         kind = kind_of(name)
         ws.write_string(row, 0, BY_NAME[name].label, st.label)
         ws.write_string(row, 1, units[kind], st.unit)
-        fmt = st.cell("currency" if kind == "money" else kind, "summary")
+        fmt = st.cell(kind, "summary")  # the unit column names the currency
         ws.write_formula(row, 2, f"={cell.ref(NAME)}", fmt, value_or_na(book.metric(name)))
         row += 1
     return row
@@ -309,8 +350,16 @@ def _workings(book: Book, row: int) -> tuple[str, str]:
     return formula, text
 
 
-def _charts(book: Book, tornado: dict[str, Any] | None, row: int) -> int:
-    """The charts, two a row, from ``row``; returns the first row under them."""
+def _pixels(last_col: int) -> int:
+    """Width of columns A to ``last_col`` in pixels, as a spreadsheet draws a column of ``w``
+    characters in the default font: 7 w + 5."""
+    widths = [LABEL_WIDTH, UNIT_WIDTH] + [NUMBER_WIDTH] * (last_col - 1)
+    return sum(int(w * 7 + 0.5) + 5 for w in widths)
+
+
+def _charts(book: Book, tornado: dict[str, Any] | None, row: int, width: int) -> list[int]:
+    """The charts, two a row across ``width`` pixels, from ``row``; returns the first row of
+    each row of charts and the first row under them."""
     ws, s = book.sheets[NAME], book.scenario
     sources = [(f.label, book.rows[f"all.source.{f.id}"]) for f in s.funding
                if not isinstance(f, Loan)]
@@ -327,10 +376,12 @@ def _charts(book: Book, tornado: dict[str, Any] | None, row: int) -> int:
                                      ("Benefits received (PV)", col["benefits_received_pv"])]))
     if tornado is not None:
         grid.append(tornado_chart(book, **tornado))
+    chart_width = (width - 12) // 2
+    # each row of charts starts on a row of the sheet (rows of 20 pixels, a blank one between),
+    # so a page break between them cuts none
+    rows_per_chart = CHART_HEIGHT // 20 + 1
     for i, chart in enumerate(grid):
-        chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
-        ws.insert_chart(row, 0, chart, {"x_offset": (i % 2) * (CHART_WIDTH + 12),
-                                        "y_offset": (i // 2) * (CHART_HEIGHT + 12),
-                                        "object_position": 3})
-    rows_per_chart = (CHART_HEIGHT + 12) // 20 + 1
-    return row + ((len(grid) + 1) // 2) * rows_per_chart
+        chart.set_size({"width": chart_width, "height": CHART_HEIGHT})
+        ws.insert_chart(row + (i // 2) * rows_per_chart, 0, chart,
+                        {"x_offset": (i % 2) * (chart_width + 12), "object_position": 3})
+    return [row + i * rows_per_chart for i in range((len(grid) + 1) // 2 + 1)]
