@@ -67,7 +67,7 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
     chart_rows = _charts(book, tornado, row + 1, _pixels(last_col))
     sections += [(first, True) for first in chart_rows[:-1]]
     row = chart_rows[-1]
-    sections.append((row + 1, False))
+    sections.append((row, False))  # the workings, from the blank row under the charts
     # the verdict, live: it follows the metric cells when a reader changes an input
     formula, text = _workings(book, row + 1)
     ws.write_formula(2, 0, formula, st.verdict, text)
