@@ -176,8 +176,8 @@ def test_a_wrong_formula_builder_in_the_source_fails_the_fast_tier(tmp_path, mon
 
     right = finance.annuity_payment_formula
 
-    def wrong(amount: str, rate: str, term: str) -> str:
-        return right(amount, rate, term).replace(f"^(-{term})", f"^(-{term}+1)")
+    def wrong(amount: str, rate: str, term: str, rate_zero: str) -> str:
+        return right(amount, rate, term, rate_zero).replace(f"^(-{term})", f"^(-{term}+1)")
 
     monkeypatch.setattr(finance, "annuity_payment_formula", wrong)
     book = write(scenario_file(tmp_path, LOAN, years=6), tmp_path / "loan.xlsx")

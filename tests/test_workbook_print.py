@@ -43,13 +43,19 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
+def printed(path: Path) -> list[str]:
+    """The sheets a reader prints: all but the hidden scenario source."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+
+
 def sheet_xml(path: Path) -> dict[str, str]:
-    """Sheet name -> its worksheet XML, of the sheets a reader prints (not the hidden scenario
-    source)."""
-    book = openpyxl.load_workbook(path, read_only=True)
+    """Sheet name -> its worksheet XML, for the printed sheets."""
+    names = openpyxl.load_workbook(path, read_only=True).sheetnames
+    shown = printed(path)
     with zipfile.ZipFile(path) as z:
-        return {ws.title: z.read(f"xl/worksheets/sheet{i}.xml").decode("utf-8")
-                for i, ws in enumerate(book.worksheets, start=1) if ws.sheet_state != "hidden"}
+        return {name: z.read(f"xl/worksheets/sheet{i}.xml").decode("utf-8")
+                for i, name in enumerate(names, start=1) if name in shown}
 
 
 def charts_of(path: Path) -> dict[str, str]:
@@ -172,9 +178,8 @@ def test_every_sheet_renders_without_hashes_and_every_chart_on_one_page(books, r
     path, t = books[stem], lang_of(stem)
     texts = page_texts(rendered["pdfs"][stem])
     wb = openpyxl.load_workbook(path)
-    visible = [ws.title for ws in wb.worksheets if ws.sheet_state != "hidden"]
-    counts = pages_by_sheet(texts, visible, t)
-    assert all(counts[name] >= 1 for name in visible), counts
+    counts = pages_by_sheet(texts, printed(path), t)
+    assert all(counts[name] >= 1 for name in printed(path)), counts
     for i, text in enumerate(texts, start=1):
         assert "###" not in text, f"page {i}: a number too wide for its column"
         assert t("print.page_of", page=i, pages=len(texts)) in text
@@ -183,7 +188,34 @@ def test_every_sheet_renders_without_hashes_and_every_chart_on_one_page(books, r
     for name in chart_rows(path):
         expected = len(wb[name].row_breaks.brk) + 1
         assert counts[name] == expected, f"{name}: {counts[name]} pages, {expected} planned"
-    assert counts[t("sheet.summary")] == 1
+    # the decision (verdict to criteria) on the first page, at a readable size: fitted one page
+    # wide, the Summary prints at 90 % or more (10-point text at 9 or more)
+    first = texts[0]
+    master = t("summary.master_check", sheet="@").split(" (")[0]
+    plan = t("summary.band_plan", basis="@").split(":")[0]
+    assert master in first and plan in first, first[:400]
+    assert summary_scale(path) >= 0.9
+
+
+def summary_scale(path: Path) -> float:
+    """The print scale of the Summary fitted one page wide: A4 landscape between 0.3-inch margins
+    is 11.09 inches, 1,065 pixels at 96 per inch; a column of w characters is 7 w + 5 pixels
+    wide (the spreadsheet default font's digit is 7 pixels)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]  # the Summary, in any language
+    area = ws.print_area.split("!")[-1].replace("$", "")
+    last = openpyxl.utils.column_index_from_string(re.sub(r"[^A-Z]", "", area.split(":")[1]))
+    width = {c: 8.43 for c in range(1, last + 1)}  # a spreadsheet's default column width
+    for group in ws.column_dimensions.values():  # a group sets columns min..max
+        for c in range(group.min, group.max + 1):
+            width[c] = group.width
+    return min(1.0, 1065 / sum(int(width[c] * 7 + 0.5) + 5 for c in range(1, last + 1)))
+
+
+def test_the_summary_prints_at_a_readable_size(books):
+    """Summary text printed at about 6 points: the page was twice too wide for A4."""
+    for stem, path in books.items():
+        assert summary_scale(path) >= 0.9, stem
 
 
 def test_attribution_is_labelled_as_the_share_due_to_others(books):

@@ -424,6 +424,9 @@ def year_if_below_formula(year: str, value: str, tolerance: str) -> str:
     return f"{year}*({value}<-{tolerance})"
 
 
+RELATIVE_ZERO = 1e-12  # amounts that agree to this share of their size are equal
+
+
 def net_position(received: ArrayLike, paid: ArrayLike) -> NDArray[np.float64]:
     """What a party receives less what it pays (present values), counted as 0 where the two
     agree to a relative 1e-12: at very large amounts their difference is rounding noise, which
@@ -435,9 +438,11 @@ def net_position(received: ArrayLike, paid: ArrayLike) -> NDArray[np.float64]:
     received = np.asarray(received, dtype=float)
     paid = np.asarray(paid, dtype=float)
     net = received - paid
-    return np.where(np.abs(net) <= 1e-12 * (np.abs(received) + np.abs(paid)), 0.0, net)[()]
+    return np.where(np.abs(net) <= RELATIVE_ZERO * (np.abs(received) + np.abs(paid)), 0.0,
+                    net)[()]
 
 
-def net_position_formula(received: str, paid: str) -> str:
-    return (f"IF(ABS({received}-{paid})<=1E-12*(ABS({received})+ABS({paid})),0,"
+def net_position_formula(received: str, paid: str, relative: str) -> str:
+    """``relative``: the cell of the relative rounding tolerance (1e-12, a model setting)."""
+    return (f"IF(ABS({received}-{paid})<={relative}*(ABS({received})+ABS({paid})),0,"
             f"{received}-{paid})")

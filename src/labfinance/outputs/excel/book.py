@@ -11,7 +11,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from labfinance.engine.core import Results, Workings
-from labfinance.engine.finance import IRR_HIGH, IRR_LOW, RATE_ZERO, ZERO
+from labfinance.engine.finance import IRR_HIGH, IRR_LOW, RATE_ZERO, RELATIVE_ZERO, ZERO
 from labfinance.model.scenario import Grant, OutcomePayment, Scenario
 from labfinance.outputs.excel.cells import Cell, Row, na
 from labfinance.outputs.excel.layout import Timeline
@@ -21,7 +21,7 @@ from labfinance.texts import Texts
 IRR_MATCH = 1e-6  # the spreadsheet's IRR is the engine's root when within this (absolute, per year)
 # The model settings on Assumptions: named inputs that formulas refer to instead of typed numbers.
 SETTINGS = {"tolerance": ZERO, "rate_tolerance": RATE_ZERO, "irr_tolerance": IRR_MATCH,
-            "irr_low": IRR_LOW, "irr_high": IRR_HIGH, "relative_tolerance": 1e-12}
+            "irr_low": IRR_LOW, "irr_high": IRR_HIGH, "relative_tolerance": RELATIVE_ZERO}
 
 
 def series(values: Any, n: int | None = None) -> np.ndarray:

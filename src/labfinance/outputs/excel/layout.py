@@ -10,7 +10,7 @@ E stays blank so that a corkscrew (``=E12 + F11``) is one formula from the first
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from xlsxwriter.worksheet import Worksheet
@@ -46,6 +46,39 @@ def wrapped_height(texts: Sequence[tuple[str, float]], line: float = 15.0) -> fl
         count = sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
         lines = max(lines, count)
     return line * lines
+
+
+# A4 landscape is 595 points tall; less the 0.4-inch margins (the footer sits in the bottom one)
+# about 537 are left, and 510 leaves room for a spreadsheet's own rounding of row heights. Rows
+# count at Excel's 15 points (LibreOffice draws 10-point text in lower rows, so its pages hold
+# more). The printable width between 0.3-inch margins is about 1,060 pixels.
+PAGE_HEIGHT = 510.0
+PAGE_WIDTH = 1060
+ROW_HEIGHT = 15.0
+
+
+def page_breaks(blocks: Sequence[tuple[int, int, bool]], heights: Mapping[int, float],
+                width: int) -> list[int]:
+    """The rows to break a sheet's printed pages before, from its ``(first row, row after it,
+    kept together)`` blocks, the rows whose height is not the default, and its width in pixels
+    (printed one page wide, a wider sheet is printed smaller and more rows fit a page). A block
+    kept together starts a page where it would not fit on the current one; a block longer than a
+    page, or not kept together, breaks between rows. Placing every break keeps a spreadsheet
+    from adding its own (which could cut a chart)."""
+    capacity = PAGE_HEIGHT / min(1.0, PAGE_WIDTH / width)
+    breaks: list[int] = []
+    used = 0.0
+    for first, after, together in blocks:
+        tall = [heights.get(r, ROW_HEIGHT) for r in range(first, after)]
+        if together and used > 0 and used + sum(tall) > capacity:
+            breaks.append(first)
+            used = 0.0
+        for r, height in zip(range(first, after), tall, strict=True):
+            if used > 0 and used + height > capacity:
+                breaks.append(r)
+                used = 0.0
+            used += height
+    return breaks
 
 
 def print_footer(ws: Worksheet, scenario: str, t: Texts) -> None:

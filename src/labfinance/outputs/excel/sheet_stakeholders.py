@@ -106,8 +106,9 @@ def build(book: Book) -> None:
             "cash_releasing_received": (
                 f"=SUM({yearly[sid]['cash_releasing_received'].range(NAME)})",
                 fig["cash_releasing_received"]),
-            "net": ("=" + finance.net_position_formula(ref("benefits_received_pv", row),
-                                                        ref("contributed_pv", row)),
+            "net": ("=" + finance.net_position_formula(
+                ref("benefits_received_pv", row), ref("contributed_pv", row),
+                book.setting("relative_tolerance", NAME)),
                     fig["net"]),
             "weight": (f'=IF({weights_total}>{tol},MAX({ref("gain", row)},0)/'
                        f'{weights_total},"{na()}")', weight),

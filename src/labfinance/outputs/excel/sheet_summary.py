@@ -5,6 +5,7 @@ criteria, the headline figures, then the charts. Prints one page wide."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from labfinance import __version__
@@ -14,7 +15,7 @@ from labfinance.outputs.excel import charts, verdict_workings
 from labfinance.outputs.excel import sheet_assumptions as assumptions
 from labfinance.outputs.excel.book import Book, note, value_or_na
 from labfinance.outputs.excel.cells import Cell, sheet_prefix
-from labfinance.outputs.excel.layout import print_landscape, wrapped_height
+from labfinance.outputs.excel.layout import page_breaks, print_landscape, wrapped_height
 from labfinance.outputs.excel.sheet_analyses import kind_of, tornado_chart
 from labfinance.outputs.parameter_words import sentence_words
 from labfinance.texts import Texts
@@ -26,19 +27,24 @@ HEADLINES = ("total_cost", "total_funding", "funding_shortfall", "secured_fundin
              "discounted_payback_year", "financial_npv", "financial_irr", "financial_mirr",
              "funding_gap_rate")
 PLAN_COL = 3  # the first year of the funding plan (the total is in the column before)
-LAST_COL = 13
-CHART_WIDTH, CHART_HEIGHT = 620, 380
+# Widths in characters, chosen so that the page prints near full size (10-point text prints at
+# 9 or more): A4 landscape between 0.3-inch margins holds about 1,060 pixels; label 38 + unit 16
+# + total and 8 years of 11 take about 1,130 (a spreadsheet draws w characters as 7 w + 5
+# pixels), printed at about 94 %. Longer plans continue in blocks of 8 years under each other,
+# so the page never gets wider. The charts take the width of the columns, two a row.
+LABEL_WIDTH, UNIT_WIDTH, NUMBER_WIDTH = 38, 16, 11
+YEARS_PER_BLOCK = 8
+CHART_HEIGHT = 340  # pixels: 17 rows of 20
 
 
 def build(book: Book, tornado: dict[str, Any] | None) -> None:
     ws, st = book.sheets[NAME], book.styles
     s, a = book.scenario, book.analysis
-    Y = book.timeline.horizon
-    last_col = max(LAST_COL, PLAN_COL + Y)
+    last_col = PLAN_COL + YEARS_PER_BLOCK - 1
     book.values["summary_last_col"] = last_col
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, 1, 16)
-    ws.set_column(2, last_col, 13)
+    ws.set_column(0, 0, LABEL_WIDTH)
+    ws.set_column(1, 1, UNIT_WIDTH)
+    ws.set_column(2, last_col, NUMBER_WIDTH)
     t = book.t
     ws.write_string(0, 0, s.name, st.title)
     case = (t("summary.variant", name=a.variant) if a.variant not in (None, "base")
@@ -49,23 +55,36 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
                             sets="; --set " + sets if sets else "", version=__version__),
                     st.subtitle)
     ws.merge_range(2, 0, 2, last_col, "", st.verdict)
-    ws.set_row(2, 64)
     row = _status(book, 3)
-    row = _answers(book, row + 1)
-    row = _plan(book, row + 1, last_col)
-    row = _sources(book, row + 1)
-    row = _criteria(book, row + 1)
-    row = _headlines(book, row + 1)
-    for warning in book.results.warnings[:3]:
+    for warning in book.results.warnings[:3]:  # under the verdict, where they are read
         ws.merge_range(row, 0, row + 1, last_col, "", st.note)
         ws.write_string(row, 0, t("summary.warning", text=sentence_words(s, warning, t)),
                         st.note)
         row += 2
-    ws.set_h_pagebreaks([row])  # the decision on the first page, the charts on the next
-    row = _charts(book, tornado, row + 1)
+    # sections kept whole on a printed page: (first row, kept together)
+    sections: list[tuple[int, bool]] = [(0, True)]
+    parts: list[Callable[[Book, int], int]] = [
+        _answers, lambda b, r: _plan(b, r, last_col, sections), _sources, _criteria, _headlines]
+    for part in parts:
+        sections.append((row + 1, True))
+        row = part(book, row + 1)
+    chart_rows = _charts(book, tornado, row + 1, _pixels(last_col))
+    sections += [(first, True) for first in chart_rows[:-1]]
+    row = chart_rows[-1]
+    sections.append((row, False))  # the workings, from the blank row under the charts
     # the verdict, live: it follows the metric cells when a reader changes an input
     formula, text = _workings(book, row + 1)
     ws.write_formula(2, 0, formula, st.verdict, text)
+    # tall enough for the verdict wrapped across the page (12-point bold runs about 0.85 characters
+    # a unit of width), with half a line to spare for an edit that lengthens it
+    width = LABEL_WIDTH + UNIT_WIDTH + NUMBER_WIDTH * (last_col - 1)
+    verdict_height = wrapped_height([(text, width * 0.85 / 1.1)], line=16.0) + 8.0
+    ws.set_row(2, verdict_height)
+    last = book.values["summary_last_row"]
+    blocks = [(first, nxt, together) for (first, together), (nxt, _) in
+              zip(sections, sections[1:] + [(last + 1, False)], strict=True)]
+    heights = {**book.values.get("summary_heights", {}), 2: verdict_height}
+    ws.set_h_pagebreaks(page_breaks(blocks, heights, _pixels(last_col)))
     ws.print_area(0, 0, book.values["summary_last_row"], last_col)
     print_landscape(ws)
     ws.center_horizontally()
@@ -90,11 +109,15 @@ def _header(book: Book, row: int, texts: list[str], first: int = 0) -> int:
     """A table's header row, tall enough for its longest heading wrapped in its column (a
     language's words may be longer than the column)."""
     ws, st = book.sheets[NAME], book.styles
-    widths = [44.0, 16.0] + [13.0] * (book.values["summary_last_col"] + 1)
+    widths = [float(LABEL_WIDTH), float(UNIT_WIDTH)] + [float(NUMBER_WIDTH)] * (
+        book.values["summary_last_col"] + 1)
     for col, text in enumerate(texts, start=first):
         ws.write_string(row, col, text, st.header)
-    ws.set_row(row, wrapped_height([(text, widths[col] * 0.85)
-                                    for col, text in enumerate(texts, start=first)]))
+    height = wrapped_height([(text, widths[col] * 0.85)
+                             for col, text in enumerate(texts, start=first)])
+    if height > 15.0:
+        ws.set_row(row, height)
+        book.values.setdefault("summary_heights", {})[row] = height
     return row + 1
 
 
@@ -114,11 +137,12 @@ def _status(book: Book, row: int) -> int:
         live = assumptions.column_range(assumptions.VALUE_COL, *book.analysed_inputs)
         analysed = assumptions.column_range(assumptions.ANALYSED_COL, *book.analysed_inputs)
         formula = f'=IF(SUMPRODUCT(({live}<>{analysed})*1)=0,"{UP_TO_DATE}","{STALE}")'
-        ws.write_string(row, 4, t("summary.analyses"), st.label_bold)
-        ws.write_formula(row, 7, formula, st.cell("general", "key"), UP_TO_DATE)
-        ws.conditional_format(row, 7, row, 7, {"type": "cell", "criteria": "!=",
+        row += 1  # on a row of its own: the flag's words run on into the empty cells beside it
+        ws.write_string(row, 0, t("summary.analyses"), st.label_bold)
+        ws.write_formula(row, 2, formula, st.cell("general", "key"), UP_TO_DATE)
+        ws.conditional_format(row, 2, row, 2, {"type": "cell", "criteria": "!=",
                                                "value": f'"{UP_TO_DATE}"', "format": st.error})
-        book.cells["stale_flag"] = Cell(NAME, row, 7)
+        book.cells["stale_flag"] = Cell(NAME, row, 2)
     return row + 1
 
 
@@ -147,7 +171,7 @@ def _answers(book: Book, row: int) -> int:
     for name, kind in ANSWERS:
         ws.write_string(row, 0, t(f"summary.answer.{name}"), st.label)
         ws.write_string(row, 1, t("unit.year") if kind == "year" else price_basis(s, t), st.unit)
-        fmt = st.cell("currency" if kind == "money" else kind, "summary")
+        fmt = st.cell(kind, "summary")  # the unit column names the currency
         for col, case in ((2, "secured"), (3, "planned")):
             cell = book.cells[live[case][name]]
             ws.write_formula(row, col, f"={cell.ref(NAME)}", fmt,
@@ -161,8 +185,7 @@ def _answers(book: Book, row: int) -> int:
                     ws.write_string(row, col, t("value.none") if kind == "year" else
                                     t("value.na"), st.unit)
                 else:
-                    ws.write_number(row, col, float(value), st.cell(
-                        "currency" if kind == "money" else kind, "value"))
+                    ws.write_number(row, col, float(value), st.cell(kind, "value"))
                 book.cells[f"answer.{case}.{name}"] = Cell(NAME, row, col)
         row += 1
     if mc:
@@ -179,18 +202,20 @@ def _answers(book: Book, row: int) -> int:
     return row
 
 
-def _plan(book: Book, row: int, last_col: int) -> int:
-    """The funding plan: new money per payer per year, live from the Stakeholders sheet."""
+def _plan(book: Book, row: int, last_col: int, sections: list[tuple[int, bool]]) -> int:
+    """The funding plan: new money per payer per year, live from the Stakeholders sheet; a block
+    of years after the first is a section of its own (kept whole on a printed page)."""
     ws, st = book.sheets[NAME], book.styles
     s = book.scenario
     Y = book.timeline.horizon
     t = book.t
     row = _band(book, row, t("summary.band_plan", basis=price_basis(s, t)))
-    row = _header(book, row, [t("summary.col.payer"), "", t("summary.col.total")]
-                  + [str(y) for y in s.calendar_years])
+    payer, total = t("summary.col.payer"), t("summary.col.total")
     plans = [(sid, book.rows[f"plan.{sid}"]) for sid in s.stakeholders
              if f"plan.{sid}" in book.rows]
     if not plans:
+        row = _header(book, row, [payer, "", total] + [str(y) for y in
+                                                       s.calendar_years[:YEARS_PER_BLOCK]])
         ws.write_string(row, 0, note(book, "plan", "summary.no_plan"), st.subtitle)
         return row + 1
     lines = [(s.stakeholders[sid].name or sid, book.rows[f"plan.{sid}"], f"plan.{sid}")
@@ -199,22 +224,34 @@ def _plan(book: Book, row: int, last_col: int) -> int:
     if "cf.top_up_nominal" in book.rows:
         lines.append((t("summary.all_payers_nominal"), book.rows["cf.top_up_nominal"],
                       "cf.top_up_nominal"))
-    for label, source, key in lines:
-        bold = key in ("plan.all", "cf.top_up_nominal")
-        ws.write_string(row, 0, label, st.label_bold if bold else st.label)
-        values = book.values[key]
-        fmt = st.cell("money", "total" if bold else "calc")
-        ws.write_formula(row, PLAN_COL - 1, f"=SUM({source.range(NAME)})", fmt,
-                         float(sum(values[:Y])))
-        for k in range(Y):
-            ws.write_formula(row, PLAN_COL + k, f"={source.cell(k).ref(NAME)}", fmt,
-                             float(values[k]))
-        row += 1
-    secured = book.cells["secured_peak_cash_need"]
-    ws.write_string(row, 0, t("summary.committed_alone"), st.label_indent)
-    ws.write_formula(row, PLAN_COL - 1, f"={secured.ref(NAME)}", st.cell("money", "calc"),
-                     float(book.values["secured_peak_cash_need"]))
-    return row + 1
+    for first in range(0, Y, YEARS_PER_BLOCK):  # blocks of years under each other
+        years = range(first, min(Y, first + YEARS_PER_BLOCK))
+        if first:
+            row += 1
+            sections.append((row, True))
+        row = _header(book, row, [payer if first == 0 else t("summary.payer_continued"), "",
+                                  total if first == 0 else ""]
+                      + [str(s.calendar_years[k]) for k in years])
+        for label, source, key in lines:
+            bold = key in ("plan.all", "cf.top_up_nominal")
+            ws.write_string(row, 0, label, st.label_bold if bold else st.label)
+            values = book.values[key]
+            fmt = st.cell("money", "total" if bold else "calc")
+            if first == 0:
+                ws.write_formula(row, PLAN_COL - 1, f"=SUM({source.range(NAME)})", fmt,
+                                 float(sum(values[:Y])))
+            for k in years:
+                ws.write_formula(row, PLAN_COL + k - first, f"={source.cell(k).ref(NAME)}", fmt,
+                                 float(values[k]))
+            row += 1
+        if first == 0:
+            secured = book.cells["secured_peak_cash_need"]
+            ws.write_string(row, 0, t("summary.committed_alone"), st.label_indent)
+            ws.write_formula(row, PLAN_COL - 1, f"={secured.ref(NAME)}",
+                             st.cell("money", "calc"),
+                             float(book.values["secured_peak_cash_need"]))
+            row += 1
+    return row
 
 
 def _sources(book: Book, row: int) -> int:
@@ -233,9 +270,11 @@ def _sources(book: Book, row: int) -> int:
         ws.write_string(row, 0, item["name"], st.label)
         ws.write_string(row, 1, t.word(item["status"]), st.unit)
         ws.write_number(row, 2, item["probability"], st.cell("percent", "value"))
-        ws.write_formula(row, 3, f"=SUM({book.rows['all.source.' + item['id']].range(NAME)})"
-                         if f"all.source.{item['id']}" in book.rows else f"={item['amount']}",
-                         st.cell("money", "calc"), float(item["amount"]))
+        if f"all.source.{item['id']}" in book.rows:
+            ws.write_formula(row, 3, f"=SUM({book.rows['all.source.' + item['id']].range(NAME)})",
+                             st.cell("money", "calc"), float(item["amount"]))
+        else:  # a source without a row of its own: the engine's amount, a value like the rest
+            ws.write_number(row, 3, float(item["amount"]), st.cell("money", "value"))
         ws.write_number(row, 4, float(item["shortfall_without"] or 0.0),
                         st.cell("money", "value"))
         year = item["first_shortfall_year_without"]
@@ -256,9 +295,14 @@ def _criteria(book: Book, row: int) -> int:
     row = _band(book, row, t("summary.band_criteria"))
     row = _header(book, row, [t(f"criteria.col.{k}") for k in (
         "criterion", "unit", "baseline", "target", "direction")])
+    heights = book.values.setdefault("summary_heights", {})
     for c in criteria:
-        ws.write_string(row, 0, c.label, st.label)
-        ws.write_string(row, 1, c.unit, st.unit)
+        ws.write_string(row, 0, c.label, st.wrap)  # a criterion is a sentence: wrapped, whole
+        ws.write_string(row, 1, c.unit, st.wrap)
+        height = wrapped_height([(c.label, LABEL_WIDTH), (c.unit, UNIT_WIDTH)])
+        if height > 15.0:
+            ws.set_row(row, height)
+            heights[row] = height
         for col, value in ((2, c.baseline), (3, c.target)):
             if value is not None:
                 ws.write_number(row, col, value, st.cell("general", "value"))
@@ -276,16 +320,16 @@ def _headlines(book: Book, row: int) -> int:
     # the meaning's heading across the columns its text runs into
     for col in range(3, book.values["summary_last_col"] + 1):
         ws.write_blank(row - 1, col, None, st.header)
-    ws.write_string(row - 1, 4, t("summary.col.meaning"), st.header_line)
+    ws.write_string(row - 1, 3, t("summary.col.meaning"), st.header_line)
     units = {"money": cur, "percent": "%", "year": t("unit.year"), "ratio": t("unit.ratio")}
     for name in HEADLINES:
         cell = book.cells[f"metric.{name}"]
         kind = kind_of(name)
         ws.write_string(row, 0, t(f"metric.{name}.label"), st.label)
         # every metric explained beside it (runs on to the right, unwrapped)
-        ws.write_string(row, 4, t(f"metric.{name}.meaning"), st.note_line)
+        ws.write_string(row, 3, t(f"metric.{name}.meaning"), st.note_line)
         ws.write_string(row, 1, units[kind], st.unit)
-        fmt = st.cell("currency" if kind == "money" else kind, "summary")
+        fmt = st.cell(kind, "summary")  # the unit column names the currency
         ws.write_formula(row, 2, f"={cell.ref(NAME)}", fmt, value_or_na(book.metric(name)))
         row += 1
     return row
@@ -326,13 +370,20 @@ def _workings(book: Book, row: int) -> tuple[str, str]:
     return formula, text
 
 
-def _charts(book: Book, tornado: dict[str, Any] | None, row: int) -> int:
-    """The charts, two a row, from ``row``; returns the first row under them."""
-    ws, s = book.sheets[NAME], book.scenario
+def _pixels(last_col: int) -> int:
+    """Width of columns A to ``last_col`` in pixels, as a spreadsheet draws a column of ``w``
+    characters in the default font: 7 w + 5."""
+    widths = [LABEL_WIDTH, UNIT_WIDTH] + [NUMBER_WIDTH] * (last_col - 1)
+    return sum(int(w * 7 + 0.5) + 5 for w in widths)
+
+
+def _charts(book: Book, tornado: dict[str, Any] | None, row: int, width: int) -> list[int]:
+    """The charts, two a row across ``width`` pixels, from ``row``; returns the first row of
+    each row of charts and the first row under them."""
+    ws, s, t = book.sheets[NAME], book.scenario, book.t
     sources = [(f.label, book.rows[f"all.source.{f.id}"]) for f in s.funding
                if not isinstance(f, Loan)]
     loans = [f for f in s.funding if isinstance(f, Loan)]
-    t = book.t
     sources += [(t("chart.loan_drawn", name=f.label), book.rows[f"all.loan.{f.id}.in"])
                 for f in loans]
     grid = [charts.costs_vs_funding(book, sources, book.rows["costs.total"],
@@ -348,10 +399,12 @@ def _charts(book: Book, tornado: dict[str, Any] | None, row: int) -> int:
                                       col["benefits_received_pv"])]))
     if tornado is not None:
         grid.append(tornado_chart(book, **tornado))
+    chart_width = (width - 12) // 2
+    # each row of charts starts on a row of the sheet (rows of 20 pixels, a blank one between),
+    # so a page break between them cuts none
+    rows_per_chart = CHART_HEIGHT // 20 + 1
     for i, chart in enumerate(grid):
-        chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
-        ws.insert_chart(row, 0, chart, {"x_offset": (i % 2) * (CHART_WIDTH + 12),
-                                        "y_offset": (i // 2) * (CHART_HEIGHT + 12),
-                                        "object_position": 3})
-    rows_per_chart = (CHART_HEIGHT + 12) // 20 + 1
-    return row + ((len(grid) + 1) // 2) * rows_per_chart
+        chart.set_size({"width": chart_width, "height": CHART_HEIGHT})
+        ws.insert_chart(row + (i // 2) * rows_per_chart, 0, chart,
+                        {"x_offset": (i % 2) * (chart_width + 12), "object_position": 3})
+    return [row + i * rows_per_chart for i in range((len(grid) + 1) // 2 + 1)]
