@@ -281,14 +281,17 @@ def test_hand_made_sensitivity_and_risk_are_written_as_labelled_values(tricky):
     target = path.with_name("fake.xlsx")
     write_workbook(analysis, target)
     book = openpyxl.load_workbook(target)
-    assert book["Sensitivity"]["A5"].value == "costs.sensors.amount"
+    # the parameter in words (the item's name, the field's words), its path in its own column
+    sensors = next(c for c in analysis.scenario.costs if c.id == "sensors")
+    assert book["Sensitivity"]["A5"].value == f"{sensors.label}: amount"
+    assert book["Sensitivity"]["K5"].value == "costs.sensors.amount"
     assert book["Sensitivity"]["I5"].value == pytest.approx(
         -600000.0 - analysis.results.metrics["economic_npv"][0])
     assert "seed 42, 100 draws" in book["Risk"]["A2"].value
     assert book["Risk"]["B5"].value == 1.0
     assert book["Summary"].cell(row=1, column=1).value == analysis.scenario.name
     flags = [c.value for row in book["Summary"].iter_rows() for c in row
-             if isinstance(c.value, str) and "Assumptions!$I$" in c.value]
+             if isinstance(c.value, str) and "Assumptions'!$I$" in c.value]
     assert len(flags) == 1  # the staleness flag compares the inputs with the analysed copy
     charts = chart_xml(target)
     assert len(charts) == 4 + 1 + 3  # Summary 4, the tornado, cash-out, histogram and CDF
