@@ -40,6 +40,9 @@ def parameter_words(scenario: Any, path: str, t: Texts) -> str:
         item = next((i for i in getattr(scenario, tokens[0]) if i.id == tokens[1]), None)
         name = item.label if item is not None else tokens[1]
         return f"{name}: {_field(item, tokens[2:], t)}"
+    if tokens[0] == "funding" and len(tokens) == 2:  # a source awarded or not (Monte Carlo)
+        item = next((i for i in scenario.funding if i.id == tokens[1]), None)
+        return t("param.award", name=item.label if item is not None else tokens[1])
     if tokens[0] == "contingency" and len(tokens) == 2:
         return t("param.contingency_category", category=t.word(tokens[1]))
     if len(tokens) == 1 and t.has(f"param.{path}") and path not in ("from", "to", "every"):

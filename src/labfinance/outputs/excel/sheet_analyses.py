@@ -78,7 +78,7 @@ def sensitivity(book: Book) -> dict[str, Any] | None:
         return None
     t, s = book.t, book.scenario
     ws, st = frame(book, "Sensitivity", label(book) + " " + t("sensitivity.note"),
-                   [52, 28, 14, 14, 14, 16, 16, 16, 16, 16, 40]), book.styles
+                   [62, 34, 14, 14, 14, 16, 16, 16, 16, 16, 40]), book.styles
     ws.freeze_panes(4, 1)
     ws.repeat_rows(3)
     header(ws, st, 3, [t(f"sensitivity.col.{k}") for k in (
