@@ -50,6 +50,7 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
     problems += _in_kind_shares(scenario)
     problems += _growth(scenario)
     problems += _products(scenario)
+    problems += _discount_steps(scenario)
     problems += _size(scenario)
     if "base" in scenario.variants:
         problems.append((("variants", "base"), "'base' is the name of the file's own case; "
@@ -67,7 +68,7 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
 MAX_FACTOR = 1e6
 SHARES = {"deadweight", "displacement", "attribution", "drop_off", "probability", "share",
           "advance", "retention"}
-MONEY = {"amount", "cap", "price", "unit_value", "cost_per_fte", "quantity", "fte"}
+MONEY = {"amount", "cap", "price", "unit_value", "cost_per_fte", "quantity", "fte", "unit_cost"}
 
 
 def rate_bounds(years: int) -> tuple[float, float]:
@@ -94,6 +95,9 @@ def rate_span(s: Scenario, path: str) -> int | None:
     max_lag = max((_lag_of(f) for f in s.funding), default=0)
     if path in ("discount_rate", "social_discount_rate"):
         return s.years - 1
+    step = _step_span(s, path)
+    if step is not None:
+        return step
     if path == "inflation":
         return s.years - 1 + max_lag
     parts = path.split(".")
@@ -127,8 +131,11 @@ def _growth(s: Scenario) -> list[Problem]:
     found: list[tuple[tuple[Any, ...], str, float]] = [
         (("discount_rate",), "discount_rate", s.discount_rate),
         (("inflation",), "inflation", s.inflation if s.prices == "nominal" else 0.0)]
-    if s.social_discount_rate is not None:
+    if isinstance(s.social_discount_rate, float | int):
         found.append((("social_discount_rate",), "social_discount_rate", s.social_discount_rate))
+    elif isinstance(s.social_discount_rate, list):
+        found += [(("social_discount_rate", k, "rate"), f"social_discount_rate.{k}.rate", step.rate)
+                  for k, step in enumerate(s.social_discount_rate)]
     for section in ("costs", "funding", "benefits"):
         for i, item in enumerate(getattr(s, section)):
             for key in ("escalation", "rate"):
@@ -146,6 +153,54 @@ def _growth(s: Scenario) -> list[Problem]:
                              f"of {_factor(rate, span)}; every price and discount factor stays "
                              f"within 1e-6..1e6, so here the rate lies between {low:.4g} and "
                              f"{high:.4g}"))
+    return problems
+
+
+# --------------------------------------------------------------------------- declining discount
+# rates (format 1.2)
+
+
+def _step_span(s: Scenario, path: str) -> int | None:
+    """The years of the horizon whose discount factor step ``k``'s rate divides
+    (``social_discount_rate.<k>.rate``): t = 1 .. Y-1 inside the step; None for another path."""
+    parts = path.split(".")
+    steps = s.social_discount_steps
+    if (len(parts) != 3 or parts[0] != "social_discount_rate" or parts[2] != "rate"
+            or steps is None or not parts[1].isdigit() or int(parts[1]) >= len(steps)):
+        return None
+    k = int(parts[1])
+    first = max(steps[k][0], 1)
+    last = min(steps[k + 1][0] - 1 if k + 1 < len(steps) else s.years - 1, s.years - 1)
+    return max(0, last - first + 1)
+
+
+def _discount_steps(s: Scenario) -> list[Problem]:
+    """A schedule of social discount rates starts at year 0 and its steps follow each other; its
+    discount factors stay within 1e-6..1e6 over the horizon, as one rate's do."""
+    social = s.social_discount_rate
+    if not isinstance(social, list):
+        return []
+    if not social:
+        return [(("social_discount_rate",), "has no steps; give at least {from: 0, rate: ...}")]
+    problems: list[Problem] = []
+    if social[0].from_ != 0:
+        problems.append((("social_discount_rate", 0, "from"), f"the first step starts at year 0 "
+                         f"(t = 0, the start year), not {social[0].from_}"))
+    for k in range(1, len(social)):
+        if social[k].from_ <= social[k - 1].from_:
+            problems.append((("social_discount_rate", k, "from"), f"{social[k].from_} is not after "
+                             f"the previous step's `from` ({social[k - 1].from_}); steps run in "
+                             "increasing `from`"))
+    if problems:
+        return problems
+    growth = 1.0
+    for t in range(1, s.years):
+        rate = next(step.rate for step in reversed(social) if step.from_ <= t)
+        growth *= 1 + rate
+    if not 1 / MAX_FACTOR <= growth <= MAX_FACTOR:
+        problems.append((("social_discount_rate",), f"the steps change money by a factor of "
+                         f"{growth:.3g} over the horizon; every discount factor stays within "
+                         "1e-6..1e6"))
     return problems
 
 
@@ -167,11 +222,12 @@ def _size(s: Scenario) -> list[Problem]:
 
 
 def _products(s: Scenario) -> list[Problem]:
-    """fte × cost_per_fte and quantity × unit_value are money too."""
+    """fte × cost_per_fte, quantity × unit_value and quantity × unit_cost are money too."""
     problems: list[Problem] = []
     pairs: list[tuple[str, int, Any, str, str]] = [
         ("costs", i, item, "fte", "cost_per_fte") for i, item in enumerate(s.costs)]
     pairs += [("benefits", i, item, "quantity", "unit_value") for i, item in enumerate(s.benefits)]
+    pairs += [("costs", i, item, "quantity", "unit_cost") for i, item in enumerate(s.costs)]
     for section, i, item, first, second in pairs:
         a, b = getattr(item, first), getattr(item, second)
         if a is not None and b is not None and a * b > MAX_AMOUNT:
