@@ -370,8 +370,9 @@ def declining_discount_factors(rate_by_year: ArrayLike) -> NDArray[np.float64]:
     return factors
 
 
-def declining_discount_factor_formula(previous: str, rate: str) -> str:
-    return f"{previous}/(1+{rate})"
+def declining_discount_factor_formula(t: str, previous: str, rate: str) -> str:
+    """1 in the first year (t = 0), else last year's factor over (1 + this year's rate)."""
+    return f"IF({t}=0,1,{previous}/(1+{rate}))"
 
 
 def sum_of_products(values: ArrayLike, factors: ArrayLike) -> NDArray[np.float64]:

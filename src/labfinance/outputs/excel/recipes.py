@@ -60,6 +60,9 @@ def base(sheet: TimelineSheet, prefix: str, item: Timed, timing: Row | None, val
     if amount_key == "fte":
         return sheet.series(label, cur, times(cells["fte"], cells["cost_per_fte"], timing),
                             series(values))
+    if amount_key == "quantity":  # unit prices (format 1.2): quantity × unit cost × timing
+        return sheet.series(label, cur, times(cells["quantity"], cells["unit_cost"], timing),
+                            series(values))
     return sheet.series(label, cur, times(cells[amount_key], timing), series(values))
 
 
