@@ -134,8 +134,13 @@ def _growth(s: Scenario) -> list[Problem]:
     if isinstance(s.social_discount_rate, float | int):
         found.append((("social_discount_rate",), "social_discount_rate", s.social_discount_rate))
     elif isinstance(s.social_discount_rate, list):
-        found += [(("social_discount_rate", k, "rate"), f"social_discount_rate.{k}.rate", step.rate)
-                  for k, step in enumerate(s.social_discount_rate)]
+        spans = _step_spans(s)  # once: rate_span per step would be quadratic in the steps
+        for k, step in enumerate(s.social_discount_rate):
+            low, high = rate_bounds(spans[k])
+            if not low <= step.rate <= high:
+                found.append((("social_discount_rate", k, "rate"),
+                              f"social_discount_rate.{k}.rate", step.rate))
+                break  # the first is enough (a list may hold thousands of steps)
     for section in ("costs", "funding", "benefits"):
         for i, item in enumerate(getattr(s, section)):
             for key in ("escalation", "rate"):
@@ -164,14 +169,23 @@ def _step_span(s: Scenario, path: str) -> int | None:
     """The years of the horizon whose discount factor step ``k``'s rate divides
     (``social_discount_rate.<k>.rate``): t = 1 .. Y-1 inside the step; None for another path."""
     parts = path.split(".")
-    steps = s.social_discount_steps
-    if (len(parts) != 3 or parts[0] != "social_discount_rate" or parts[2] != "rate"
-            or steps is None or not parts[1].isdigit() or int(parts[1]) >= len(steps)):
+    if len(parts) != 3 or parts[0] != "social_discount_rate" or parts[2] != "rate" \
+            or not parts[1].isdigit():
         return None
+    spans = _step_spans(s)
     k = int(parts[1])
-    first = max(steps[k][0], 1)
-    last = min(steps[k + 1][0] - 1 if k + 1 < len(steps) else s.years - 1, s.years - 1)
-    return max(0, last - first + 1)
+    return spans[k] if k < len(spans) else None
+
+
+def _step_spans(s: Scenario) -> list[int]:
+    """:func:`_step_span` of every step, in one pass (a file may list thousands of steps)."""
+    steps = s.social_discount_steps or ()
+    spans = []
+    for k, (start, _) in enumerate(steps):
+        first = max(start, 1)
+        last = min(steps[k + 1][0] - 1 if k + 1 < len(steps) else s.years - 1, s.years - 1)
+        spans.append(max(0, last - first + 1))
+    return spans
 
 
 def _discount_steps(s: Scenario) -> list[Problem]:
@@ -191,8 +205,13 @@ def _discount_steps(s: Scenario) -> list[Problem]:
             problems.append((("social_discount_rate", k, "from"), f"{social[k].from_} is not after "
                              f"the previous step's `from` ({social[k - 1].from_}); steps run in "
                              "increasing `from`"))
+            break  # the first is enough: a list of a million steps gives one line
     if problems:
         return problems
+    for step, span in zip(social, _step_spans(s), strict=True):
+        low, high = rate_bounds(span)  # a step's own rate out of bounds: said once, by _growth
+        if not low <= step.rate <= high:
+            return []
     growth = 1.0
     for t in range(1, s.years):
         rate = next(step.rate for step in reversed(social) if step.from_ <= t)
