@@ -257,7 +257,7 @@ def test_files_without_the_new_keys_have_no_new_parameters(tmp_path):
 BAD = [
     ("social_discount_rate: green_bok", 11,
      "social_discount_rate: must be a rate (a number), the preset 'green_book' or a list of "
-     "steps {from, rate} (got 'green_bok')"),
+     "steps {from, rate} (got 'green_bok'; did you mean 'green_book'?)"),
     ("social_discount_rate:\n  - {from: 1, rate: 0.03}", 12,
      "social_discount_rate.0.from: the first step starts at year 0 (t = 0, the start year), not 1"),
     ("social_discount_rate:\n  - {from: 0, rate: 0.03}\n  - {from: 0, rate: 0.02}", 13,

@@ -179,8 +179,11 @@ def _translate(err: Any, raw: Any) -> tuple[tuple[Any, ...], str]:
             return loc, ("must be 1, the format version this labfinance reads (got "
                          f"{describe(value)})")
         if loc == ("social_discount_rate",):
+            close = difflib.get_close_matches(value, ["green_book"], n=1, cutoff=0.6) \
+                if isinstance(value, str) else []
+            hint = f"; did you mean '{close[0]}'?" if close else ""
             return loc, ("must be a rate (a number), the preset 'green_book' or a list of steps "
-                         f"{{from, rate}} (got {describe(value)})")
+                         f"{{from, rate}} (got {describe(value)}{hint})")
         return loc, f"must be {ctx.get('expected', '')} (got {describe(value)})"
     if kind == "union_tag_invalid":
         disc = str(ctx.get("discriminator", "")).strip("'")
