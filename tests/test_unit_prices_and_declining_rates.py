@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -429,3 +430,27 @@ def test_the_new_formulas_recalculate_in_libreoffice_to_the_engine_value(tmp_pat
         assert count > 500 and not failures, failures[:20]
         sheet, coord = named_cells(before)["master_check"]
         assert openpyxl.load_workbook(after, data_only=True)[sheet][coord].value == "OK"
+
+
+def test_monte_carlo_draws_a_step_rate(tmp_path):
+    path = scenario_file(tmp_path, """
+        social_discount_rate:
+          - {from: 0, rate: 0.10}
+          - {from: 2, rate: 0.03}
+        costs:
+          - {id: run, amount: 0, year: 2026}
+        benefits:
+          - {id: calm, beneficiary: police, amount: 1000, year: 2029}
+        uncertainty:
+          social_discount_rate.1.rate: {dist: uniform, low: 0.02, high: 0.04}
+        """, years=4)
+    loaded = load(path)
+    npv = analyse(loaded, loaded.scenario, draws=20_000, seed=7).samples["economic_npv"]
+    # ENPV = 1000 / (1.1 (1 + X)^2), X uniform on 0.02..0.04; by hand
+    # E[(1 + X)^-2] = (1/1.02 - 1/1.04) / 0.02 = (0.9803922 - 0.9615385) / 0.02 = 0.9426848
+    # so E[ENPV] = 1000 × 0.9426848 / 1.1 = 856.9862; every draw lies within
+    # 1000 / (1.1 × 1.04^2) = 840.53 and 1000 / (1.1 × 1.02^2) = 873.78
+    assert npv.min() >= 1000 / (1.1 * 1.04 ** 2) - 1e-9
+    assert npv.max() <= 1000 / (1.1 * 1.02 ** 2) + 1e-9
+    se = npv.std() / np.sqrt(npv.size)
+    assert abs(npv.mean() - 1000 * (1 / 1.02 - 1 / 1.04) / 0.02 / 1.1) < 3 * se
