@@ -329,6 +329,24 @@ def net_position_formula(received: str, paid: str) -> str:
             f"{received}-{paid})")
 
 
+# --------------------------------------------------------------------------- unit prices (format
+# 1.2): a cost as quantity × unit cost
+
+
+def unit_price_amount(quantity: ArrayLike, unit_cost: ArrayLike, timing: ArrayLike) -> Any:
+    """A unit-priced cost per year in start-year prices: ``quantity × unit_cost × timing`` (1
+    in the years it falls); price factor and contingency come after, as for `amount`.
+
+    >>> unit_price_amount(12, 15000.0, np.array([1.0, 0.0])).tolist()
+    [180000.0, 0.0]
+    """
+    return np.asarray(quantity, dtype=float) * np.asarray(unit_cost, dtype=float) * timing
+
+
+def unit_price_amount_formula(quantity: str, unit_cost: str, timing: str) -> str:
+    return f"{quantity}*{unit_cost}*{timing}"
+
+
 # --------------------------------------------------------------------------- declining discount
 # rates (format 1.2): a social rate in steps, the Green Book's 3.5 % / 3.0 % / 2.5 %
 

@@ -129,7 +129,8 @@ def cost_lines(c: Case) -> list[CostLine]:
         elif item.quantity is not None:
             timing = c.timing(item)
             assert timing is not None  # never a schedule
-            base = unit_amount(P, path, item) * timing
+            base = finance.unit_price_amount(P.get(f"{path}.quantity", item.quantity),
+                                             P.get(f"{path}.unit_cost", item.unit_cost), timing)
         else:
             timing = c.timing(item)
             base = c.base_amounts(path, item)
@@ -159,8 +160,8 @@ def unit_amount(P: Parameters, path: str, item: Cost) -> Any:
     """A cost's amount each time it falls, in start-year prices: its `amount`, or `quantity` ×
     `unit_cost` (unit prices, format 1.2)."""
     if item.quantity is not None:
-        return P.get(f"{path}.quantity", item.quantity) * P.get(f"{path}.unit_cost",
-                                                                 item.unit_cost)
+        return finance.unit_price_amount(P.get(f"{path}.quantity", item.quantity),
+                                         P.get(f"{path}.unit_cost", item.unit_cost), 1.0)
     return P.get(f"{path}.amount", item.amount)
 
 
