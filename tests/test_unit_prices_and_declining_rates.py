@@ -285,6 +285,14 @@ BAD = [
      "costs.cams.quantity: quantity × unit_cost is 1.2e+15 a year; money stays at most 1e+15"),
     ("costs:\n  - {id: cams, quantity: -2, unit_cost: 10}", 12,
      "costs.cams.quantity: must not be negative (got -2)"),
+    ("social_discount_rate: green_book\ncosts:\n  - {id: run, amount: 1}\nuncertainty:\n"
+     "  social_discount_rate: {dist: uniform, low: 0.02, high: 0.04}", 15,
+     "uncertainty.social_discount_rate: the social discount rate declines in 3 steps here "
+     "('green_book'); name a step's rate, social_discount_rate.<k>.rate with k from 0 to 2"),
+    ("social_discount_rate: [{from: 0, rate: 0.03}]\ncosts:\n  - {id: run, amount: 1}\n"
+     "uncertainty:\n  social_discount_rate.0.from: {dist: uniform, low: 0, high: 1}", 15,
+     "uncertainty.social_discount_rate.0.from: names the year a step starts, not a real-valued "
+     "parameter; a step's rate is social_discount_rate.<k>.rate with k from 0 to 0"),
 ]
 
 

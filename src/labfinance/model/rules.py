@@ -444,7 +444,7 @@ def _uncertainty(s: Scenario, raw: dict[str, Any], *, base_inside: bool = True
     for path, dist in s.uncertainty.items():
         loc = ("uncertainty", path)
         if path not in known:
-            problems.append((loc, _unknown_parameter(path, known, raw)))
+            problems.append((loc, _unknown_step(s, path) or _unknown_parameter(path, known, raw)))
             continue
         base = known[path]
         lowest, highest, what = parameter_domain(s, path)
@@ -467,6 +467,19 @@ def _uncertainty(s: Scenario, raw: dict[str, Any], *, base_inside: bool = True
                              f"{low:g}..{high:g}; the file's value is the base case and must lie "
                              "inside it"))
     return problems
+
+
+def _unknown_step(s: Scenario, path: str) -> str | None:
+    """Why a path into declining social rates (format 1.2) names no parameter, or None."""
+    steps = s.social_discount_steps
+    if steps is None or path.split(".")[0] != "social_discount_rate":
+        return None
+    what = f"'{s.social_discount_rate}'" if isinstance(s.social_discount_rate, str) else "a list"
+    name = f"social_discount_rate.<k>.rate with k from 0 to {len(steps) - 1}"
+    if path.endswith(".from"):
+        return f"names the year a step starts, not a real-valued parameter; a step's rate is {name}"
+    return (f"the social discount rate declines in {len(steps)} steps here ({what}); name a "
+            f"step's rate, {name}")
 
 
 def _unknown_parameter(path: str, known: dict[str, float], raw: dict[str, Any]) -> str:
