@@ -394,16 +394,19 @@ def copula_factor(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
     eigenvalues below 0 (rounding, or where the rank-to-normal map left the semidefinite cone)
     set to 0 and the rows scaled back to unit variance.
 
-    >>> copula_factor(np.array([[1.0, 1.0], [1.0, 1.0]])).round(6).tolist()
-    [[0.707107, 0.707107], [0.707107, 0.707107]]
+    Two parameters correlated 1 follow one normal (the matrix is singular, Cholesky fails):
+
+    >>> f = copula_factor(np.array([[1.0, 1.0], [1.0, 1.0]]))
+    >>> (f @ f.T).round(12).tolist(), bool(np.allclose(f[0], f[1]))
+    ([[1.0, 1.0], [1.0, 1.0]], True)
     """
     try:
-        return np.linalg.cholesky(matrix)
+        return np.asarray(np.linalg.cholesky(matrix), dtype=np.float64)
     except np.linalg.LinAlgError:
         values, vectors = np.linalg.eigh(matrix)
         factor = vectors * np.sqrt(np.clip(values, 0.0, None))
         norms = np.sqrt((factor ** 2).sum(axis=1, keepdims=True))
-        return np.asarray(factor / np.where(norms > 0, norms, 1.0))
+        return np.asarray(factor / np.where(norms > 0, norms, 1.0), dtype=np.float64)
 
 
 def copula(scenario: model.Scenario, parameters: list[Uncertain]) -> Copula | None:

@@ -6,14 +6,14 @@ parameters through a Gaussian copula; awards each non-committed funding source o
 probability; and lets each risk's event happen in each year at risk with its probability. A
 parameter that a variant or ``--set`` fixed is held at that value.
 
-The uniforms come from ``numpy.random.Generator(PCG64(...))`` in fixed blocks of
-:data:`BLOCK` draws: block ``j`` is seeded with ``SeedSequence(seed, spawn_key=(j,))`` (the j-th
-child of ``SeedSequence(seed).spawn``) and holds one row of uniforms for every ``uncertainty``
-entry of the file, every funding source and every year of every risk, in file order. So a draw's numbers depend only on the
-seed, the file's structure and the draw's index, never on the chunk size, and a variant sees the
-same draws as the base case (common random numbers), which makes their comparison sharper. (The
-metrics then agree whatever the chunk size, bar the last binary digit of an IRR, whose iterations
-can stop one rounding apart when a series sits elsewhere in a batch.)
+The uniforms come from ``numpy.random.Generator(PCG64(...))`` in fixed blocks of :data:`BLOCK`
+draws: block ``j`` is seeded with ``SeedSequence(seed, spawn_key=(j,))`` (the j-th child of
+``SeedSequence(seed).spawn``) and holds one row of uniforms for every ``uncertainty`` entry of the
+file, every funding source and every year of every risk, in file order. So a draw's numbers depend
+only on the seed, the file's structure and the draw's index, never on the chunk size, and a variant
+sees the same draws as the base case (common random numbers), which makes their comparison sharper.
+(The metrics then agree whatever the chunk size, bar the last binary digit of an IRR, whose
+iterations can stop one rounding apart when a series sits elsewhere in a batch.)
 
 The engine runs on chunks of draws with ``detail=False``, so memory stays bounded while the metric
 samples are kept whole for percentiles (8 MB a metric per million draws). A chunk takes about
@@ -37,7 +37,8 @@ from labfinance.engine.core import ZERO, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
 
-__all__ = ["BLOCK", "CHUNK_BYTES", "MIN_CHUNK", "Draws", "MonteCarlo", "Spread", "chunk_draws", "draw",
+__all__ = ["BLOCK", "CHUNK_BYTES", "MIN_CHUNK", "Draws", "MonteCarlo", "Spread", "chunk_draws",
+           "draw",
            "needs_risk_analysis", "simulate", "spread", "uniforms"]
 
 BLOCK = 2_500

@@ -212,7 +212,8 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding}))
 
     # risk lines add to the costs, but no source covers them (engine/risks.py)
-    cost_row = wide(add_up((line.cost for line in [*costs, *risks]), (Y,)))
+    cost_row = wide(add_up([*(line.cost for line in costs), *(line.cost for line in risks)],
+                           (Y,)))
     benefit_row = wide(add_up((b.value for b in benefits), (Y,)))
     cash_releasing_row = wide(add_up((b.value for b in benefits if b.cash_releasing), (Y,)))
     residual = wide1(add_up((line.residual for line in costs), ()))

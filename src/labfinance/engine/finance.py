@@ -356,7 +356,8 @@ def risk_cost_drawn(happens: ArrayLike, impact: ArrayLike, price: ArrayLike,
     """A risk's cost in one Monte Carlo draw: ``impact × price factor`` in each year at risk in
     which the event happens (``happens`` 1), else 0. Its mean over draws is the expected cost.
 
-    >>> risk_cost_drawn(np.array([[1, 0, 1]]), 100.0, np.array([1.0, 1.1, 1.21]), [1, 1, 0]).tolist()
+    >>> pf = np.array([1.0, 1.1, 1.21])
+    >>> risk_cost_drawn(np.array([[1, 0, 1]]), 100.0, pf, [1, 1, 0]).tolist()
     [[100.0, 0.0, 0.0]]
     """
     return (np.asarray(happens, dtype=float) * np.asarray(impact, dtype=float)

@@ -165,7 +165,8 @@ def _size(s: Scenario) -> list[Problem]:
     items = len(s.costs) + len(s.funding) + len(s.benefits) + len(s.risks)
     if items * s.years <= MAX_ITEM_YEARS:
         return []
-    return [(("years",), f"{items} costs, funding sources, benefits and risks over {s.years} years make "
+    return [(("years",), f"{items} costs, funding sources, benefits and risks over "
+             f"{s.years} years make "
              f"{items * s.years:,} item-years; labfinance handles at most {MAX_ITEM_YEARS:,} (e.g. "
              f"{MAX_ITEM_YEARS // s.years} items over {s.years} years): group small items")]
 
