@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from scipy import stats
+from helpers import metric, row, run, scenario_file
 
 from labfinance.analysis.distributions import uncertain_parameters
 from labfinance.analysis.montecarlo import draw, simulate
 from labfinance.cli import main
 from labfinance.engine.core import evaluate
 from labfinance.model.loader import load, with_overrides
-from tests.helpers import metric, row, run, scenario_file
 
 RISK = """\
 costs:
@@ -270,3 +270,56 @@ def test_same_seed_same_bytes(tmp_path):
         assert result.exit_code == 0, result.output
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+# --------------------------------------------------------------------------- the workbook
+
+WORKBOOK = """\
+prices: nominal
+inflation: 0.02
+contingency: 0.1
+costs:
+  - {id: cameras, category: capex, amount: 180000, year: 2026}
+  - {id: sensors, category: capex, amount: 60000, year: 2026}
+  - {id: ops, category: opex, amount: 20000}
+funding:
+  - {id: c, type: contribution, stakeholder: city, amount: 100000}
+  - {id: g, type: grant, rate: 0.5, status: expected, probability: 0.6}
+risks:
+  - {id: breach, name: Privacy breach, category: compliance, probability: 0.1,
+     impact: 50000, from: 2027, escalation: 0.02}
+  - {id: vendor, probability: 0.05, impact: 80000}
+uncertainty:
+  costs.cameras.amount: {dist: triangular, low: 150000, mode: 180000, high: 240000}
+  costs.sensors.amount: {dist: pert, low: 40000, mode: 60000, high: 100000}
+  risks.breach.impact: {dist: uniform, low: 20000, high: 90000}
+correlations:
+  - [costs.cameras.amount, costs.sensors.amount, 0.7]
+"""
+
+
+def test_the_workbook_recalculates_each_risk_and_lists_the_correlations(tmp_path):
+    import openpyxl
+    from pyrecalc import check
+
+    path = scenario_file(tmp_path, WORKBOOK, years=4)
+    out = tmp_path / "book.xlsx"
+    result = CliRunner().invoke(main, ["run", str(path), "-o", str(out), "--draws", "1000"])
+    assert result.exit_code == 0, result.output
+    found = check(out)
+    assert not found.failures and not found.excluded
+    book = openpyxl.load_workbook(out, data_only=True)
+    costs = {r[0].value: [c.value for c in r] for r in book["Costs"].iter_rows()
+             if r[0].value}
+    # nominal prices: price factor (1.02 × 1.02)^t; 2027 (t = 1): 0.1 × 50,000 × 1.0404 = 5,202
+    breach = costs["Privacy breach (expected)"]
+    assert breach[5:9] == pytest.approx([0, 5202, 5202 * 1.0404, 5202 * 1.0404 ** 2])
+    # vendor: 0.05 × 80,000 × 1.02^t from 2026: 4,000, 4,080, 4,161.6, 4,244.832
+    assert costs["vendor (expected)"][5:9] == pytest.approx([4000, 4080, 4161.6, 4244.832])
+    listed = [[c.value for c in r[:3]] for r in book["Risk"].iter_rows()]
+    assert ["costs.cameras.amount", "costs.sensors.amount", 0.7] in listed
+    assert any(r[:2] == ["Privacy breach", "compliance"] for r in listed)
+    formulas = openpyxl.load_workbook(out)["Costs"]
+    row = next(r for r in formulas.iter_rows() if r[0].value == "Privacy breach (expected)")
+    # probability × impact × price factor × at risk, from the Assumptions inputs
+    assert row[6].value.count("'Assumptions'!") == 2
