@@ -323,3 +323,20 @@ def test_the_workbook_recalculates_each_risk_and_lists_the_correlations(tmp_path
     row = next(r for r in formulas.iter_rows() if r[0].value == "Privacy breach (expected)")
     # probability × impact × price factor × at risk, from the Assumptions inputs
     assert row[6].value.count("'Assumptions'!") == 2
+
+
+def test_the_json_schema_knows_risks_and_correlation_triples():
+    import jsonschema
+
+    from labfinance.model.schema import scenario_schema
+
+    validator = jsonschema.Draft202012Validator(scenario_schema())
+    doc = {"labfinance": 1, "name": "x", "start_year": 2026, "years": 2, "discount_rate": 0.03,
+           "stakeholders": {"c": {"kind": "municipality"}}, "costs": [{"id": "a", "amount": 1}],
+           "risks": [{"id": "r", "probability": 0.1, "impact": 100, "from": 2026}],
+           "correlations": [["costs.a.amount", "costs.a.escalation", 0.5]]}
+    assert not list(validator.iter_errors(doc))
+    for bad in ([["a", "b"]], [["a", "b", 2]], [["a", "b", 0.5, 1]]):
+        assert list(validator.iter_errors({**doc, "correlations": bad}))
+    assert list(validator.iter_errors({**doc, "risks": [{"id": "r", "probability": 1.5,
+                                                         "impact": 100}]}))
