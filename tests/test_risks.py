@@ -340,3 +340,23 @@ def test_the_json_schema_knows_risks_and_correlation_triples():
         assert list(validator.iter_errors({**doc, "correlations": bad}))
     assert list(validator.iter_errors({**doc, "risks": [{"id": "r", "probability": 1.5,
                                                          "impact": 100}]}))
+
+
+@pytest.mark.parametrize(("risks", "message"), [
+    ("  - {id: r, probability: 0.1, impact: 10, from: 2040}",
+     "risks.r.from: year 2040 is outside the horizon 2026-2029"),
+    ("  - {id: r, probability: 0.1, impact: 10, from: 2028, to: 2027}",
+     "risks.r.to: 2027 is before `from` (2028)"),
+    ("  - {id: r, probability: 1.2, impact: 10}",
+     "risks.r.probability: must be between 0 and 1 (got 1.2)"),
+    ("  - {id: r, probability: 0.1, impact: -5}", "risks.r.impact: must not be negative"),
+    ("  - {id: r, probability: 0.1}", "risks.r.impact: is required"),
+    ("  - {id: r, probability: 0.1, impact: 10}\n  - {id: r, probability: 0.2, impact: 10}",
+     "17: risks.r.id: id 'r' is used twice in risks (the first is line 16)"),
+])
+def test_bad_risks_are_located(tmp_path, risks, message):
+    body = RISK.split("risks:")[0] + "risks:\n" + risks + "\n"
+    path = scenario_file(tmp_path, body, years=4)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
