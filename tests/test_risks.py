@@ -10,17 +10,22 @@ from __future__ import annotations
 import json
 import math
 
+import jsonschema
 import numpy as np
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from scipy import stats
-from helpers import metric, row, run, scenario_file
 
-from labfinance.analysis.distributions import uncertain_parameters
+from helpers import metric, row, run, scenario_file
+from labfinance.analysis.distributions import copula, uncertain_parameters
 from labfinance.analysis.montecarlo import draw, simulate
 from labfinance.cli import main
 from labfinance.engine.core import evaluate
 from labfinance.model.loader import load, with_overrides
+from labfinance.model.schema import scenario_schema
+from pyrecalc import check, recalculate
+from recalc import close, named_cells
 
 RISK = """\
 costs:
@@ -149,8 +154,6 @@ def _spearman(a, b):
 def test_rank_correlations_hit_their_targets_at_100000_draws(tmp_path):
     s = _loaded(tmp_path, PAIR)
     parameters, _ = uncertain_parameters(s)
-    from labfinance.analysis.distributions import copula
-
     d = draw(s, parameters, seed=11, first=0, n=100_000, linked=copula(s, parameters))
     cameras, sensors, ops = (d.values[f"costs.{k}.amount"] for k in ("cameras", "sensors", "ops"))
     assert abs(_spearman(cameras, sensors) - 0.7) < 0.02
@@ -162,8 +165,6 @@ def test_rank_correlations_hit_their_targets_at_100000_draws(tmp_path):
 def test_marginals_are_unchanged(tmp_path):
     s = _loaded(tmp_path, PAIR)
     parameters, _ = uncertain_parameters(s)
-    from labfinance.analysis.distributions import copula
-
     n = 100_000
     linked = draw(s, parameters, seed=11, first=0, n=n, linked=copula(s, parameters))
     apart = draw(s, parameters, seed=11, first=0, n=n)
@@ -299,9 +300,6 @@ correlations:
 
 
 def test_the_workbook_recalculates_each_risk_and_lists_the_correlations(tmp_path):
-    import openpyxl
-    from pyrecalc import check
-
     path = scenario_file(tmp_path, WORKBOOK, years=4)
     out = tmp_path / "book.xlsx"
     result = CliRunner().invoke(main, ["run", str(path), "-o", str(out), "--draws", "1000"])
@@ -326,10 +324,6 @@ def test_the_workbook_recalculates_each_risk_and_lists_the_correlations(tmp_path
 
 
 def test_the_json_schema_knows_risks_and_correlation_triples():
-    import jsonschema
-
-    from labfinance.model.schema import scenario_schema
-
     validator = jsonschema.Draft202012Validator(scenario_schema())
     doc = {"labfinance": 1, "name": "x", "start_year": 2026, "years": 2, "discount_rate": 0.03,
            "stakeholders": {"c": {"kind": "municipality"}}, "costs": [{"id": "a", "amount": 1}],
@@ -360,3 +354,28 @@ def test_bad_risks_are_located(tmp_path, risks, message):
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_a_changed_risk_input_recalculates_to_the_engine_with_the_same_override(tmp_path):
+    path = scenario_file(tmp_path, WORKBOOK, years=4)
+    out = tmp_path / "book.xlsx"
+    result = CliRunner().invoke(main, ["run", str(path), "-o", str(out), "--draws", "0"])
+    assert result.exit_code == 0, result.output
+    sets = [("risks.breach.probability", 0.3), ("risks.vendor.impact", 10000),
+            ("risks.vendor.to", 2027)]
+    book = openpyxl.load_workbook(out)
+    rows = {r[4].value: r[2].coordinate for r in book["Assumptions"].iter_rows() if r[4].value}
+    for key, value in sets:
+        book["Assumptions"][rows[key]].value = value
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    fresh = recalculate(edited)
+    engine = evaluate(with_overrides(load(path), None, sets))
+    # by hand: breach 0.3 × 50,000 × 1.0404^t for t = 1..3 = 15,606 + 16,236.48 + 16,892.43;
+    # vendor 0.05 × 10,000 × 1.02^t for t = 0..1 = 500 + 510
+    by_hand = 0.3 * 50000 * sum(1.0404 ** t for t in (1, 2, 3)) + 500 + 510
+    assert metric(engine, "expected_risk_cost") == pytest.approx(by_hand)
+    for name in ("expected_risk_cost", "total_cost", "funding_shortfall", "economic_npv"):
+        sheet, coord = named_cells(out)[name]
+        _, value = fresh[(sheet, coord)]
+        assert close(metric(engine, name), value), name
