@@ -38,8 +38,7 @@ from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
 
 __all__ = ["BLOCK", "CHUNK_BYTES", "MIN_CHUNK", "Draws", "MonteCarlo", "Spread", "chunk_draws",
-           "draw",
-           "needs_risk_analysis", "simulate", "spread", "uniforms"]
+           "draw", "needs_risk_analysis", "simulate", "spread", "uniforms"]
 
 BLOCK = 2_500
 CHUNK_BYTES = 160 * 2 ** 20  # working memory of one engine call
@@ -168,9 +167,10 @@ def describe(values: np.ndarray) -> dict[str, float | None]:
 
 
 def chunk_draws(scenario: Scenario, parameters: Sequence[Uncertain]) -> int:
-    """Draws per engine call, sized by the horizon and the parameters drawn (see the module)."""
-    per_draw = 8 * scenario.years * (_NUMBERS_PER_DRAW_YEAR
-                                     + _NUMBERS_PER_PARAMETER * len(parameters))
+    """Draws per engine call, sized by the horizon and the parameters drawn (see the module); a
+    risk, whose cost line and events are one row per draw, counts as a parameter."""
+    drawn = len(parameters) + len(scenario.risks)
+    per_draw = 8 * scenario.years * (_NUMBERS_PER_DRAW_YEAR + _NUMBERS_PER_PARAMETER * drawn)
     return _whole_blocks(CHUNK_BYTES // per_draw)
 
 

@@ -459,10 +459,9 @@ def correlation_rules(s: Scenario) -> list[Problem]:
         bad = False
         for j, path in enumerate((a, b)):
             if path not in s.uncertainty:
-                listed = ", ".join(s.uncertainty) or "none"
                 problems.append((("correlations", k, j), f"'{path}' has no range in "
-                                 f"`uncertainty` (ranges: {listed}); only uncertain parameters "
-                                 "can be correlated"))
+                                 f"`uncertainty`{_ranges_hint(path, list(s.uncertainty))}; only "
+                                 "uncertain parameters can be correlated"))
                 bad = True
         if a == b:
             problems.append((("correlations", k, 1), f"'{a}' is correlated with itself; name two "
@@ -476,6 +475,14 @@ def correlation_rules(s: Scenario) -> list[Problem]:
     if problems:
         return problems
     return _positive_semidefinite(s)
+
+
+def _ranges_hint(path: str, ranges: list[str]) -> str:
+    close = difflib.get_close_matches(path, ranges, n=1, cutoff=0.7)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    shown = ", ".join(ranges[:5]) + (f" and {len(ranges) - 5} more" if len(ranges) > 5 else "")
+    return f" (ranges: {shown or 'none'})"
 
 
 def correlation_matrix(entries: Sequence[tuple[str, str, float]]
