@@ -379,3 +379,22 @@ def test_a_changed_risk_input_recalculates_to_the_engine_with_the_same_override(
         sheet, coord = named_cells(out)[name]
         _, value = fresh[(sheet, coord)]
         assert close(metric(engine, name), value), name
+
+
+def test_adding_risks_leaves_the_other_draws_as_they_were(tmp_path):
+    # the risks' rows of uniforms come after every other row of a block: a file's ranges and
+    # awards draw the same numbers with or without a register (docs/decisions.md)
+    body = PAIR.split("correlations:")[0] + ("funding:\n  - {id: g, type: contribution, "
+                                              "stakeholder: city, amount: 10, status: expected, "
+                                              "probability: 0.5}\n")
+    apart = _loaded(tmp_path, body)
+    (tmp_path / "with").mkdir()
+    linked = _loaded(tmp_path / "with", body + "risks:\n  - {id: breach, probability: 0.1, "
+                     "impact: 50000}\n  - {id: vendor, probability: 0.03, impact: 90000}\n")
+    assert linked.risks and not apart.risks
+    parameters, _ = uncertain_parameters(apart)
+    a = draw(apart, parameters, seed=4, first=2400, n=300)
+    b = draw(linked, parameters, seed=4, first=2400, n=300)
+    for path in a.values:
+        assert np.array_equal(a.values[path], b.values[path])
+    assert np.array_equal(a.awarded["g"], b.awarded["g"])
