@@ -31,7 +31,7 @@ import numpy as np
 from numpy.random import PCG64, Generator, SeedSequence
 
 from labfinance.analysis.distributions import Uncertain
-from labfinance.engine.catalogue import METRICS
+from labfinance.engine.catalogue import reported
 from labfinance.engine.core import ZERO, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
@@ -188,7 +188,7 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
     """
     columns = {name: row for row, name in enumerate(random_columns(scenario))}
     sources = [f for f in scenario.funding if not f.committed]
-    samples = {name: np.empty(draws) for name in METRICS}
+    samples = {name: np.empty(draws) for name in reported(scenario)}
     cash_out = np.zeros(scenario.years)
     if chunk is None:
         chunk = chunk_draws(scenario, parameters)
@@ -199,8 +199,8 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
         values = {p.path: p.distribution.ppf(u[columns[p.path]]) for p in parameters}
         awarded = {f.id: u[columns[f"funding:{f.id}"]] < f.award_probability for f in sources}
         results = evaluate(scenario, Parameters(n, values), awarded, detail=False)
-        for name in METRICS:
-            samples[name][first:first + n] = results.metrics[name]
+        for name, sample in samples.items():
+            sample[first:first + n] = results.metrics[name]
         lowest = np.minimum.accumulate(results.ledger["cumulative_cash"], axis=-1)
         cash_out += np.count_nonzero(lowest < -ZERO, axis=0)
         if on_chunk is not None:

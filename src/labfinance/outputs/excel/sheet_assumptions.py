@@ -112,6 +112,7 @@ class AssumptionsSheet:
         print_landscape(ws)
         ws.repeat_rows(FIRST_ROW - 1)
         self.general()
+        self.eu_decision()
         self.stakeholders()
         self.band("Costs (in prices of the start year; positive)")
         for cost in s.costs:
@@ -263,6 +264,7 @@ class AssumptionsSheet:
             self.put("year", "year", f.year, f"{prefix}.year", "year")
             self.put("rate", "%/yr", f.rate, f"{prefix}.rate", "rate")
             self.put("term", "years", f.term, f"{prefix}.term", "count")
+            self.loan_terms(prefix, f)
         elif isinstance(f, OutcomePayment):
             self.put("benefit (id)", "id", f.benefit, f"{prefix}.benefit", "text", live=False)
             self.put("price", f"{cur}/unit", f.price, f"{prefix}.price", "money")
@@ -270,6 +272,20 @@ class AssumptionsSheet:
                 self.put("cap (total)", cur, f.cap, f"{prefix}.cap", "money")
             self.put("lag", "years", f.lag, f"{prefix}.lag", "count")
             self.put("escalation", "%/yr", f.escalation, f"{prefix}.escalation", "rate")
+
+    # ---- format 1.2 (issue 15): a loan's grace years and balloon; the EU co-financing rate --
+    def loan_terms(self, prefix: str, f: Loan) -> None:
+        self.put("grace (interest-only years)", "years", f.grace, f"{prefix}.grace", "count",
+                 note="" if f.grace else "default: none")
+        self.put("balloon (share repaid with the last instalment)", "share", f.balloon,
+                 f"{prefix}.balloon", "share", note="" if f.balloon else "default: none")
+
+    def eu_decision(self) -> None:
+        rate = self.book.scenario.eu_cofinancing_rate
+        if rate is not None:
+            self.put("EU co-financing rate (priority axis)", "share", rate, "eu_cofinancing_rate",
+                     "share", note="Decision amount × this rate = maximum EU grant (Reg. "
+                                   "480/2014 arts. 15-19).")
 
     def benefit(self, b: Any) -> None:
         cur = self.book.scenario.currency

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from labfinance import __version__
-from labfinance.engine.catalogue import BY_NAME, METRICS
+from labfinance.engine.catalogue import BY_NAME, reported
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import charts, verdict_workings
 from labfinance.outputs.excel import sheet_assumptions as assumptions
@@ -297,7 +297,7 @@ def _workings(book: Book, row: int) -> tuple[str, str]:
         return cell.ref(NAME) if cell is not None else None
 
     cells = verdict_workings.VerdictCells(
-        {name: book.cells[f"metric.{name}"].ref(NAME) for name in METRICS},
+        {name: book.cells[f"metric.{name}"].ref(NAME) for name in reported(book.scenario)},
         book.cells["secured_peak_cash_need"].ref(NAME),
         stakeholders + names, stakeholders + ranks, stakeholders + asked,
         ref("answer.likely.funding_shortfall"), ref("answer.prudent.funding_shortfall"),
