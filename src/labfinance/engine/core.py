@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from labfinance.engine import decision, finance
-from labfinance.engine.catalogue import EU_METRICS
 from labfinance.engine import metrics as fm
+from labfinance.engine.catalogue import EU_METRICS
 from labfinance.engine.financing import FundingFlows, SourceWorkings, funding_flows
 from labfinance.engine.lineitems import (
     BenefitLine,

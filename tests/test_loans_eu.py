@@ -1,0 +1,286 @@
+"""Format 1.2 (issue 15): loans with grace years and a balloon, and the EU decision amount.
+
+Every expected number comes from a hand calculation in the comment beside it (a calculator's
+arithmetic, not the engine's functions) or from a published vector (docs/published-vectors.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from helpers import metric, row, run, scenario_file
+from labfinance.analysis.run import analyse
+from labfinance.cli import main
+from labfinance.engine.catalogue import EU_METRICS, METRICS
+from labfinance.engine.core import evaluate
+from labfinance.engine.parameters import Parameters
+from labfinance.model.loader import load, with_overrides
+from labfinance.outputs.excel import write_workbook
+from labfinance.outputs.excel.layout import FIRST_YEAR_COL, VALUE_COL
+from pyrecalc import check
+from recalc import compare_formula_cells, recalculate, require_soffice
+
+# A loan of 1,000,000 drawn in 2026 at 5 %, term 5 years of which 2 interest-only, 40 % balloon,
+# on a 7-year horizon 2026-2032.
+LOAN = """\
+costs:
+  - {id: cameras, category: capex, amount: 1000000, year: 2026}
+funding:
+  - {id: bank, type: loan, stakeholder: city, amount: 1000000, year: 2026, rate: 0.05, term: 5,
+     grace: 2, balloon: 0.4}
+"""
+
+# Hand schedule (calculator):
+#   instalment after the grace years: the 600,000 not in the balloon amortised over 5 - 2 = 3
+#   years, 600,000 × 0.05 / (1 - 1.05^-3) = 600,000 × 0.05 / 0.1361624 = 220,325.1388, plus a
+#   year's interest on the 400,000 balloon, 20,000: 240,325.1388.
+#   2026: draw-down; balance 1,000,000.
+#   2027, 2028 (grace): interest 1,000,000 × 5 % = 50,000, principal 0, balance 1,000,000.
+#   2029: interest 50,000; principal 240,325.1388 - 50,000 = 190,325.1388; balance 809,674.8612.
+#   2030: interest 809,674.8612 × 5 % = 40,483.7431; principal 199,841.3957; balance 609,833.4655.
+#   2031: payment 240,325.1388 + 400,000 = 640,325.1388; interest 30,491.6733; principal
+#         609,833.4655; balance 0.
+#   2032: nothing.
+INSTALMENT = 240_325.1388
+SERVICE = [0, 50_000, 50_000, INSTALMENT, INSTALMENT, INSTALMENT + 400_000, 0]
+INTEREST = [0, 50_000, 50_000, 50_000, 40_483.7431, 30_491.6733, 0]
+PRINCIPAL = [0, 0, 0, 190_325.1388, 199_841.3957, 609_833.4655, 0]
+BALANCE = [1_000_000, 1_000_000, 1_000_000, 809_674.8612, 609_833.4655, 0, 0]
+
+
+def test_a_loan_with_grace_and_balloon_follows_the_hand_schedule(tmp_path):
+    r = run(tmp_path, LOAN, years=7)
+    loan = r.loans["bank"]
+    assert [float(x) for x in loan["interest"][0]] == pytest.approx(INTEREST, abs=1e-4)
+    assert [float(x) for x in loan["principal"][0]] == pytest.approx(PRINCIPAL, abs=1e-4)
+    assert [float(x) for x in loan["balance"][0]] == pytest.approx(BALANCE, abs=1e-4)
+    assert row(r, "debt_service") == pytest.approx(SERVICE, abs=1e-4)
+    assert row(r, "loan_in") == [1_000_000, 0, 0, 0, 0, 0, 0]
+    assert metric(r, "debt_outstanding") == 0
+
+
+def test_a_loan_still_in_its_grace_years_at_the_end_leaves_the_principal_owed(tmp_path):
+    # 3-year horizon 2026-2028: both grace years inside it, no principal repaid: 1,000,000 owed;
+    # the shortfall counts it: cash at the end = 1,000,000 in - 1,000,000 cost - 2 × 50,000
+    # interest = -100,000, less 1,000,000 owed: shortfall 1,100,000.
+    r = run(tmp_path, LOAN, years=3)
+    assert metric(r, "debt_outstanding") == pytest.approx(1_000_000, abs=1e-6)
+    assert metric(r, "funding_shortfall") == pytest.approx(1_100_000, abs=1e-6)
+    assert [float(x) for x in r.loans["bank"]["balance"][0]] == [1e6, 1e6, 1e6]
+
+
+def test_lines_loans_in_the_json(tmp_path):
+    path = scenario_file(tmp_path, LOAN, years=7)
+    result = CliRunner().invoke(main, ["run", str(path), "--json", "-", "--draws", "0"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert list(doc["lines"]["loans"]) == ["bank"]
+    loan = doc["lines"]["loans"]["bank"]
+    assert list(loan) == ["interest", "principal", "balance"]
+    assert loan["interest"] == pytest.approx(INTEREST, abs=1e-4)
+    assert loan["principal"] == pytest.approx(PRINCIPAL, abs=1e-4)
+    assert loan["balance"] == pytest.approx(BALANCE, abs=1e-4)
+
+
+@pytest.mark.parametrize(("loan", "first_year", "expected"), [
+    # numpy-financial docstrings (docs/published-vectors.md, B1): ipmt(.1/12, 1, 24, 2000) =
+    # -16.666667 (the first period's interest), ppmt(.1/12, 1, 60, 55000) = -710.254126 (the first
+    # period's principal), pmt(.08/12, 60, 15000) = -304.145914 (the payment). A labfinance year
+    # stands for the period; the horizon holds the draw-down and the first payment.
+    ("amount: 2000, rate: 0.008333333333333333, term: 24", "interest", 16.666667),
+    ("amount: 55000, rate: 0.008333333333333333, term: 60", "principal", 710.254126),
+    ("amount: 15000, rate: 0.006666666666666667, term: 60", "service", 304.145914),
+])
+def test_the_first_payment_matches_numpy_financial(tmp_path, loan, first_year, expected):
+    body = ("costs:\n  - {id: kit, amount: 1, year: 2026}\nfunding:\n"
+            f"  - {{id: bank, type: loan, stakeholder: city, year: 2026, {loan}}}\n")
+    r = run(tmp_path, body, years=2)
+    value = (row(r, "debt_service")[1] if first_year == "service"
+             else float(r.loans["bank"][first_year][0][1]))
+    assert value == pytest.approx(expected, abs=5e-7)
+
+
+def test_a_zero_rate_loan_with_grace_and_balloon(tmp_path):
+    # 1,000 at 0 %, term 4, 1 grace year, 20 % balloon: no interest; the 800 not in the balloon
+    # over 3 years is 266.67 a year; the last year adds the 200 balloon.
+    body = ("costs:\n  - {id: kit, amount: 1, year: 2026}\nfunding:\n"
+            "  - {id: bank, type: loan, stakeholder: city, amount: 1000, year: 2026, rate: 0,\n"
+            "     term: 4, grace: 1, balloon: 0.2}\n")
+    r = run(tmp_path, body, years=6)
+    third = 800 / 3
+    assert row(r, "debt_service") == pytest.approx([0, 0, third, third, third + 200, 0])
+    assert [float(x) for x in r.loans["bank"]["balance"][0]] == pytest.approx(
+        [1000, 1000, 1000 - third, 1000 - 2 * third, 0, 0], abs=1e-9)
+    assert not r.loans["bank"]["interest"].any()
+
+
+def test_a_full_balloon_pays_interest_only_then_the_principal(tmp_path):
+    # balloon 1: nothing is amortised; each year pays 1,000 × 4 % = 40 and the last year the
+    # 1,000 as well (a bullet loan).
+    body = ("costs:\n  - {id: kit, amount: 1, year: 2026}\nfunding:\n"
+            "  - {id: bank, type: loan, stakeholder: city, amount: 1000, year: 2026, rate: 0.04,\n"
+            "     term: 3, balloon: 1}\n")
+    r = run(tmp_path, body, years=4)
+    assert row(r, "debt_service") == pytest.approx([0, 40, 40, 1040], abs=1e-9)
+
+
+def test_the_balloon_moves_per_draw_as_in_separate_runs(tmp_path):
+    # the vectorised engine (one call, three draws of the balloon) against three base runs
+    path = scenario_file(tmp_path, LOAN, years=7)
+    loaded = load(path)
+    draws = evaluate(loaded.scenario, Parameters(3, {"funding.bank.balloon": [0.0, 0.4, 1.0]}),
+                     detail=False)
+    for i, balloon in enumerate((0.0, 0.4, 1.0)):
+        one = evaluate(with_overrides(loaded, None, [("funding.bank.balloon", balloon)]))
+        assert draws.ledger["debt_service"][i] == pytest.approx(one.ledger["debt_service"][0],
+                                                                rel=1e-12)
+        assert draws.metrics["funding_shortfall"][i] == pytest.approx(
+            one.metrics["funding_shortfall"][0], rel=1e-12, abs=1e-9)
+
+
+# ----------------------------------------------------------------------------- EU decision amount
+
+# Discount rate 4 %, 2026-2028. Capex 600,000 in 2026 and 400,000 in 2027 (10 % contingency, which
+# DIC, DNR and the eligible cost leave out); opex 100,000 a year; revenue 300,000 a year.
+EU = """\
+contingency: {capex: 0.1}
+eu_cofinancing_rate: 0.85
+costs:
+  - {id: cameras, category: capex, schedule: {2026: 600000, 2027: 400000}}
+  - {id: running, category: opex, amount: 100000}
+funding:
+  - {id: fees, type: revenue, stakeholder: insurer, amount: 300000}
+"""
+# Hand calculation:
+#   DIC = 600,000 + 400,000 / 1.04 = 600,000 + 384,615.3846 = 984,615.3846
+#   annuity factor of 3 years, first undiscounted: 1 + 1/1.04 + 1/1.04^2 = 2.8860947
+#   PV revenue 300,000 × 2.8860947 = 865,828.4024; PV other costs 100,000 × 2.8860947 = 288,609.4675
+#   DNR = 577,218.9349 (no residual value: no asset has a life)
+#   funding-gap rate R = (984,615.3846 - 577,218.9349) / 984,615.3846 = 407,396.4497 / 984,615.3846
+#     = 0.4137620
+#   eligible cost EC = 600,000 + 400,000 = 1,000,000 (undiscounted, contingency left out)
+#   decision amount DA = EC × R = 413,762.0
+#   maximum EU grant = DA × 85 % = 351,697.7
+DIC, DNR = 984_615.3846, 577_218.9349
+RATE = 407_396.4497 / 984_615.3846
+
+
+def test_decision_amount_and_max_eu_grant_on_a_worked_example(tmp_path):
+    r = run(tmp_path, EU, years=3)
+    assert metric(r, "dic") == pytest.approx(DIC, abs=1e-4)
+    assert metric(r, "dnr") == pytest.approx(DNR, abs=1e-4)
+    assert metric(r, "funding_gap_rate") == pytest.approx(RATE, rel=1e-9)
+    assert metric(r, "eligible_cost") == pytest.approx(1_000_000, abs=1e-6)
+    assert metric(r, "decision_amount") == pytest.approx(1_000_000 * RATE, abs=1e-3)
+    assert metric(r, "max_eu_grant") == pytest.approx(0.85 * 1_000_000 * RATE, abs=1e-3)
+    assert metric(r, "decision_amount") == pytest.approx(413_762.0, abs=0.05)
+    assert metric(r, "max_eu_grant") == pytest.approx(351_697.7, abs=0.05)
+
+
+def test_the_json_reports_dic_and_dnr_always_and_the_decision_amount_where_asked(tmp_path):
+    ranged = EU + ("uncertainty:\n"
+                   "  costs.running.amount: {dist: uniform, low: 90000, high: 110000}\n")
+    with_rate = scenario_file(tmp_path, ranged, years=3, name="eu.yaml")
+    without = scenario_file(tmp_path, ranged.replace("eu_cofinancing_rate: 0.85\n", ""),
+                            years=3, name="plain.yaml")
+    docs = {}
+    for path in (with_rate, without):
+        result = CliRunner().invoke(main, ["run", str(path), "--json", "-", "--draws", "20"])
+        assert result.exit_code == 0, result.output
+        docs[path.stem] = json.loads(result.stdout)
+    assert list(docs["eu"]["metrics"]) == list(METRICS)
+    assert list(docs["plain"]["metrics"]) == [m for m in METRICS if m not in EU_METRICS]
+    assert docs["plain"]["metrics"]["dic"] == pytest.approx(DIC, abs=1e-4)
+    assert docs["plain"]["metrics"]["dnr"] == pytest.approx(DNR, abs=1e-4)
+    assert set(docs["eu"]["monte_carlo"]["metrics"]) == set(METRICS)
+    assert "max_eu_grant" not in docs["plain"]["monte_carlo"]["metrics"]
+    # --set adds the key the file leaves out, as the format allows
+    result = CliRunner().invoke(main, ["run", str(without), "--json", "-", "--draws", "0",
+                                       "--set", "eu_cofinancing_rate=0.5"])
+    doc = json.loads(result.stdout)
+    assert doc["metrics"]["max_eu_grant"] == pytest.approx(0.5 * 1_000_000 * RATE, abs=1e-3)
+
+
+def test_without_capex_the_decision_amount_is_null_with_the_reason(tmp_path):
+    body = ("eu_cofinancing_rate: 0.8\ncosts:\n  - {id: team, category: staff, amount: 50000}\n")
+    r = run(tmp_path, body, years=3)
+    assert metric(r, "dic") == 0  # no investment cost
+    assert np.isnan(metric(r, "decision_amount")) and np.isnan(metric(r, "max_eu_grant"))
+    assert "no capex" in r.notes["decision_amount"]
+    assert metric(r, "eligible_cost") == 0
+
+
+def test_the_cofinancing_rate_can_be_uncertain(tmp_path):
+    body = EU + "uncertainty:\n  eu_cofinancing_rate: {dist: uniform, low: 0.5, high: 0.85}\n"
+    path = scenario_file(tmp_path, body, years=3)
+    loaded = load(path)
+    analysis = analyse(loaded, loaded.scenario, draws=400, seed=7)
+    assert analysis.monte_carlo is not None
+    grant = analysis.monte_carlo["metrics"]["max_eu_grant"]
+    # uniform 0.5..0.85 times the decision amount: every draw between the two ends
+    assert 0.5 * 413_762.0 - 1 <= grant["p5"] <= grant["p95"] <= 0.85 * 413_762.0 + 1
+    assert grant["mean"] == pytest.approx(0.675 * 413_762.0, rel=0.03)
+
+
+# ----------------------------------------------------------------------------- the workbook
+
+BOTH = LOAN.replace("costs:\n", "eu_cofinancing_rate: 0.85\ncosts:\n") + (
+    "  - {id: fees, type: revenue, stakeholder: insurer, amount: 120000, from: 2027}\n")
+
+
+def _workbook(tmp_path: Path) -> tuple[Path, Any]:
+    loaded = load(scenario_file(tmp_path, BOTH, years=7))
+    analysis = analyse(loaded, loaded.scenario)
+    target = tmp_path / "loan.xlsx"
+    write_workbook(analysis, target)
+    return target, analysis
+
+
+def _labelled(sheet: object, label: str) -> list[object]:
+    for cells in sheet.iter_rows():  # type: ignore[attr-defined]
+        if cells[0].value == label:
+            return [c.value for c in cells]
+    raise AssertionError(f"no row {label!r}")
+
+
+def test_the_workbook_shows_the_schedule_and_recalculates_in_python(tmp_path):
+    target, analysis = _workbook(tmp_path)
+    result = check(target)
+    assert not result.failures and not result.excluded, result.failures[:10]
+    values = openpyxl.load_workbook(target, data_only=True)
+    funding = values["Funding"]
+    for label, expected in (("interest (last year's balance × rate)", INTEREST),
+                            ("principal repaid (debt service - interest)", PRINCIPAL),
+                            ("balance at the end of the year (corkscrew)", BALANCE)):
+        cells = _labelled(funding, label)
+        assert cells[FIRST_YEAR_COL:FIRST_YEAR_COL + 7] == pytest.approx(expected, abs=1e-4)
+    cash = values["Cash flow"]
+    engine = analysis.results.metrics
+    for label, name in (("Maximum EU grant", "max_eu_grant"), ("Decision amount (EU)",
+                                                                "decision_amount"),
+                        ("Eligible cost (EU)", "eligible_cost"),
+                        ("DIC: present value of the investment cost", "dic")):
+        assert _labelled(cash, label)[VALUE_COL] == pytest.approx(float(engine[name][0]),
+                                                                 rel=1e-12)
+    formulas = openpyxl.load_workbook(target)
+    assumptions = {c[4].value: c[2].value for c in formulas["Assumptions"].iter_rows()}
+    assert assumptions["funding.bank.grace"] == 2
+    assert assumptions["funding.bank.balloon"] == 0.4
+    assert assumptions["eu_cofinancing_rate"] == 0.85
+
+
+@pytest.mark.libreoffice
+def test_the_workbook_recalculates_in_libreoffice(tmp_path):
+    require_soffice()
+    target, _ = _workbook(tmp_path)
+    fresh = recalculate([target], tmp_path / "recalculated")[0]
+    count, failures, _ = compare_formula_cells(target, fresh)
+    assert count > 300
+    assert not failures, failures[:10]
