@@ -284,3 +284,34 @@ def test_the_workbook_recalculates_in_libreoffice(tmp_path):
     count, failures, _ = compare_formula_cells(target, fresh)
     assert count > 300
     assert not failures, failures[:10]
+
+
+# ----------------------------------------------------------------------------- bad input
+# (the broken files loan-*.yaml and eu-cofinancing-rate-above-1.yaml are in tests/broken and
+# tests/test_validation.py)
+
+@pytest.mark.parametrize(("options", "expected"), [
+    (["--set", "funding.bank.grace=5"],
+     "--set: funding.bank.grace: is 5 years, but the term is 5: grace must be less than the term "
+     "(0..term - 1), so that at least one year repays principal"),
+    (["--set", "funding.bank.balloon=-0.1"],
+     "--set: funding.bank.balloon: must be between 0 and 1 (got -0.1)"),
+    (["--set", "eu_cofinancing_rate=1.5"],
+     "--set: eu_cofinancing_rate: must be between 0 and 1 (got 1.5)"),
+])
+def test_bad_overrides_exit_2_naming_the_parameter(tmp_path, options, expected):
+    path = scenario_file(tmp_path, LOAN, years=7)
+    result = CliRunner().invoke(main, ["run", str(path), "--draws", "0", *options])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [expected]
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.yaml"]  # nothing written
+
+
+def test_grace_is_a_count_not_an_uncertain_parameter(tmp_path):
+    body = LOAN + "uncertainty:\n  funding.bank.grace: {dist: uniform, low: 0, high: 3}\n"
+    path = scenario_file(tmp_path, body, years=7)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "uncertainty.funding.bank.grace" in result.stderr
+    assert "Traceback" not in result.output
