@@ -315,3 +315,27 @@ def test_grace_is_a_count_not_an_uncertain_parameter(tmp_path):
     assert result.exit_code == 2
     assert "uncertainty.funding.bank.grace" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_terminal_states_the_decision_amount(tmp_path):
+    path = scenario_file(tmp_path, EU, years=3)
+    result = CliRunner().invoke(main, ["run", str(path), "--draws", "0", "-o",
+                                       str(tmp_path / "out.xlsx")])
+    assert result.exit_code == 0, result.output
+    # 413,762 and 351,698 (the hand calculation above), rounded for reading
+    assert ("EU decision amount EUR 414k (eligible cost EUR 1.0m × funding-gap rate), maximum EU "
+            "grant EUR 352k at 85% co-financing") in result.output
+
+
+def test_compare_shows_the_eu_metrics_of_the_cases_that_have_them(tmp_path):
+    with_rate = scenario_file(tmp_path, EU, years=3, name="eu.yaml")
+    without = scenario_file(tmp_path, EU.replace("eu_cofinancing_rate: 0.85\n", ""), years=3,
+                            name="plain.yaml")
+    result = CliRunner().invoke(main, ["compare", str(with_rate), str(without), "--json", "-",
+                                       "-o", str(tmp_path / "both.xlsx")])
+    assert result.exit_code == 0, result.output
+    cases = json.loads(result.stdout)["cases"]
+    assert cases[0]["metrics"]["max_eu_grant"] == pytest.approx(351_697.7, abs=0.05)
+    assert "max_eu_grant" not in cases[1]["metrics"]
+    sheet = openpyxl.load_workbook(tmp_path / "both.xlsx").worksheets[0]
+    assert "max_eu_grant" in [c.value for c in sheet["A"]]

@@ -89,7 +89,8 @@ EXPECTED: dict[str, list[str]] = {
          "is line 9); ids must be unique in their list"),
     ],
     "eu-cofinancing-rate-above-1.yaml": [  # format 1.2 (issue 15)
-        "eu-cofinancing-rate-above-1.yaml:6: eu_cofinancing_rate: must be between 0 and 1 (got 1.2)",
+        ("eu-cofinancing-rate-above-1.yaml:6: eu_cofinancing_rate: must be between 0 and 1 (got "
+         "1.2)"),
     ],
     "expected-no-probability.yaml": [
         ("expected-no-probability.yaml:17: funding.erdf.status: is expected, so the source needs "
