@@ -53,7 +53,9 @@ def annuity_payment_formula(amount: str, rate: str, term: str) -> str:
 def loan_balance(loan_in: NDArray[np.float64], service: NDArray[np.float64],
                  rate: ArrayLike) -> NDArray[np.float64]:
     """Principal owed at the end of each year (a corkscrew): last year's balance with a year's
-    interest, plus money drawn, less the payment. ``(draws, years)`` in and out.
+    interest, plus money drawn, less the payment; within half a cent of 0 it is 0, so that a
+    repaid loan owes nothing and bears no interest (not the rounding noise of its last payment).
+    ``(draws, years)`` in and out.
 
     >>> loan_balance(np.array([[100.0, 0, 0]]), np.array([[0, 55.0, 55.0]]), 0.05).round(2).tolist()
     [[100.0, 50.0, -2.5]]
@@ -63,13 +65,14 @@ def loan_balance(loan_in: NDArray[np.float64], service: NDArray[np.float64],
     balance = np.zeros(shape)
     previous: Any = 0.0
     for t in range(balance.shape[-1]):
-        previous = previous * growth + loan_in[:, t] - service[:, t]
+        previous = zero_small(previous * growth + loan_in[:, t] - service[:, t])
         balance[:, t] = previous
     return balance
 
 
-def loan_balance_formula(previous: str, rate: str, loan_in: str, service: str) -> str:
-    return f"{previous}*(1+{rate})+{loan_in}-{service}"
+def loan_balance_formula(previous: str, rate: str, loan_in: str, service: str,
+                         tolerance: str) -> str:
+    return zero_small_formula(f"{previous}*(1+{rate})+{loan_in}-{service}", tolerance)
 
 
 # ---- loans with grace years and a balloon (format 1.2, issue 15) ---------------------------

@@ -281,7 +281,7 @@ class FundingSheet:
                             series(detail.service))
         balance = sh.corkscrew(LOAN_LABELS["balance"], self.cur,
                                lambda x, previous: "=" + finance.loan_balance_formula(
-                                   previous, x.c(c["rate"]), x(loan_in), x(service)),
+                                   previous, x.c(c["rate"]), x(loan_in), x(service), TOL),
                                series(detail.balance))
         self.loan_schedule(f, c["rate"], service, balance, detail)
         last = balance.cell(self.Y - 1).ref(NAME)
