@@ -22,10 +22,12 @@ from labfinance.engine.catalogue import EU_METRICS, METRICS
 from labfinance.engine.core import evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.loader import load, with_overrides
+from labfinance.model.workbook import import_workbook
 from labfinance.outputs.excel import write_workbook
 from labfinance.outputs.excel.layout import FIRST_YEAR_COL, VALUE_COL
 from pyrecalc import check
 from recalc import compare_formula_cells, recalculate, require_soffice
+from test_import import edit, write_book  # the round trip's own helpers
 
 # A loan of 1,000,000 drawn in 2026 at 5 %, term 5 years of which 2 interest-only, 40 % balloon,
 # on a 7-year horizon 2026-2032.
@@ -339,3 +341,24 @@ def test_compare_shows_the_eu_metrics_of_the_cases_that_have_them(tmp_path):
     assert "max_eu_grant" not in cases[1]["metrics"]
     sheet = openpyxl.load_workbook(tmp_path / "both.xlsx").worksheets[0]
     assert "max_eu_grant" in [c.value for c in sheet["A"]]
+
+
+def test_edited_grace_balloon_and_cofinancing_rate_come_back_on_import(tmp_path):
+    book = write_book(scenario_file(tmp_path, BOTH, years=7), tmp_path / "book.xlsx")
+    assert import_workbook(book).edits == ()  # unedited: the defaults shown are not edits
+    edit(book, tmp_path / "edited.xlsx", {"funding.bank.grace": 1, "funding.bank.balloon": 0.2,
+                                          "eu_cofinancing_rate": 0.6})
+    imported = import_workbook(tmp_path / "edited.xlsx")
+    assert [e.line() for e in imported.edits] == [
+        "eu_cofinancing_rate: 0.85 -> 0.6", "funding.bank.grace: 2 -> 1",
+        "funding.bank.balloon: 0.4 -> 0.2"]
+    loan = imported.loaded.scenario.funding[0]
+    assert (loan.grace, loan.balloon, imported.loaded.scenario.eu_cofinancing_rate) == (
+        1, 0.2, 0.6)
+    # a grace year count typed at or above the term is refused at its cell
+    edit(book, tmp_path / "bad.xlsx", {"funding.bank.grace": 5})
+    result = CliRunner().invoke(main, ["import", str(tmp_path / "bad.xlsx"), "-o",
+                                       str(tmp_path / "out.yaml")])
+    assert result.exit_code == 2
+    assert "Assumptions!C" in result.stderr and "funding.bank.grace" in result.stderr
+    assert not (tmp_path / "out.yaml").exists()
