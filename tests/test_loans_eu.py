@@ -362,3 +362,28 @@ def test_edited_grace_balloon_and_cofinancing_rate_come_back_on_import(tmp_path)
     assert result.exit_code == 2
     assert "Assumptions!C" in result.stderr and "funding.bank.grace" in result.stderr
     assert not (tmp_path / "out.yaml").exists()
+
+
+def test_the_tornado_moves_the_max_eu_grant_with_the_cofinancing_rate(tmp_path):
+    body = EU + "uncertainty:\n  eu_cofinancing_rate: {dist: uniform, low: 0.5, high: 0.85}\n"
+    path = scenario_file(tmp_path, body, years=3)
+    result = CliRunner().invoke(main, ["run", str(path), "--draws", "0", "--json", "-",
+                                       "--metric", "max_eu_grant"])
+    assert result.exit_code == 0, result.output
+    bars = [b for b in json.loads(result.stdout)["sensitivity"]["tornado"]
+            if b["metric"] == "max_eu_grant" and b["parameter"] == "eu_cofinancing_rate"]
+    # uniform 0.5..0.85: 10th percentile 0.535, 90th 0.815; times the decision amount 413,762.0
+    # (hand calculation above): 221,362.7 and 337,216.0, a swing of 0.28 × 413,762.0 = 115,853.4
+    assert bars[0]["at_low"] == pytest.approx(221_362.7, abs=0.1)
+    assert bars[0]["at_high"] == pytest.approx(337_216.0, abs=0.1)
+    assert bars[0]["swing"] == pytest.approx(115_853.4, abs=0.1)
+
+
+def test_a_tornado_metric_the_case_does_not_report_is_refused(tmp_path):
+    path = scenario_file(tmp_path, LOAN, years=7)
+    result = CliRunner().invoke(main, ["run", str(path), "--draws", "0", "--metric",
+                                       "decision_amount"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "--metric: decision_amount needs `eu_cofinancing_rate` in the scenario (or --set it)"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.yaml"]
