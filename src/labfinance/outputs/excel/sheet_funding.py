@@ -284,6 +284,7 @@ class FundingSheet:
                                    previous, x.c(c["rate"]), x(loan_in), x(service), TOL),
                                series(detail.balance))
         self.loan_schedule(f, c["rate"], service, balance, detail)
+        book.add_row(f"loan.{f.id}.drawn", loan_in, series(detail.loan_in))
         last = balance.cell(self.Y - 1).ref(NAME)
         left = sh.constant("principal outstanding at the end of the horizon", self.cur,
                            "=" + finance.zero_small_formula(last, TOL), scalar(detail.outstanding))
@@ -315,9 +316,14 @@ class FundingSheet:
                              lambda x: "=" + finance.loan_interest_formula(x.prev(balance),
                                                                            x.c(rate)),
                              series(detail.interest), total=True)
-        sh.series(LOAN_LABELS["principal"], self.cur,
-                  lambda x: "=" + finance.loan_principal_formula(x(service), x(interest)),
-                  series(detail.principal), total=True)
+        principal = sh.series(LOAN_LABELS["principal"], self.cur,
+                              lambda x: "=" + finance.loan_principal_formula(x(service),
+                                                                             x(interest)),
+                              series(detail.principal), total=True)
+        # for the Checks sheet: money drawn = principal repaid + the balance at the end
+        self.book.add_row(f"loan.{f.id}.principal", principal, series(detail.principal))
+        self.book.add_cell(f"loan.{f.id}.balance_end", balance.cell(self.Y - 1),
+                           float(detail.balance[0, -1]))
 
     def outcome(self, f: OutcomePayment) -> None:
         sh, book = self.sh, self.book
