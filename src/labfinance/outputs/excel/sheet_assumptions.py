@@ -31,6 +31,14 @@ VALUE_COL, YEAR_COL, PATH_COL, KIND_COL, LIVE_COL, NOTE_COL, ANALYSED_COL = 2, 3
 NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "rate": "percent",
                 "fraction": "percent", "year": "year", "count": "int", "text": "text"}
 FIRST_ROW = 4
+# format 1.2 (issue 15): visible labels of a loan's grace and balloon and the EU co-financing rate
+FORMAT_12_TEXT = {
+    "grace": "grace (interest-only years)",
+    "balloon": "balloon (share repaid with the last instalment)",
+    "none": "default: none",
+    "eu": "EU co-financing rate (priority axis)",
+    "eu_note": "Decision amount × this rate = maximum EU grant (Reg. 480/2014 arts. 15-19).",
+}
 
 
 def column_range(col: int, first: int, last: int) -> str:
@@ -275,17 +283,17 @@ class AssumptionsSheet:
 
     # ---- format 1.2 (issue 15): a loan's grace years and balloon; the EU co-financing rate --
     def loan_terms(self, prefix: str, f: Loan) -> None:
-        self.put("grace (interest-only years)", "years", f.grace, f"{prefix}.grace", "count",
-                 note="" if f.grace else "default: none")
-        self.put("balloon (share repaid with the last instalment)", "share", f.balloon,
-                 f"{prefix}.balloon", "share", note="" if f.balloon else "default: none")
+        t = FORMAT_12_TEXT
+        self.put(t["grace"], "years", f.grace, f"{prefix}.grace", "count",
+                 note="" if f.grace else t["none"])
+        self.put(t["balloon"], "share", f.balloon, f"{prefix}.balloon", "share",
+                 note="" if f.balloon else t["none"])
 
     def eu_decision(self) -> None:
         rate = self.book.scenario.eu_cofinancing_rate
         if rate is not None:
-            self.put("EU co-financing rate (priority axis)", "share", rate, "eu_cofinancing_rate",
-                     "share", note="Decision amount × this rate = maximum EU grant (Reg. "
-                                   "480/2014 arts. 15-19).")
+            self.put(FORMAT_12_TEXT["eu"], "share", rate, "eu_cofinancing_rate", "share",
+                     note=FORMAT_12_TEXT["eu_note"])
 
     def benefit(self, b: Any) -> None:
         cur = self.book.scenario.currency
