@@ -14,6 +14,8 @@ import numpy as np
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import metric, row, run, scenario_file
 from labfinance.analysis.run import analyse
@@ -22,11 +24,12 @@ from labfinance.engine.catalogue import EU_METRICS, METRICS
 from labfinance.engine.core import evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.loader import load, with_overrides
+from labfinance.model.scenario import Scenario
 from labfinance.model.workbook import import_workbook
 from labfinance.outputs.excel import write_workbook
 from labfinance.outputs.excel.layout import FIRST_YEAR_COL, VALUE_COL
 from pyrecalc import check
-from recalc import compare_formula_cells, recalculate, require_soffice
+from recalc import compare_formula_cells, named_cells, recalculate, require_soffice
 from test_import import edit, write_book  # the round trip's own helpers
 
 # A loan of 1,000,000 drawn in 2026 at 5 %, term 5 years of which 2 interest-only, 40 % balloon,
@@ -237,8 +240,26 @@ BOTH = LOAN.replace("costs:\n", "eu_cofinancing_rate: 0.85\ncosts:\n") + (
     "  - {id: fees, type: revenue, stakeholder: insurer, amount: 120000, from: 2027}\n")
 
 
-def _workbook(tmp_path: Path) -> tuple[Path, Any]:
-    loaded = load(scenario_file(tmp_path, BOTH, years=7))
+# Loan shapes at the corners, for the workbook's parity: a negative rate, a zero rate with the
+# longest grace, a bullet (balloon 1), one drawn late that runs past the horizon, an uncertain
+# balloon; with the co-financing rate uncertain too.
+CORNERS = BOTH + """\
+  - {id: negative, type: loan, stakeholder: city, amount: 50000, year: 2027, rate: -0.01, term: 3,
+     grace: 1, balloon: 0.3}
+  - {id: free, type: loan, stakeholder: city, amount: 40000, year: 2026, rate: 0, term: 4,
+     grace: 3, balloon: 0.5}
+  - {id: bullet, type: loan, stakeholder: city, amount: 30000, year: 2026, rate: 0.06, term: 3,
+     balloon: 1}
+  - {id: late, type: loan, stakeholder: city, status: expected, probability: 0.5, amount: 80000,
+     year: 2030, rate: 0.04, term: 6, grace: 2, balloon: 0.25}
+uncertainty:
+  funding.late.balloon: {dist: triangular, low: 0, mode: 0.25, high: 0.6}
+  eu_cofinancing_rate: {dist: uniform, low: 0.5, high: 0.85}
+"""
+
+
+def _workbook(tmp_path: Path, body: str = BOTH) -> tuple[Path, Any]:
+    loaded = load(scenario_file(tmp_path, body, years=7))
     analysis = analyse(loaded, loaded.scenario)
     target = tmp_path / "loan.xlsx"
     write_workbook(analysis, target)
@@ -278,14 +299,54 @@ def test_the_workbook_shows_the_schedule_and_recalculates_in_python(tmp_path):
     assert assumptions["eu_cofinancing_rate"] == 0.85
 
 
+def test_loans_at_the_corners_recalculate_in_python(tmp_path):
+    target, analysis = _workbook(tmp_path, CORNERS)
+    assert analysis.sensitivity is not None  # the uncertain balloon and rate were analysed
+    result = check(target)
+    assert result.cells > 500
+    assert not result.failures and not result.excluded, result.failures[:10]
+
+
 @pytest.mark.libreoffice
-def test_the_workbook_recalculates_in_libreoffice(tmp_path):
+@pytest.mark.parametrize("body", [BOTH, CORNERS], ids=["grace-balloon-eu", "corners"])
+def test_the_workbook_recalculates_in_libreoffice(tmp_path, body):
     require_soffice()
-    target, _ = _workbook(tmp_path)
+    target, _ = _workbook(tmp_path, body)
     fresh = recalculate([target], tmp_path / "recalculated")[0]
     count, failures, _ = compare_formula_cells(target, fresh)
     assert count > 300
     assert not failures, failures[:10]
+    names = named_cells(target)
+    sheet, coord = names["master_check"]
+    assert openpyxl.load_workbook(fresh, data_only=True)[sheet][coord].value == "OK"
+
+
+@settings(max_examples=60, deadline=None)
+@given(amount=st.floats(1_000, 1e8), rate=st.sampled_from([-0.02, 0.0, 0.01, 0.05, 0.12]),
+       term=st.integers(1, 10), data=st.data())
+def test_a_schedule_inside_the_horizon_repays_exactly_the_amount(amount, rate, term, data):
+    """Properties of any schedule that ends inside the horizon: principal repaid sums to the
+    amount, the balance ends at 0, each payment is its interest plus its principal, and each
+    year's interest is last year's balance × rate."""
+    grace = data.draw(st.integers(0, term - 1))
+    balloon = data.draw(st.sampled_from([0.0, 0.25, 1.0]))
+    scenario = Scenario.model_validate({
+        "labfinance": 1, "name": "p", "start_year": 2026, "years": term + 2,
+        "discount_rate": 0.03, "stakeholders": {"city": {"kind": "municipality"}},
+        "costs": [{"id": "kit", "amount": 1.0, "year": 2026}],
+        "funding": [{"id": "bank", "type": "loan", "stakeholder": "city", "amount": amount,
+                     "year": 2026, "rate": rate, "term": term, "grace": grace,
+                     "balloon": balloon}]})
+    r = evaluate(scenario)
+    loan = {k: v[0] for k, v in r.loans["bank"].items()}
+    service = r.ledger["debt_service"][0]
+    assert loan["principal"].sum() == pytest.approx(amount, rel=1e-9)
+    assert loan["balance"][-1] == 0 and metric(r, "debt_outstanding") == 0
+    np.testing.assert_allclose(loan["interest"] + loan["principal"], service, rtol=1e-12,
+                               atol=1e-9 * amount)
+    np.testing.assert_allclose(loan["interest"][1:], loan["balance"][:-1] * rate, rtol=1e-12)
+    # interest only in the grace years: no principal before year grace + 1 after the draw-down
+    assert not loan["principal"][:grace + 1].any()
 
 
 # ----------------------------------------------------------------------------- bad input

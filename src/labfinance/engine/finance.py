@@ -50,29 +50,42 @@ def annuity_payment_formula(amount: str, rate: str, term: str) -> str:
     return f"IF(ABS({rate})<1E-12,{amount}/{term},{amount}*{rate}/(1-(1+{rate})^(-{term})))"
 
 
-def loan_balance(loan_in: NDArray[np.float64], service: NDArray[np.float64],
-                 rate: ArrayLike) -> NDArray[np.float64]:
-    """Principal owed at the end of each year (a corkscrew): last year's balance with a year's
-    interest, plus money drawn, less the payment; within half a cent of 0 it is 0, so that a
-    repaid loan owes nothing and bears no interest (not the rounding noise of its last payment).
-    ``(draws, years)`` in and out.
+def loan_schedule(loan_in: NDArray[np.float64], service: NDArray[np.float64],
+                  rate: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                            NDArray[np.float64]]:
+    """Interest, principal repaid and the principal owed at the end of each year, as a
+    corkscrew: interest = last year's balance × rate; principal = the payment less its interest;
+    balance = last year's balance + money drawn - principal, within half a cent of 0 counted as 0
+    (so a repaid loan owes nothing and bears no interest from the rounding of its last payment).
+    ``(draws, years)`` in and out. An interest-only year repays exactly 0.
 
-    >>> loan_balance(np.array([[100.0, 0, 0]]), np.array([[0, 55.0, 55.0]]), 0.05).round(2).tolist()
-    [[100.0, 50.0, -2.5]]
+    >>> interest, principal, balance = loan_schedule(np.array([[100.0, 0, 0]]),
+    ...                                              np.array([[0, 55.0, 55.0]]), 0.05)
+    >>> interest.round(2).tolist(), principal.round(2).tolist(), balance.round(2).tolist()
+    ([[0.0, 5.0, 2.5]], [[0.0, 50.0, 52.5]], [[100.0, 50.0, -2.5]])
     """
-    growth = 1 + np.asarray(rate, dtype=float).reshape(-1)
-    shape: tuple[int, ...] = np.broadcast_shapes(loan_in.shape, service.shape, (growth.size, 1))
-    balance = np.zeros(shape)
+    rate = np.asarray(rate, dtype=float).reshape(-1)
+    shape: tuple[int, ...] = np.broadcast_shapes(loan_in.shape, service.shape, (rate.size, 1))
+    interest, principal, balance = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     previous: Any = 0.0
-    for t in range(balance.shape[-1]):
-        previous = zero_small(previous * growth + loan_in[:, t] - service[:, t])
+    for t in range(shape[-1]):
+        interest[:, t] = previous * rate
+        principal[:, t] = service[:, t] - interest[:, t]
+        previous = zero_small(previous + loan_in[:, t] - principal[:, t])
         balance[:, t] = previous
-    return balance
+    return interest, principal, balance
 
 
-def loan_balance_formula(previous: str, rate: str, loan_in: str, service: str,
-                         tolerance: str) -> str:
-    return zero_small_formula(f"{previous}*(1+{rate})+{loan_in}-{service}", tolerance)
+def loan_interest_formula(previous_balance: str, rate: str) -> str:
+    return f"{previous_balance}*{rate}"
+
+
+def loan_principal_formula(service: str, interest: str) -> str:
+    return f"{service}-{interest}"
+
+
+def loan_balance_formula(previous: str, loan_in: str, principal: str, tolerance: str) -> str:
+    return zero_small_formula(f"{previous}+{loan_in}-{principal}", tolerance)
 
 
 # ---- loans with grace years and a balloon (format 1.2, issue 15) ---------------------------
@@ -126,33 +139,6 @@ def loan_service_formula(k: str, amount: str, rate: str, term: str, grace: str, 
                          instalment: str) -> str:
     return (f"({k}>=1)*({k}<={grace})*{amount}*{rate}+({k}>{grace})*({k}<={term})*{instalment}"
             f"+({k}={term})*{amount}*{balloon}")
-
-
-def loan_interest(balance: NDArray[np.float64], rate: ArrayLike) -> NDArray[np.float64]:
-    """Interest of each year: last year's closing balance × rate (nothing in the first year of
-    the horizon, which opens with no debt).
-
-    >>> loan_interest(np.array([[100.0, 80.0, 0.0]]), 0.05).tolist()
-    [[0.0, 5.0, 4.0]]
-    """
-    opening = np.zeros_like(balance)
-    opening[:, 1:] = balance[:, :-1]
-    return opening * np.asarray(rate, dtype=float).reshape(-1, 1)
-
-
-def loan_interest_formula(previous_balance: str, rate: str) -> str:
-    return f"{previous_balance}*{rate}"
-
-
-def loan_principal(service: NDArray[np.float64], interest: NDArray[np.float64]
-                   ) -> NDArray[np.float64]:
-    """Principal repaid: the payment less its interest (negative where a payment falls short
-    of the interest, as a negative rate or an interest-only year never makes it)."""
-    return service - interest
-
-
-def loan_principal_formula(service: str, interest: str) -> str:
-    return f"{service}-{interest}"
 
 
 # --------------------------------------------------------------------------- running totals

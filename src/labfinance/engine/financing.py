@@ -251,8 +251,7 @@ def _loan(c: Case, loan: Loan) -> LoanWorkings:
     service = c.full(finance.loan_service(k, amount, rate, loan.term, loan.grace, balloon,
                                           payment))
     loan_in = c.full(amount * (k == 0))
-    balance = finance.loan_balance(loan_in, service, rate)
+    interest, principal, balance = finance.loan_schedule(loan_in, service, rate)
     outstanding = finance.zero_small(balance[:, -1])
-    interest = finance.loan_interest(balance, rate)
     return LoanWorkings(loan_in, np.asarray(payment).reshape(-1), service, balance, outstanding,
-                        interest, finance.loan_principal(service, interest))
+                        interest, principal)

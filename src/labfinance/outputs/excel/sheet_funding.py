@@ -279,11 +279,7 @@ class FundingSheet:
 
         service = sh.series(LOAN_LABELS["service"], self.cur, service_formula,
                             series(detail.service))
-        balance = sh.corkscrew(LOAN_LABELS["balance"], self.cur,
-                               lambda x, previous: "=" + finance.loan_balance_formula(
-                                   previous, x.c(c["rate"]), x(loan_in), x(service), TOL),
-                               series(detail.balance))
-        self.loan_schedule(f, c["rate"], service, balance, detail)
+        balance = self.loan_schedule(f, c["rate"], loan_in, service, detail)
         book.add_row(f"loan.{f.id}.drawn", loan_in, series(detail.loan_in))
         last = balance.cell(self.Y - 1).ref(NAME)
         left = sh.constant("principal outstanding at the end of the horizon", self.cur,
@@ -307,23 +303,31 @@ class FundingSheet:
         sh.skip()
 
     # ---- format 1.2: a loan's schedule, interest and principal (issue 15) -----------------
-    def loan_schedule(self, f: Loan, rate: Cell, service: Row, balance: Row,
-                      detail: LoanWorkings) -> None:
-        """Interest (last year's balance × rate) and principal (payment less interest), the
-        rows behind ``lines.loans.<id>``; the balance row above is their corkscrew."""
+    def loan_schedule(self, f: Loan, rate: Cell, loan_in: Row, service: Row,
+                      detail: LoanWorkings) -> Row:
+        """The rows behind ``lines.loans.<id>`` as a corkscrew: interest (last year's balance ×
+        rate), principal (payment less interest) and the balance (last year's + money drawn -
+        principal); returns the balance row."""
         sh = self.sh
+        balance_at = Row(sh.name, sh.r + 2, sh.tl)  # written two rows below, read a year back
         interest = sh.series(LOAN_LABELS["interest"], self.cur,
-                             lambda x: "=" + finance.loan_interest_formula(x.prev(balance),
+                             lambda x: "=" + finance.loan_interest_formula(x.prev(balance_at),
                                                                            x.c(rate)),
                              series(detail.interest), total=True)
         principal = sh.series(LOAN_LABELS["principal"], self.cur,
                               lambda x: "=" + finance.loan_principal_formula(x(service),
                                                                              x(interest)),
                               series(detail.principal), total=True)
+        balance = sh.corkscrew(LOAN_LABELS["balance"], self.cur,
+                               lambda x, previous: "=" + finance.loan_balance_formula(
+                                   previous, x(loan_in), x(principal), TOL),
+                               series(detail.balance))
+        assert balance.row == balance_at.row
         # for the Checks sheet: money drawn = principal repaid + the balance at the end
         self.book.add_row(f"loan.{f.id}.principal", principal, series(detail.principal))
         self.book.add_cell(f"loan.{f.id}.balance_end", balance.cell(self.Y - 1),
                            float(detail.balance[0, -1]))
+        return balance
 
     def outcome(self, f: OutcomePayment) -> None:
         sh, book = self.sh, self.book
