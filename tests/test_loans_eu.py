@@ -292,6 +292,9 @@ def test_the_workbook_shows_the_schedule_and_recalculates_in_python(tmp_path):
                         ("DIC: present value of the investment cost", "dic")):
         assert _labelled(cash, label)[VALUE_COL] == pytest.approx(float(engine[name][0]),
                                                                  rel=1e-12)
+    # the Summary's headline figures add the decision amount and the maximum EU grant
+    assert _labelled(values["Summary"], "Maximum EU grant")[2] == pytest.approx(
+        float(engine["max_eu_grant"][0]), rel=1e-12)
     formulas = openpyxl.load_workbook(target)
     assumptions = {c[4].value: c[2].value for c in formulas["Assumptions"].iter_rows()}
     assert assumptions["funding.bank.grace"] == 2

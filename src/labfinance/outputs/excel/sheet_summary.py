@@ -262,7 +262,10 @@ def _headlines(book: Book, row: int) -> int:
     row = _band(book, row, "Headline figures (each explained in the Glossary of the About sheet)")
     row = _header(book, row, ["Figure", "Unit", "Value"])
     units = {"money": cur, "percent": "%", "year": "year", "ratio": "ratio"}
-    for name in HEADLINES:
+    # format 1.2: the EU decision amount and maximum EU grant beside the funding-gap rate
+    given = book.scenario.eu_cofinancing_rate is not None
+    eu = ("decision_amount", "max_eu_grant") if given else ()
+    for name in (*HEADLINES, *eu):
         cell = book.cells[f"metric.{name}"]
         kind = kind_of(name)
         ws.write_string(row, 0, BY_NAME[name].label, st.label)
