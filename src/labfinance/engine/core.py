@@ -34,6 +34,7 @@ from labfinance.engine.lineitems import (
 )
 from labfinance.engine.parameters import Parameters
 from labfinance.engine.reuse import reused_cost_lines
+from labfinance.engine.risks import RiskLine, risk_lines
 from labfinance.engine.stakeholders import stakeholder_totals, stakeholders
 from labfinance.engine.sums import add_up
 from labfinance.engine.threads import one_blas_thread
@@ -103,6 +104,7 @@ class Workings:
     secured: Cash
     appraisal: Appraisal
     left_out: list[CostLine] = field(default_factory=list)  # in-kind amounts at probability 0
+    risks: list[RiskLine] = field(default_factory=list)  # the risk register (format 1.2)
 
     def cost(self, cost_id: str) -> CostLine:
         return next(line for line in self.costs if line.id == cost_id)
@@ -163,27 +165,31 @@ def _year_or_nan(index: np.ndarray, start_year: int) -> np.ndarray:
 
 def evaluate(scenario: Scenario, params: Parameters | None = None,
              awarded: Mapping[str, np.ndarray] | None = None, *, detail: bool = True,
-             rates: bool = True) -> Results:
+             rates: bool = True, happens: Mapping[str, np.ndarray] | None = None) -> Results:
     """Evaluate a scenario for every draw of ``params`` (one draw: the base case).
 
     ``awarded`` maps a non-committed source id to a ``(draws,)`` boolean array of the draws that
     award it (Monte Carlo); by default every source with a probability above 0 takes part.
     ``detail=False`` skips the stakeholders and workings; ``rates=False`` skips the IRRs and
-    MIRR (NaN), which sensitivity searches do not need.
+    MIRR (NaN), which sensitivity searches do not need. ``happens`` maps a risk id to a
+    ``(draws, years)`` 0/1 array of the years in which its event happens (Monte Carlo); without
+    it each risk costs its expected cost.
     """
     # amounts near the float limit overflow to inf; they then read as null, not as a warning
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), one_blas_thread():
-        return _evaluate(scenario, params, awarded, detail, rates)
+        return _evaluate(scenario, params, awarded, detail, rates, happens)
 
 
 def _evaluate(scenario: Scenario, params: Parameters | None,
-              awarded: Mapping[str, np.ndarray] | None, detail: bool, rates: bool) -> Results:
+              awarded: Mapping[str, np.ndarray] | None, detail: bool, rates: bool,
+              happens: Mapping[str, np.ndarray] | None = None) -> Results:
     s = scenario
     P = params or Parameters()
     c = Case(s, P)
     D, Y = c.D, c.Y
     costs = reused_cost_lines(c)
     benefits = benefit_lines(c)
+    risks = risk_lines(c, happens)
 
     def part(f: Any, secured: bool) -> Any:
         if f.award_probability <= 0 or (secured and not f.committed):
@@ -210,7 +216,9 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding}))
     secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding}))
 
-    cost_row = wide(add_up((line.cost for line in costs), (Y,)))
+    # risk lines add to the costs, but no source covers them (engine/risks.py)
+    cost_row = wide(add_up([*(line.cost for line in costs), *(line.cost for line in risks)],
+                           (Y,)))
     benefit_row = wide(add_up((b.value for b in benefits), (Y,)))
     cash_releasing_row = wide(add_up((b.value for b in benefits if b.cash_releasing), (Y,)))
     residual = wide1(add_up((line.residual for line in costs), ()))
@@ -244,6 +252,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     notes: dict[str, str] = {}
     warnings: list[str] = []
     m["total_cost"] = cost_row.sum(axis=-1)
+    m["expected_risk_cost"] = wide1(add_up((line.expected.sum(axis=-1) for line in risks), ()))
     m["total_funding"] = (everything.funding + everything.revenue).sum(axis=-1)
     m["receivable_after_horizon"] = _zero_small(everything.receivable)
     m["debt_outstanding"] = _zero_small(everything.debt_outstanding)
@@ -290,6 +299,8 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     lines = {"costs": {line.id: wide(line.cost) for line in costs} if detail else {},
              "funding": everything.lines,
              "benefits": {b.id: wide(b.value) for b in benefits} if detail else {}}
+    if s.risks:  # format 1.2: each event's expected cost per year
+        lines["risks"] = {line.id: wide(line.expected) for line in risks} if detail else {}
     results = Results(s, s.calendar_years, D, ledger, lines, m, {}, warnings, notes,
                       loans=everything.loans)
     if detail:
@@ -310,7 +321,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                       pv_costs, pv_gains,
                       *(finance.year_if_below(s.calendar_years, x) for x in
                         (cumulative, cumulative_net, cumulative_discounted))),
-            left_out_lines(c))
+            left_out_lines(c), risks)
     return results
 
 
