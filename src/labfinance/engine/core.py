@@ -23,6 +23,7 @@ import numpy as np
 
 from labfinance.engine import decision, finance
 from labfinance.engine import metrics as fm
+from labfinance.engine.catalogue import EU_METRICS
 from labfinance.engine.financing import FundingFlows, SourceWorkings, funding_flows
 from labfinance.engine.lineitems import (
     BenefitLine,
@@ -139,6 +140,8 @@ class Results:
     workings: Workings | None = None
     irr_roots: dict[str, list[float]] = field(default_factory=dict)
     represented_by: dict[str, str | None] = field(default_factory=dict)  # None for a payer
+    # format 1.2: each loan's interest, principal and balance by year, as in the planned case
+    loans: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def _rate_and_factors(rate: Any, D: int, Y: int) -> tuple[np.ndarray, np.ndarray]:
@@ -222,7 +225,9 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
         return FundingFlows({k: wide(v) for k, v in f.lines.items()}, wide(f.funding),
                             wide(f.revenue), wide(f.loan_in), wide(f.debt_service),
                             wide1(f.receivable), wide1(f.debt_outstanding), f.sources,
-                            f.net_of_in_kind, f.due_after)
+                            f.net_of_in_kind, f.due_after,
+                            {i: {k: wide(v) for k, v in rows.items()}
+                             for i, rows in f.loans.items()})
 
     everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding}))
     secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding}))
@@ -294,6 +299,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     m["funding_gap_rate"] = (finance.funding_gap_rate(gap["dic"], gap["dnr"])
                              if any(line.category == "capex" for line in costs)
                              else np.full(D, np.nan))
+    m.update(_decision_amount(s, P, gap, m["funding_gap_rate"], D))
 
     economic = _zero_small(benefit_row + residual_row - cost_row)
     m["economic_npv"] = _present_value(economic, social_df)
@@ -316,7 +322,8 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
              "benefits": {b.id: wide(b.value) for b in benefits} if detail else {}}
     if s.risks:  # format 1.2: each event's expected cost per year
         lines["risks"] = {line.id: wide(line.expected) for line in risks} if detail else {}
-    results = Results(s, s.calendar_years, D, ledger, lines, m, {}, warnings, notes)
+    results = Results(s, s.calendar_years, D, ledger, lines, m, {}, warnings, notes,
+                      loans=everything.loans)
     if detail:
         who = stakeholders(s, everything.lines, benefits,
                            lambda v: _present_value(v, social_df), m, ledger)
@@ -358,6 +365,25 @@ def _funding_gap(costs: list[CostLine], revenue: np.ndarray, residual_row: np.nd
     return {"investment": investment, "before": before, "other": other, "dnr": dnr, **pv}
 
 
+# ---- format 1.2: the EU decision amount (issue 15) -----------------------------------------
+
+
+def _decision_amount(s: Scenario, P: Parameters, gap: dict[str, np.ndarray],
+                     gap_rate: np.ndarray, D: int) -> dict[str, np.ndarray]:
+    """DIC and DNR (the PVs behind the funding-gap rate, always reported) and, where the file
+    gives ``eu_cofinancing_rate``, the eligible cost, decision amount and maximum EU grant
+    (Reg. 480/2014 arts. 15-19); NaN without it (those metrics are then not reported)."""
+    out = {"dic": np.broadcast_to(gap["dic"], (D,)), "dnr": np.broadcast_to(gap["dnr"], (D,))}
+    if s.eu_cofinancing_rate is None:
+        return out | dict.fromkeys(EU_METRICS, np.full(D, np.nan))
+    cofinancing = P.get("eu_cofinancing_rate", s.eu_cofinancing_rate)
+    eligible = np.broadcast_to(finance.eligible_cost(gap["investment"]), (D,))
+    decided = finance.decision_amount(eligible, gap_rate)
+    return out | {"eligible_cost": eligible, "decision_amount": decided,
+                  "max_eu_grant": np.broadcast_to(
+                      finance.max_eu_grant(decided, np.asarray(cofinancing).reshape(-1)), (D,))}
+
+
 def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any, eirr: Any
              ) -> None:
     """Reasons for undefined metrics and warnings, for the first draw (the base case)."""
@@ -386,6 +412,9 @@ def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any,
     if np.isnan(first("funding_gap_rate")):
         notes["funding_gap_rate"] = ("the scenario has no capex, so there is no investment cost "
                                      "(DIC)")
+    if r.scenario.eu_cofinancing_rate is not None and np.isnan(first("decision_amount")):
+        notes["decision_amount"] = notes["max_eu_grant"] = (
+            "the funding-gap rate is null (no capex), so there is no decision amount")
     if np.isnan(first("bcr")):
         notes["bcr"] = "the scenario has no costs, so benefits cannot be divided by them"
     if np.isnan(first("first_shortfall_year")):

@@ -97,6 +97,16 @@ def numeric_parameters(s: Scenario) -> dict[str, float]:
     out["discount_rate"] = float(s.discount_rate)
     out.update(social_rate_parameters(s))
     out.update(risk_parameters(s))
+    out.update(_loans_and_eu(s))
+    return out
+
+
+def _loans_and_eu(s: Scenario) -> dict[str, float]:
+    """Format 1.2 (issue 15): each loan's balloon share (its grace years are a count, not a
+    parameter, as its term is) and the EU co-financing rate where the file gives it."""
+    out = {f"funding.{f.id}.balloon": float(f.balloon) for f in s.funding if isinstance(f, Loan)}
+    if s.eu_cofinancing_rate is not None:
+        out["eu_cofinancing_rate"] = float(s.eu_cofinancing_rate)
     return out
 
 

@@ -71,8 +71,10 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
 # and beyond it amounts leave the range where a workbook's sums and checks stay exact.
 MAX_FACTOR = 1e6
 SHARES = {"deadweight", "displacement", "attribution", "drop_off", "probability", "share",
-          "advance", "retention"}
-MONEY = {"amount", "cap", "price", "unit_value", "cost_per_fte", "quantity", "fte", "unit_cost"}
+          "advance", "retention",
+          "balloon", "eu_cofinancing_rate"}  # format 1.2 (issue 15)
+MONEY = {"amount", "cap", "price", "unit_value", "cost_per_fte", "quantity", "fte",
+         "unit_cost"}
 
 
 def rate_bounds(years: int) -> tuple[float, float]:

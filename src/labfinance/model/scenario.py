@@ -136,6 +136,19 @@ Count = Annotated[int, AfterValidator(_positive_int),
                   Field(json_schema_extra={"minimum": 1, "maximum": MAX_SPAN})]
 Lag = Annotated[int, AfterValidator(_non_negative_int),
                 Field(json_schema_extra={"minimum": 0, "maximum": MAX_LAG})]
+
+
+def _grace_years(value: int) -> int:
+    if value < 0:
+        raise ValueError(f"must be a whole number of at least 0 (got {value})")
+    if value >= MAX_SPAN:
+        raise ValueError(f"must be less than {MAX_SPAN:,} years, the longest term (got {value:,})")
+    return value
+
+
+# a loan's interest-only years (format 1.2): 0..term - 1, checked against the term on the loan
+Grace = Annotated[int, AfterValidator(_grace_years),
+                  Field(json_schema_extra={"minimum": 0, "maximum": MAX_SPAN - 1})]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$"), _text(MAX_NAME),
                Field(json_schema_extra={"maxLength": MAX_NAME})]
 Name = Annotated[str, _text(MAX_NAME), Field(json_schema_extra={"maxLength": MAX_NAME})]
@@ -426,6 +439,19 @@ class Loan(Source):
     year: int
     rate: Rate
     term: Count
+    # --- format 1.2, loans (issue 15): grace years and a balloon -----------------------------
+    # interest-only years after the draw-down; the annuity runs over the remaining term - grace
+    grace: Grace = 0
+    # share of the principal repaid in one sum with the last instalment
+    balloon: Share = 0.0
+
+    @model_validator(mode="after")
+    def _check_grace(self) -> Loan:
+        if self.grace >= self.term:
+            raise KeyProblem("grace", f"is {self.grace} years, but the term is {self.term}: "
+                                      "grace must be less than the term (0..term - 1), so that "
+                                      "at least one year repays principal")
+        return self
 
 
 class OutcomePayment(Source):
@@ -655,6 +681,8 @@ class Scenario(Model):
     # format 1.2: risk register and correlated uncertainty
     risks: list[Risk] = []
     correlations: list[Correlation] = []
+    # --- format 1.2, EU decision amount (issue 15): the priority axis's co-financing rate ----
+    eu_cofinancing_rate: Share | None = None
 
     @property
     def calendar_years(self) -> list[int]:

@@ -99,6 +99,13 @@ DESCRIPTIONS = {
     "baseline": "Value before the initiative.",
     "target": "Value aimed for.",
     "direction": "increase or decrease: which way is better.",
+    # format 1.2 (issue 15): loans with grace years and a balloon; the EU decision amount
+    "grace": "Loan: years after the draw-down with interest only (0..term - 1, default 0); the "
+             "annuity runs over the remaining term - grace years.",
+    "balloon": "Loan: share of the principal repaid in one sum with the last instalment, 0..1 "
+               "(default 0); the annuity amortises the rest.",
+    "eu_cofinancing_rate": "Maximum EU co-financing rate of the programme's priority axis, "
+                           "0..1: adds eligible_cost, decision_amount and max_eu_grant.",
 }
 
 # format 1.2: the risk register and correlated uncertainty (kept apart for easy merges)

@@ -69,6 +69,7 @@ def summary_lines(results: Results) -> list[str]:
         f"{'n/a' if math.isnan(m['bcr']) else format(m['bcr'], '.2f')}",
     ]
     lines += risk_register_lines(results)
+    lines += eu_decision_lines(results)
     lines += [f"  warning: {w}" for w in results.warnings]
     return lines
 
@@ -80,6 +81,21 @@ def _social_rate(s: Any) -> str:
     if steps is None:
         return f"{s.effective_social_discount_rate:.2%}"
     return f"declining rates {steps[0][1]:.2%} to {steps[-1][1]:.2%}"
+
+
+def eu_decision_lines(results: Results) -> list[str]:
+    """Format 1.2 (issue 15): the EU decision amount, where the file gives a co-financing rate."""
+    s = results.scenario
+    if s.eu_cofinancing_rate is None:
+        return []
+    m = {k: float(results.metrics[k][0]) for k in ("eligible_cost", "decision_amount",
+                                                   "max_eu_grant")}
+    if math.isnan(m["decision_amount"]):
+        return [f"  EU decision amount n/a: {results.notes.get('decision_amount', '')}"]
+    return [f"  EU decision amount {money(m['decision_amount'], s.currency)} (eligible cost "
+            f"{money(m['eligible_cost'], s.currency)} × funding-gap rate), maximum EU grant "
+            f"{money(m['max_eu_grant'], s.currency)} at {s.eu_cofinancing_rate:.0%} "
+            "co-financing"]
 
 
 def risk_register_lines(results: Results) -> list[str]:

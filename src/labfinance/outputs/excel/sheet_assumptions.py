@@ -32,6 +32,14 @@ VALUE_COL, YEAR_COL, PATH_COL, KIND_COL, LIVE_COL, NOTE_COL, ANALYSED_COL = 2, 3
 NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "rate": "percent",
                 "fraction": "percent", "year": "year", "count": "int", "text": "text"}
 FIRST_ROW = 4
+# format 1.2 (issue 15): visible labels of a loan's grace and balloon and the EU co-financing rate
+FORMAT_12_TEXT = {
+    "grace": "grace (interest-only years)",
+    "balloon": "balloon (share repaid with the last instalment)",
+    "none": "default: none",
+    "eu": "EU co-financing rate (priority axis)",
+    "eu_note": "Decision amount × this rate = maximum EU grant (Reg. 480/2014 arts. 15-19).",
+}
 
 # labels of the format 1.2 inputs of this helper's part (unit prices, declining rates), together
 # so that the catalogue of visible texts can take them over
@@ -126,6 +134,7 @@ class AssumptionsSheet:
         print_landscape(ws)
         ws.repeat_rows(FIRST_ROW - 1)
         self.general()
+        self.eu_decision()
         self.stakeholders()
         self.band("Costs (in prices of the start year; positive)")
         for cost in s.costs:
@@ -310,6 +319,7 @@ class AssumptionsSheet:
             self.put("year", "year", f.year, f"{prefix}.year", "year")
             self.put("rate", "%/yr", f.rate, f"{prefix}.rate", "rate")
             self.put("term", "years", f.term, f"{prefix}.term", "count")
+            self.loan_terms(prefix, f)
         elif isinstance(f, OutcomePayment):
             self.put("benefit (id)", "id", f.benefit, f"{prefix}.benefit", "text", live=False)
             self.put("price", f"{cur}/unit", f.price, f"{prefix}.price", "money")
@@ -317,6 +327,20 @@ class AssumptionsSheet:
                 self.put("cap (total)", cur, f.cap, f"{prefix}.cap", "money")
             self.put("lag", "years", f.lag, f"{prefix}.lag", "count")
             self.put("escalation", "%/yr", f.escalation, f"{prefix}.escalation", "rate")
+
+    # ---- format 1.2 (issue 15): a loan's grace years and balloon; the EU co-financing rate --
+    def loan_terms(self, prefix: str, f: Loan) -> None:
+        t = FORMAT_12_TEXT
+        self.put(t["grace"], "years", f.grace, f"{prefix}.grace", "count",
+                 note="" if f.grace else t["none"])
+        self.put(t["balloon"], "share", f.balloon, f"{prefix}.balloon", "share",
+                 note="" if f.balloon else t["none"])
+
+    def eu_decision(self) -> None:
+        rate = self.book.scenario.eu_cofinancing_rate
+        if rate is not None:
+            self.put(FORMAT_12_TEXT["eu"], "share", rate, "eu_cofinancing_rate", "share",
+                     note=FORMAT_12_TEXT["eu_note"])
 
     def benefit(self, b: Any) -> None:
         cur = self.book.scenario.currency

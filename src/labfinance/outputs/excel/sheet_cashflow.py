@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from labfinance.engine import decision, finance
+from labfinance.engine.catalogue import BY_NAME
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import layout as L
 from labfinance.outputs.excel import sheet_assumptions as assumptions
@@ -313,6 +314,7 @@ class CashFlowSheet:
             gap_formula = None
         self.metric("funding_gap_rate", "Funding-gap rate (EU method)", "share", gap_formula,
                     value_or_na(m("funding_gap_rate")), "percent")
+        self.eu_decision(pvs["dic"], dnr, book.cells["metric.funding_gap_rate"])
         self.metric("economic_npv", "Economic NPV, ENPV", cur,
                     "=" + self.social_pv(flows["economic"]),
                     m("economic_npv"), "money")
@@ -329,6 +331,29 @@ class CashFlowSheet:
             self.metric(name, label, "year",
                         f'=IF({last(cum)}<-{TOL},"{NA}",IF(MAX({f_})=0,{s.start_year},'
                         f"MAX({f_})+1))", value_or_na(m(name)), "year")
+
+    # ---- format 1.2 (issue 15): DIC, DNR and the EU decision amount -----------------------
+    def eu_decision(self, dic: Cell, dnr: Cell, gap: Cell) -> None:
+        """DIC and DNR as metrics; where the file gives ``eu_cofinancing_rate``, the eligible
+        cost, decision amount and maximum EU grant beside the funding-gap rate."""
+        book, cur, here = self.book, self.cur, NAME
+        m = book.metric
+        for name, cell in (("dic", dic), ("dnr", dnr)):
+            self.metric(name, BY_NAME[name].label, cur, f"={cell.ref(here)}", m(name), "money")
+        if book.scenario.eu_cofinancing_rate is None:
+            return
+        eligible = self.metric("eligible_cost", BY_NAME["eligible_cost"].label, cur,
+                               "=" + finance.eligible_cost_formula(
+                                   book.rows["costs.investment"].range(here)),
+                               m("eligible_cost"), "money")
+        decided = self.metric("decision_amount", BY_NAME["decision_amount"].label, cur,
+                              "=" + finance.decision_amount_formula(
+                                  eligible.ref(here), gap.ref(here), NA),
+                              value_or_na(m("decision_amount")), "money")
+        self.metric("max_eu_grant", BY_NAME["max_eu_grant"].label, cur,
+                    "=" + finance.max_eu_grant_formula(
+                        decided.ref(here), book.inputs["eu_cofinancing_rate"].ref(here), NA),
+                    value_or_na(m("max_eu_grant")), "money")
 
     def decision(self, rows: dict[str, Row]) -> None:
         """The decision view: the new money each year that keeps cash at or above zero (the
