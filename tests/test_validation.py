@@ -456,6 +456,29 @@ EXPECTED: dict[str, list[str]] = {
     "years-101.yaml": [
         "years-101.yaml:4: years: must be at most 100 (got 101)",
     ],
+    # format 1.2: unit prices and declining social rates
+    "cost-quantity-with-amount.yaml": [
+        ("cost-quantity-with-amount.yaml:11: costs.cameras.quantity: comes with `amount`; keep "
+         "exactly one of `amount`, `fte`/`cost_per_fte`, `quantity`/`unit_cost` and `schedule`"),
+    ],
+    "cost-quantity-schedule.yaml": [
+        ("cost-quantity-schedule.yaml:13: costs.cameras.schedule: cannot go with "
+         "`quantity`/`unit_cost`, which are one-off (with `year`) or recurring; keep exactly one "
+         "of `amount`, `fte`/`cost_per_fte`, `quantity`/`unit_cost` and `schedule`"),
+    ],
+    "social-rate-first-step.yaml": [
+        ("social-rate-first-step.yaml:7: social_discount_rate.0.from: the first step starts at "
+         "year 0 (t = 0, the start year), not 1"),
+    ],
+    "social-rate-steps-order.yaml": [
+        ("social-rate-steps-order.yaml:11: social_discount_rate.2.from: 2 is not after the "
+         "previous step's `from` (3); steps run in increasing `from`"),
+    ],
+    "social-rate-preset.yaml": [
+        ("social-rate-preset.yaml:6: social_discount_rate: must be a rate (a number), the preset "
+         "'green_book' or a list of steps {from, rate} (got 'greenbook'; did you mean "
+         "'green_book'?)"),
+    ],
     "does-not-exist.yaml": [
         "does-not-exist.yaml: no such file",
     ],

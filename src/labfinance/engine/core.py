@@ -90,6 +90,8 @@ class Appraisal:
     shortfall_years: np.ndarray           # the year where cumulative cash is below 0, else 0
     below_years: np.ndarray               # ... cumulative net benefit below 0
     below_discounted_years: np.ndarray    # ... cumulative discounted net benefit below 0
+    # declining social rates (format 1.2): each year's case rate r_t; None for one rate
+    social_rate_by_year: np.ndarray | None = None
 
 
 @dataclass
@@ -146,6 +148,20 @@ def _rate_and_factors(rate: Any, D: int, Y: int) -> tuple[np.ndarray, np.ndarray
     """A case rate as a ``(draws,)`` array, and its discount factors ``(1 or draws, years)``."""
     column = np.asarray(rate, dtype=float).reshape(-1)
     return np.broadcast_to(column, (D,)), fm.discount_factors(column, Y)
+
+
+def declining_rate_and_factors(c: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Declining social rates (format 1.2): the first step's case rate as ``(draws,)`` (where
+    EIRR starts its search), the factors ``D_t = D_(t-1) / (1 + r_t)`` and the rates r_t by year,
+    each step's rate made nominal in nominal prices as a single rate is."""
+    steps = c.s.social_discount_steps
+    assert steps is not None
+    rates = [case_rate(c.P.get(f"social_discount_rate.{k}.rate", rate), c.inflation, c.nominal)
+             for k, (_, rate) in enumerate(steps)]
+    by_year = finance.step_rates([start for start, _ in steps], rates, c.Y)
+    first = np.asarray(rates[0], dtype=float).reshape(-1)
+    return (np.broadcast_to(first, (c.D,)), finance.declining_discount_factors(by_year),
+            by_year)
 
 
 def _present_value(values: np.ndarray, factors: np.ndarray) -> np.ndarray:
@@ -242,9 +258,14 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     financial_rate, financial_df = _rate_and_factors(
         case_rate(discount, c.inflation, c.nominal), D, Y)
     # where the file gives no social rate it follows the discount rate, moved or not
-    social = P.get("social_discount_rate",
-                   discount if s.social_discount_rate is None else s.social_discount_rate)
-    social_rate, social_df = _rate_and_factors(case_rate(social, c.inflation, c.nominal), D, Y)
+    social_by_year = None
+    if s.social_discount_steps is None:
+        social = P.get("social_discount_rate",
+                       discount if s.social_discount_rate is None else s.social_discount_rate)
+        social_rate, social_df = _rate_and_factors(case_rate(social, c.inflation, c.nominal),
+                                                   D, Y)
+    else:
+        social_rate, social_df, social_by_year = declining_rate_and_factors(c)
     inflation = np.broadcast_to(c.inflation if c.nominal else 0.0, (D, 1))[:, 0]
     inflation_of_case = np.broadcast_to(np.asarray(c.inflation, dtype=float).reshape(-1), (D,))
 
@@ -319,8 +340,10 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                       gap["investment"], gap["before"], gap["other"], gap["dic"],
                       gap["pv_revenue"], gap["pv_other"], gap["pv_residual"], gap["dnr"],
                       pv_costs, pv_gains,
-                      *(finance.year_if_below(s.calendar_years, x) for x in
-                        (cumulative, cumulative_net, cumulative_discounted))),
+                      finance.year_if_below(s.calendar_years, cumulative),
+                      finance.year_if_below(s.calendar_years, cumulative_net),
+                      finance.year_if_below(s.calendar_years, cumulative_discounted),
+                      social_by_year),
             left_out_lines(c), risks)
     return results
 

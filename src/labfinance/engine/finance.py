@@ -441,6 +441,84 @@ def net_position_formula(received: str, paid: str) -> str:
             f"{received}-{paid})")
 
 
+# --------------------------------------------------------------------------- unit prices (format
+# 1.2): a cost as quantity × unit cost
+
+
+def unit_price_amount(quantity: ArrayLike, unit_cost: ArrayLike, timing: ArrayLike) -> Any:
+    """A unit-priced cost per year in start-year prices: ``quantity × unit_cost × timing`` (1
+    in the years it falls); price factor and contingency come after, as for `amount`.
+
+    >>> unit_price_amount(12, 15000.0, np.array([1.0, 0.0])).tolist()
+    [180000.0, 0.0]
+    """
+    return np.asarray(quantity, dtype=float) * np.asarray(unit_cost, dtype=float) * timing
+
+
+def unit_price_amount_formula(quantity: str, unit_cost: str, timing: str) -> str:
+    return f"{quantity}*{unit_cost}*{timing}"
+
+
+# --------------------------------------------------------------------------- declining discount
+# rates (format 1.2): a social rate in steps, the Green Book's 3.5 % / 3.0 % / 2.5 %
+
+
+def step_rates(starts: list[int], rates: list[Any], n_years: int) -> NDArray[np.float64]:
+    """The rate of each year t = 0 .. n_years-1: that of the last step whose start is at or
+    before t (``starts`` increasing from 0). A rate is a number or a ``(draws, 1)`` column, so
+    the result is ``(1 or draws, n_years)``.
+
+    >>> step_rates([0, 2], [0.04, 0.02], 4).tolist()
+    [[0.04, 0.04, 0.02, 0.02]]
+    """
+    t = np.arange(n_years)
+    ends = [*starts[1:], max(n_years, starts[-1] + 1)]
+    total: Any = np.zeros((1, n_years))
+    for start, end, rate in zip(starts, ends, rates, strict=True):
+        total = total + np.asarray(rate, dtype=float) * ((t >= start) & (t < end))
+    return np.asarray(total, dtype=float)
+
+
+def step_rate_formula(t: str, starts: str, rates: str) -> str:
+    """The rate of year ``t``: the last step whose start is at or before it. MATCH with type 1
+    finds the largest start not above t in the increasing list of starts."""
+    return f"INDEX({rates},MATCH({t},{starts},1))"
+
+
+def declining_discount_factors(rate_by_year: ArrayLike) -> NDArray[np.float64]:
+    """Discount factors of rates that change by year: ``D_0 = 1`` and ``D_t = D_(t-1) / (1 +
+    r_t)`` (HM Treasury Green Book 2022, table 8); year by year as the spreadsheet divides, so
+    both round alike. At one rate throughout they are ``(1 + r)^-t``.
+
+    >>> declining_discount_factors([[0.5, 0.25, 1.0]]).tolist()
+    [[1.0, 0.8, 0.4]]
+    """
+    rates = np.atleast_2d(np.asarray(rate_by_year, dtype=float))
+    factors = np.ones_like(rates)
+    for t in range(1, rates.shape[-1]):
+        factors[:, t] = factors[:, t - 1] / (1 + rates[:, t])
+    return factors
+
+
+def declining_discount_factor_formula(t: str, previous: str, rate: str) -> str:
+    """1 in the first year (t = 0), else last year's factor over (1 + this year's rate)."""
+    return f"IF({t}=0,1,{previous}/(1+{rate}))"
+
+
+def sum_of_products(values: ArrayLike, factors: ArrayLike) -> NDArray[np.float64]:
+    """A present value with factors by year: ``sum_t values_t × D_t`` (the first year has D = 1).
+
+    >>> float(sum_of_products([100.0, 50.0], [1.0, 0.8]))
+    140.0
+    """
+    return np.sum(np.asarray(values, dtype=float) * np.asarray(factors, dtype=float),
+                  axis=-1)[()]
+
+
+def sum_of_products_formula(values: str, factors: str) -> str:
+    return f"SUMPRODUCT({values},{factors})"
+
+
 # --------------------------------------------------------------------------- risk register (1.2)
 
 
