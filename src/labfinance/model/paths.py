@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-ID_LISTS = ("costs", "funding", "benefits", "criteria")
+ID_LISTS = ("costs", "funding", "benefits", "criteria", "risks")
 _ID = re.compile(r"^[a-z0-9_-]+$")
 
 
@@ -125,9 +125,23 @@ def get(raw: Any, path: str) -> Any:
     return container[key]
 
 
+def _spell_out_preset(raw: Any, path: str) -> None:
+    """Declining rates (format 1.2): a path into the steps of a preset (``social_discount_rate.1.
+    rate`` of ``green_book``) first writes the preset out as its list of steps, in place."""
+    from labfinance.model.scenario import DISCOUNT_PRESETS
+
+    if not path.startswith("social_discount_rate.") or not isinstance(raw, dict):
+        return
+    preset = raw.get("social_discount_rate")
+    if isinstance(preset, str) and preset in DISCOUNT_PRESETS:
+        raw["social_discount_rate"] = [{"from": start, "rate": rate}
+                                       for start, rate in DISCOUNT_PRESETS[preset]]
+
+
 def with_override(raw: Any, path: str, value: Any) -> tuple[Any, tuple[Any, ...]]:
     """A deep copy of ``raw`` with ``path`` set to ``value``; also returns the raw location."""
     new = copy.deepcopy(raw)
+    _spell_out_preset(new, path)
     container, key, loc = locate(new, path, create=True)
     container[key] = value
     return new, loc

@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from labfinance.model import paths
 from labfinance.model.parameters import numeric_parameters
 from labfinance.model.scenario import (
@@ -50,12 +52,15 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
     problems += _in_kind_shares(scenario)
     problems += _growth(scenario)
     problems += _products(scenario)
+    problems += _discount_steps(scenario)
     problems += _size(scenario)
+    problems += risk_rules(scenario, line_of)
     if "base" in scenario.variants:
         problems.append((("variants", "base"), "'base' is the name of the file's own case; "
                          "give the variant another name"))
     if not problems:  # the engine reads the parameters: only once everything else holds
         problems += _uncertainty(scenario, raw, base_inside=file_rules)
+        problems += correlation_rules(scenario)
     return problems
 
 
@@ -66,8 +71,10 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
 # and beyond it amounts leave the range where a workbook's sums and checks stay exact.
 MAX_FACTOR = 1e6
 SHARES = {"deadweight", "displacement", "attribution", "drop_off", "probability", "share",
-          "advance", "retention"}
-MONEY = {"amount", "cap", "price", "unit_value", "cost_per_fte", "quantity", "fte"}
+          "advance", "retention",
+          "balloon", "eu_cofinancing_rate"}  # format 1.2 (issue 15)
+MONEY = {"amount", "cap", "price", "unit_value", "cost_per_fte", "quantity", "fte",
+         "unit_cost"}
 
 
 def rate_bounds(years: int) -> tuple[float, float]:
@@ -94,12 +101,15 @@ def rate_span(s: Scenario, path: str) -> int | None:
     max_lag = max((_lag_of(f) for f in s.funding), default=0)
     if path in ("discount_rate", "social_discount_rate"):
         return s.years - 1
+    step = _step_span(s, path)
+    if step is not None:
+        return step
     if path == "inflation":
         return s.years - 1 + max_lag
     parts = path.split(".")
     if len(parts) == 3 and parts[2] in ("escalation", "rate"):
-        section: list[Any] = {"costs": s.costs, "funding": s.funding,
-                              "benefits": s.benefits}.get(parts[0], [])  # type: ignore[assignment]
+        section: list[Any] = {"costs": s.costs, "funding": s.funding, "benefits": s.benefits,
+                              "risks": s.risks}.get(parts[0], [])  # type: ignore[assignment]
         item = next((i for i in section if i.id == parts[1]), None)
         if isinstance(item, Loan) and parts[2] == "rate":
             return item.term
@@ -127,9 +137,17 @@ def _growth(s: Scenario) -> list[Problem]:
     found: list[tuple[tuple[Any, ...], str, float]] = [
         (("discount_rate",), "discount_rate", s.discount_rate),
         (("inflation",), "inflation", s.inflation if s.prices == "nominal" else 0.0)]
-    if s.social_discount_rate is not None:
+    if isinstance(s.social_discount_rate, float | int):
         found.append((("social_discount_rate",), "social_discount_rate", s.social_discount_rate))
-    for section in ("costs", "funding", "benefits"):
+    elif isinstance(s.social_discount_rate, list):
+        spans = _step_spans(s)  # once: rate_span per step would be quadratic in the steps
+        for k, step in enumerate(s.social_discount_rate):
+            low, high = rate_bounds(spans[k])
+            if not low <= step.rate <= high:
+                found.append((("social_discount_rate", k, "rate"),
+                              f"social_discount_rate.{k}.rate", step.rate))
+                break  # the first is enough (a list may hold thousands of steps)
+    for section in ("costs", "funding", "benefits", "risks"):
         for i, item in enumerate(getattr(s, section)):
             for key in ("escalation", "rate"):
                 value = getattr(item, key, None)
@@ -149,6 +167,68 @@ def _growth(s: Scenario) -> list[Problem]:
     return problems
 
 
+# --------------------------------------------------------------------------- declining discount
+# rates (format 1.2)
+
+
+def _step_span(s: Scenario, path: str) -> int | None:
+    """The years of the horizon whose discount factor step ``k``'s rate divides
+    (``social_discount_rate.<k>.rate``): t = 1 .. Y-1 inside the step; None for another path."""
+    parts = path.split(".")
+    if len(parts) != 3 or parts[0] != "social_discount_rate" or parts[2] != "rate" \
+            or not parts[1].isdigit():
+        return None
+    spans = _step_spans(s)
+    k = int(parts[1])
+    return spans[k] if k < len(spans) else None
+
+
+def _step_spans(s: Scenario) -> list[int]:
+    """:func:`_step_span` of every step, in one pass (a file may list thousands of steps)."""
+    steps = s.social_discount_steps or ()
+    spans = []
+    for k, (start, _) in enumerate(steps):
+        first = max(start, 1)
+        last = min(steps[k + 1][0] - 1 if k + 1 < len(steps) else s.years - 1, s.years - 1)
+        spans.append(max(0, last - first + 1))
+    return spans
+
+
+def _discount_steps(s: Scenario) -> list[Problem]:
+    """A schedule of social discount rates starts at year 0 and its steps follow each other; its
+    discount factors stay within 1e-6..1e6 over the horizon, as one rate's do."""
+    social = s.social_discount_rate
+    if not isinstance(social, list):
+        return []
+    if not social:
+        return [(("social_discount_rate",), "has no steps; give at least {from: 0, rate: ...}")]
+    problems: list[Problem] = []
+    if social[0].from_ != 0:
+        problems.append((("social_discount_rate", 0, "from"), f"the first step starts at year 0 "
+                         f"(t = 0, the start year), not {social[0].from_}"))
+    for k in range(1, len(social)):
+        if social[k].from_ <= social[k - 1].from_:
+            problems.append((("social_discount_rate", k, "from"), f"{social[k].from_} is not after "
+                             f"the previous step's `from` ({social[k - 1].from_}); steps run in "
+                             "increasing `from`"))
+            break  # the first is enough: a list of a million steps gives one line
+    if problems:
+        return problems
+    for step, span in zip(social, _step_spans(s), strict=True):
+        low, high = rate_bounds(span)  # a step's own rate out of bounds: said once, by _growth
+        if not low <= step.rate <= high:
+            return []
+    growth = 1.0
+    for t in range(1, s.years):
+        rate = next(step.rate for step in reversed(social) if step.from_ <= t)
+        growth *= 1 + rate
+    if not 1 / MAX_FACTOR <= growth <= MAX_FACTOR:
+        problems.append((("social_discount_rate",), f"the steps change money by a factor of "
+                         f"{growth:.3g} over the horizon; every discount factor stays within "
+                         "1e-6..1e6"))
+    return problems
+
+
 def _factor(rate: float, years: int) -> str:
     try:
         return f"{(1 + rate) ** max(years, 1):.3g}"
@@ -158,20 +238,22 @@ def _factor(rate: float, years: int) -> str:
 
 def _size(s: Scenario) -> list[Problem]:
     """Line items × years: what every Monte Carlo draw and the workbook's timelines hold."""
-    items = len(s.costs) + len(s.funding) + len(s.benefits)
+    items = len(s.costs) + len(s.funding) + len(s.benefits) + len(s.risks)
     if items * s.years <= MAX_ITEM_YEARS:
         return []
-    return [(("years",), f"{items} costs, funding sources and benefits over {s.years} years make "
+    return [(("years",), f"{items} costs, funding sources, benefits and risks over "
+             f"{s.years} years make "
              f"{items * s.years:,} item-years; labfinance handles at most {MAX_ITEM_YEARS:,} (e.g. "
              f"{MAX_ITEM_YEARS // s.years} items over {s.years} years): group small items")]
 
 
 def _products(s: Scenario) -> list[Problem]:
-    """fte × cost_per_fte and quantity × unit_value are money too."""
+    """fte × cost_per_fte, quantity × unit_value and quantity × unit_cost are money too."""
     problems: list[Problem] = []
     pairs: list[tuple[str, int, Any, str, str]] = [
         ("costs", i, item, "fte", "cost_per_fte") for i, item in enumerate(s.costs)]
     pairs += [("benefits", i, item, "quantity", "unit_value") for i, item in enumerate(s.benefits)]
+    pairs += [("costs", i, item, "quantity", "unit_cost") for i, item in enumerate(s.costs)]
     for section, i, item, first, second in pairs:
         a, b = getattr(item, first), getattr(item, second)
         if a is not None and b is not None and a * b > MAX_AMOUNT:
@@ -368,8 +450,9 @@ def _uncertainty(s: Scenario, raw: dict[str, Any], *, base_inside: bool = True
     problems: list[Problem] = []
     for path, dist in s.uncertainty.items():
         loc = ("uncertainty", path)
-        if path not in known:
-            problems.append((loc, _unknown_parameter(path, known, raw)))
+        if path not in known or _is_risk_probability(path):
+            problems.append((loc, _unknown_step(s, path)
+                             or _unknown_parameter(path, known, raw)))
             continue
         base = known[path]
         lowest, highest, what = parameter_domain(s, path)
@@ -394,6 +477,19 @@ def _uncertainty(s: Scenario, raw: dict[str, Any], *, base_inside: bool = True
     return problems
 
 
+def _unknown_step(s: Scenario, path: str) -> str | None:
+    """Why a path into declining social rates (format 1.2) names no parameter, or None."""
+    steps = s.social_discount_steps
+    if steps is None or path.split(".")[0] != "social_discount_rate":
+        return None
+    what = f"'{s.social_discount_rate}'" if isinstance(s.social_discount_rate, str) else "a list"
+    name = f"social_discount_rate.<k>.rate with k from 0 to {len(steps) - 1}"
+    if path.endswith(".from"):
+        return f"names the year a step starts, not a real-valued parameter; a step's rate is {name}"
+    return (f"the social discount rate declines in {len(steps)} steps here ({what}); name a "
+            f"step's rate, {name}")
+
+
 def _unknown_parameter(path: str, known: dict[str, float], raw: dict[str, Any]) -> str:
     """Why ``path`` is no real-valued parameter: an unknown id or key, or a year, count, ..."""
     try:
@@ -402,6 +498,9 @@ def _unknown_parameter(path: str, known: dict[str, float], raw: dict[str, Any]) 
         close = difflib.get_close_matches(path, list(known), n=1, cutoff=0.7)
         return f"{exc}" + (f" (did you mean '{close[0]}'?)" if close else "")
     last = path.rsplit(".", 1)[-1]
+    if last == "probability" and path.startswith("risks."):
+        return ("names a risk's probability, not a real-valued parameter; Monte Carlo already "
+                "draws the event in each year at risk with it (give `impact` a range instead)")
     if last == "probability":
         return ("names a probability, not a real-valued parameter; Monte Carlo already awards "
                 "each non-committed source with its probability")
@@ -412,3 +511,101 @@ def _unknown_parameter(path: str, known: dict[str, float], raw: dict[str, Any]) 
     else:
         what = "a number the scenario does not use"
     return f"names {what}, not a real-valued parameter (a money amount, quantity, share or rate)"
+
+
+# --------------------------------------------------------------------------- risk register and
+# correlated uncertainty (format 1.2)
+
+PSD_TOLERANCE = 1e-10  # an eigenvalue this far below 0 is rounding, not an impossible matrix
+
+
+def _is_risk_probability(path: str) -> bool:
+    parts = path.split(".")
+    return len(parts) == 3 and parts[0] == "risks" and parts[2] == "probability"
+
+
+def risk_rules(s: Scenario, line_of: LineOf | None) -> list[Problem]:
+    """Risk ids unique, years at risk inside the horizon."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(s.risks):
+        if r.id in seen:
+            first = seen[r.id]
+            where = (f"line {line_of(('risks', first, 'id'))}" if line_of is not None
+                     else f"item {first + 1}")
+            problems.append((("risks", i, "id"), f"id '{r.id}' is used twice in risks (the first "
+                             f"is {where}); ids must be unique in their list"))
+        seen.setdefault(r.id, i)
+        problems += _year_problems(("risks", i), [("from", r.from_), ("to", r.to)],
+                                   s.start_year, s.last_year)
+    return problems
+
+
+def correlation_rules(s: Scenario) -> list[Problem]:
+    """Each entry names two different uncertain parameters, once; together they make a matrix
+    that is positive semidefinite (else no joint distribution has these rank correlations)."""
+    problems: list[Problem] = []
+    pairs: dict[frozenset[str], int] = {}
+    for k, (a, b, _rho) in enumerate(s.correlations):
+        bad = False
+        for j, path in enumerate((a, b)):
+            if path not in s.uncertainty:
+                problems.append((("correlations", k, j), f"'{path}' has no range in "
+                                 f"`uncertainty`{_ranges_hint(path, list(s.uncertainty))}; only "
+                                 "uncertain parameters can be correlated"))
+                bad = True
+        if a == b:
+            problems.append((("correlations", k, 1), f"'{a}' is correlated with itself; name two "
+                             "different parameters"))
+            bad = True
+        key = frozenset((a, b))
+        if not bad and key in pairs:
+            problems.append((("correlations", k), f"the pair {a} / {b} is already correlated in "
+                             f"entry {pairs[key] + 1}; give each pair once"))
+        pairs.setdefault(key, k)
+    if problems:
+        return problems
+    return _positive_semidefinite(s)
+
+
+def _ranges_hint(path: str, ranges: list[str]) -> str:
+    close = difflib.get_close_matches(path, ranges, n=1, cutoff=0.7)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    shown = ", ".join(ranges[:5]) + (f" and {len(ranges) - 5} more" if len(ranges) > 5 else "")
+    return f" (ranges: {shown or 'none'})"
+
+
+def correlation_matrix(entries: Sequence[tuple[str, str, float]]
+                       ) -> tuple[list[str], Any]:
+    """The parameters the entries name (in order of first mention) and their matrix: the given
+    correlations, 1 on the diagonal, 0 elsewhere."""
+    names: list[str] = []
+    for a, b, _ in entries:
+        for path in (a, b):
+            if path not in names:
+                names.append(path)
+    index = {path: i for i, path in enumerate(names)}
+    matrix = np.eye(len(names))
+    for a, b, rho in entries:
+        matrix[index[a], index[b]] = matrix[index[b], index[a]] = rho
+    return names, matrix
+
+
+def _positive_semidefinite(s: Scenario) -> list[Problem]:
+    if not s.correlations:
+        return []
+    names, matrix = correlation_matrix(s.correlations)
+    values, vectors = np.linalg.eigh(matrix)
+    if values[0] >= -PSD_TOLERANCE:
+        return []
+    # the entries that make it impossible: those between the parameters the offending
+    # direction (the eigenvector of the most negative eigenvalue) moves
+    weight = np.abs(vectors[:, 0])
+    involved = {names[i] for i in range(len(names)) if weight[i] > 1e-6}
+    culprits = [k for k, (a, b, _) in enumerate(s.correlations) if a in involved and b in involved]
+    listed = "; ".join(f"entry {k + 1} [{s.correlations[k][0]}, {s.correlations[k][1]}, "
+                       f"{s.correlations[k][2]:g}]" for k in culprits)
+    return [(("correlations", culprits[0]), f"the correlations {listed} cannot hold together: "
+             f"their matrix is not positive semidefinite (smallest eigenvalue {values[0]:.3g}); "
+             "weaken one of them")]

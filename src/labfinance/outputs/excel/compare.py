@@ -55,7 +55,9 @@ def write_workbook(cases: Sequence[Any], path: str | Path, lang: str = "en") -> 
                 sheet.write_string(top + i, col, text, bold if i == 0 else wrap)
         first = top + len(labels) + 1
         metrics = [metrics_json(case.results) for case in cases]
-        for i, metric in enumerate(CATALOGUE):
+        # a metric no case reports (the EU decision amount without eu_cofinancing_rate) is left out
+        shown = [m for m in CATALOGUE if any(m.name in values for values in metrics)]
+        for i, metric in enumerate(shown):
             name, kind = metric.name, metric.kind
             # the metric in words, its meaning beside the cases (its name stays for scripts)
             sheet.write_string(first + i, 0, t(f"metric.{name}.label"), st.label)
@@ -66,7 +68,7 @@ def write_workbook(cases: Sequence[Any], path: str | Path, lang: str = "en") -> 
             sheet.write_string(first + i, 3 + len(cases), t(f"metric.{name}.meaning"),
                                st.note_line)
             for j, values in enumerate(metrics):
-                value = values[name]
+                value = values.get(name)
                 if value is None:
                     sheet.write_string(first + i, 2 + j, t("value.na"), st.na)
                 else:

@@ -13,8 +13,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from labfinance import __version__
 from labfinance.analysis.montecarlo import spread
-from labfinance.engine.catalogue import BY_NAME, METRICS
-from labfinance.outputs.excel import charts
+from labfinance.engine.catalogue import BY_NAME, METRICS, reported
+from labfinance.outputs.excel import charts, sheet_risks
 from labfinance.outputs.excel.book import Book, scalar
 from labfinance.outputs.excel.cells import na
 from labfinance.outputs.excel.layout import print_landscape, wrapped_height
@@ -208,6 +208,7 @@ def risk(book: Book) -> None:
                                                                     3, 4, metric,
                                                                     kind_of(metric)))
         row = top + 34
+    sheet_risks.register(book, ws, row, put, header)  # format 1.2: risks and correlations
     ws.set_h_pagebreaks(breaks)
 
 
@@ -233,7 +234,7 @@ def variants(book: Book) -> None:
         texts.append((text, 20))
     ws.set_row(4, wrapped_height(texts))
     results = [a.results, *found.values()]
-    for i, metric in enumerate(METRICS):
+    for i, metric in enumerate(reported(a.scenario)):
         ws.write_string(5 + i, 0, metric_label(t, metric), st.label)
         for col, res in enumerate(results, start=1):
             put(ws, st, 5 + i, col, scalar(res.metrics[metric]), kind_of(metric))

@@ -20,6 +20,7 @@ from labfinance.model.scenario import (
     Revenue,
     Timed,
 )
+from labfinance.outputs.excel import sheet_risks
 from labfinance.outputs.excel.book import SETTINGS, Book
 from labfinance.outputs.excel.cells import Cell, col_name, sheet_prefix, write_value
 from labfinance.outputs.excel.layout import print_landscape
@@ -32,6 +33,27 @@ NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "r
                 "fraction": "percent", "year": "year", "count": "int", "text": "text",
                 "tolerance": "general"}
 FIRST_ROW = 4
+# format 1.2 (issue 15): visible labels of a loan's grace and balloon and the EU co-financing rate
+FORMAT_12_TEXT = {
+    "grace": "grace (interest-only years)",
+    "balloon": "balloon (share repaid with the last instalment)",
+    "none": "default: none",
+    "eu": "EU co-financing rate (priority axis)",
+    "eu_note": "Decision amount × this rate = maximum EU grant (Reg. 480/2014 arts. 15-19).",
+}
+
+# labels of the format 1.2 inputs of this helper's part (unit prices, declining rates), together
+# so that the catalogue of visible texts can take them over
+UNIT_QUANTITY = "quantity"
+UNIT_COST = "unit cost"
+DECLINING_LABEL = "Social discount rate (real, societal case)"
+DECLINING_SHOWN = "declining: steps below"
+DECLINING_NOTE = ("Declining rates: the rate of year t is that of the last step starting at or "
+                  "before t; discount factor D_t = D_(t-1) / (1 + r_t).")
+DECLINING_PRESET_NOTE = ("HM Treasury Green Book (2022), table 8. Not live: write the steps as a "
+                         "list in the scenario file to change them.")
+DECLINING_FROM = "step {} starts in year t"
+DECLINING_RATE = "step {} rate"
 
 
 # The deductions, each in words (param.*), so that the opposite reading is hard to make:
@@ -121,6 +143,7 @@ class AssumptionsSheet:
         ws.repeat_rows(FIRST_ROW - 1)
         self.general()
         self.settings()
+        self.eu_decision()
         self.stakeholders()
         self.band(t("assumptions.band_costs"))
         for cost in s.costs:
@@ -133,8 +156,10 @@ class AssumptionsSheet:
             self.band(t("assumptions.band_benefits"))
             for benefit in s.benefits:
                 self.benefit(benefit)
+        sheet_risks.assumptions(self)  # format 1.2: the risk register
         if s.uncertainty:
             self.uncertainty()
+        sheet_risks.assumptions_correlations(self)
         self.analysed_copy()
 
     def general(self) -> None:
@@ -158,7 +183,9 @@ class AssumptionsSheet:
                  note="" if nominal else t("assumptions.inflation_not_live"))
         rate = self.put(t("param.discount_rate"), per_year, s.discount_rate, "discount_rate",
                         "rate")
-        if s.social_discount_rate is None:
+        if s.social_discount_steps is not None:
+            self.declining_rates()
+        elif s.social_discount_rate is None:
             self.put(t("param.social_discount_rate"), per_year, s.discount_rate,
                      "social_discount_rate", "rate", formula=f"={rate.ref(NAME)}",
                      note=t("assumptions.social_follows"))
@@ -173,6 +200,30 @@ class AssumptionsSheet:
         else:
             self.put(t("param.contingency"), t("unit.share"), s.contingency, "contingency",
                      "fraction", note=t("assumptions.contingency_note"))
+
+    def declining_rates(self) -> None:
+        """Declining social rates (format 1.2): the starts of the steps, then their rates, each
+        a contiguous column range that the Cash flow sheet looks the year's rate up in. A
+        preset's steps are shown but not live: its rates are the preset's."""
+        s = self.book.scenario
+        steps = s.social_discount_steps
+        assert steps is not None
+        preset = isinstance(s.social_discount_rate, str)
+        shown = s.social_discount_rate if preset else DECLINING_SHOWN
+        self.put(DECLINING_LABEL, "text", shown, "social_discount_rate", "text", live=False,
+                 note=DECLINING_PRESET_NOTE if preset else DECLINING_NOTE)
+        ranges = {}
+        for key, label, unit, kind in (("from", DECLINING_FROM, "t (years)", "count"),
+                                       ("rate", DECLINING_RATE, "%/yr", "rate")):
+            first = self.r
+            for k, step in enumerate(steps):
+                value = step[0] if key == "from" else step[1]
+                self.put(label.format(k + 1), unit, value, f"social_discount_rate.{k}.{key}",
+                         kind, live=not preset,
+                         note=(f"year {s.start_year + step[0]}" if key == "from" else ""))
+            ranges[key] = (first, self.r - 1)
+        self.book.schedules["social_discount_rate.from"] = ranges["from"]
+        self.book.schedules["social_discount_rate.rate"] = ranges["rate"]
 
     def stakeholders(self) -> None:
         self.band(self.t("assumptions.band_stakeholders"))
@@ -219,7 +270,12 @@ class AssumptionsSheet:
         t = self.t
         prefix = f"costs.{c.id}"
         self.header(c.label, t.word(c.category), c.id, prefix, c.note)
-        if c.fte is not None:
+        if c.quantity is not None:  # unit prices (format 1.2)
+            cur = self.book.scenario.currency
+            self.put(UNIT_QUANTITY, "units", c.quantity, f"{prefix}.quantity", "quantity")
+            self.put(UNIT_COST, f"{cur}/unit", c.unit_cost, f"{prefix}.unit_cost", "money")
+            self.timing(prefix, c, "unit.currency_per_year")
+        elif c.fte is not None:
             self.p("fte", t("unit.fte"), c.fte, f"{prefix}.fte", "quantity")
             self.p("cost_per_fte", t("unit.per_fte_year", currency=self.book.scenario.currency),
                    c.cost_per_fte, f"{prefix}.cost_per_fte", "money")
@@ -287,6 +343,7 @@ class AssumptionsSheet:
             self.p("year", year, f.year, f"{prefix}.year", "year")
             self.p("loan_rate", per_year, f.rate, f"{prefix}.rate", "rate")
             self.p("term", years, f.term, f"{prefix}.term", "count")
+            self.loan_terms(prefix, f)
         elif isinstance(f, OutcomePayment):
             self.p("benefit", t("unit.id"), f.benefit, f"{prefix}.benefit", "text", live=False)
             self.p("price", t("unit.per_unit", currency=cur), f.price, f"{prefix}.price",
@@ -295,6 +352,20 @@ class AssumptionsSheet:
                 self.p("cap", cur, f.cap, f"{prefix}.cap", "money")
             self.p("lag", years, f.lag, f"{prefix}.lag", "count")
             self.p("escalation", per_year, f.escalation, f"{prefix}.escalation", "rate")
+
+    # ---- format 1.2 (issue 15): a loan's grace years and balloon; the EU co-financing rate --
+    def loan_terms(self, prefix: str, f: Loan) -> None:
+        t = FORMAT_12_TEXT
+        self.put(t["grace"], "years", f.grace, f"{prefix}.grace", "count",
+                 note="" if f.grace else t["none"])
+        self.put(t["balloon"], "share", f.balloon, f"{prefix}.balloon", "share",
+                 note="" if f.balloon else t["none"])
+
+    def eu_decision(self) -> None:
+        rate = self.book.scenario.eu_cofinancing_rate
+        if rate is not None:
+            self.put(FORMAT_12_TEXT["eu"], "share", rate, "eu_cofinancing_rate", "share",
+                     note=FORMAT_12_TEXT["eu_note"])
 
     def benefit(self, b: Any) -> None:
         cur, t = self.book.scenario.currency, self.t

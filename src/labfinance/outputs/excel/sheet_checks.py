@@ -239,6 +239,8 @@ class ChecksSheet:
             ret = book.inputs[f"{prefix}.payment.retention"].ref(NAME)
             self.single(t("checks.grant_advance", id=g.id), f"=IF({adv}+{ret}>1,1,0)")
 
+        self.loans()
+
         sh.band(t("checks.band_inputs"))
         # the Assumptions rows, with room for rows a reader adds
         first, last = assumptions.FIRST_ROW, assumptions.FIRST_ROW + 2000
@@ -292,6 +294,27 @@ class ChecksSheet:
         book.names["master_check"] = master
         book.values["master_check"] = ok if self.failures == 0 else error
         return master
+
+
+    # ---- format 1.2 (issue 15): each loan's schedule adds up -----------------------------
+    def loans(self) -> None:
+        book = self.book
+        loans = [f for f in book.scenario.funding if isinstance(f, Loan)]
+        if loans:
+            self.sh.band(LOANS_BAND)
+        for f in loans:
+            drawn = f"SUM({book.rows[f'loan.{f.id}.drawn'].range(NAME)})"
+            repaid = f"SUM({book.rows[f'loan.{f.id}.principal'].range(NAME)})"
+            owed = book.cells[f"loan.{f.id}.balance_end"].ref(NAME)
+            # a balance within half a cent of 0 is 0 (engine and workbook): a cent of slack
+            tol, rel = book.setting("tolerance", NAME), book.setting("relative_tolerance", NAME)
+            self.single(LOAN_CHECK.format(id=f.id),
+                        f"=IF(ABS({drawn}-{repaid}-{owed})>2*{tol}+{rel}*{drawn},1,0)")
+
+
+# format 1.2 (issue 15): visible labels, gathered for the catalogue
+LOANS_BAND = "Loans"
+LOAN_CHECK = "loan {id}: money drawn = principal repaid + principal owed at the end"
 
 
 def build(book: Book) -> Cell:

@@ -14,7 +14,7 @@ import numpy as np
 
 from labfinance.engine import finance
 from labfinance.model.scenario import Cost, InKind
-from labfinance.outputs.excel import recipes
+from labfinance.outputs.excel import recipes, sheet_risks
 from labfinance.outputs.excel.book import Book, series
 from labfinance.outputs.excel.cells import At, Row, Term, TimelineSheet, times
 
@@ -48,7 +48,8 @@ def _cost(sh: TimelineSheet, c: Cost) -> Line:
     sh.item(c.label, book.t.word(c.category))
     timing = recipes.flag(sh, prefix, c, w.timing, life=c.fte is None and c.life is not None)
     amount = recipes.base(sh, prefix, c, timing, w.base,
-                          amount_key="fte" if c.fte is not None else "amount")
+                          amount_key=("fte" if c.fte is not None
+                                      else "quantity" if c.quantity is not None else "amount"))
     pf = recipes.price(sh, prefix, w.price_factor)
     t = book.t
     before = sh.series(t("costs.before_contingency"), cur, times(amount, pf),
@@ -116,9 +117,14 @@ def build(book: Book) -> list[Line]:
         sh.band(t("costs.band_implied"))
         lines += [_implied(sh, f) for f in implied]
 
+    risk_rows = sheet_risks.cost_rows(sh, recipes.price)  # format 1.2: the risk register
+
     sh.band(t("costs.band_totals"))
+    if risk_rows:
+        sheet_risks.register_total(sh, risk_rows)
     costs = sh.series(t("costs.total"), cur,
-                      sh.sum_of(t("costs.total"), cur, [ln.cost for ln in lines]),
+                      sh.sum_of(t("costs.total"), cur,
+                                [ln.cost for ln in lines] + [row for _, _, row in risk_rows]),
                       series(r.ledger["costs"]), role="total", total=True)
     book.add_row("costs.total", costs, series(r.ledger["costs"]))
     residual_rows = [ln.residual for ln in lines if ln.residual is not None]

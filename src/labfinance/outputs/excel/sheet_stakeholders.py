@@ -19,10 +19,10 @@ from labfinance.outputs.excel.cells import (
     TimelineSheet,
     col_name,
     na,
-    present_value,
     total,
 )
 from labfinance.outputs.excel.layout import FIRST_YEAR_COL, LABEL_COL, UNIT_COL
+from labfinance.outputs.excel.sheet_cashflow import social_present_value
 
 NAME = "Stakeholders"
 # the table's columns; each heading is the text stakeholders.col.<key>
@@ -36,7 +36,6 @@ def build(book: Book) -> None:
     s, r = book.scenario, book.results
     cur, t = s.currency, book.t
     sh = TimelineSheet(book, NAME, t("stakeholders.subtitle", currency=cur))
-    soc = book.cells["rate.social"]
     yearly: dict[str, dict[str, Row]] = {}
     sh.band(t("stakeholders.band_years"))
     for sid, holder in s.stakeholders.items():
@@ -119,7 +118,7 @@ def build(book: Book) -> None:
                             value_or_na(fig["gain"]))
         represented = payer_of.get(sid) is not None
         for key in ("contributed", "benefits_received", "cash_releasing_received"):
-            pv = present_value(yearly[sid][key], soc.ref(NAME), NAME)
+            pv = social_present_value(book, yearly[sid][key], NAME)
             formulas[f"{key}_pv"] = (f"={pv}", fig[f"{key}_pv"])
         for key in ("fair_share", "secured_fair_share"):
             w = ref("weight", row)
