@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from labfinance.model.scenario import Grant, Loan
+from labfinance.model.scenario import Cost, Grant, Loan, Risk
 from labfinance.texts import Texts
 
-ITEMS = ("costs", "funding", "benefits")
+ITEMS = ("costs", "funding", "benefits", "risks")
 # fields whose words are under another key (param.<key>)
 FIELDS = {"payment.advance": "advance", "payment.retention": "retention",
           "payment.lag": "payment_lag", "contingency": "item_contingency"}
+# a risk's fields (format 1.2) in the words of its Assumptions rows
+RISK_FIELDS = {"probability": "risk_probability", "from": "risk_from", "to": "risk_to"}
 
 
 def _field(item: Any, rest: list[str], t: Texts) -> str:
@@ -29,6 +31,10 @@ def _field(item: Any, rest: list[str], t: Texts) -> str:
         return t("param.loan_rate" if isinstance(item, Loan) else "param.grant_rate")
     if key in ("from", "to") and isinstance(item, Grant) and item.rate is not None:
         return t(f"param.grant_{key}")
+    if isinstance(item, Risk):
+        key = RISK_FIELDS.get(key, key)
+    if key == "quantity" and isinstance(item, Cost):  # unit prices (format 1.2)
+        key = "unit_quantity"
     key = FIELDS.get(key, key)
     return t(f"param.{key}") if t.has(f"param.{key}") else ".".join(rest)
 
@@ -45,6 +51,9 @@ def parameter_words(scenario: Any, path: str, t: Texts) -> str:
         return t("param.award", name=item.label if item is not None else tokens[1])
     if tokens[0] == "contingency" and len(tokens) == 2:
         return t("param.contingency_category", category=t.word(tokens[1]))
+    if tokens[0] == "social_discount_rate" and len(tokens) == 3 and tokens[1].isdigit() \
+            and tokens[2] in ("from", "rate"):  # a step of declining rates (format 1.2)
+        return t(f"param.step_{tokens[2]}", step=int(tokens[1]) + 1)
     if len(tokens) == 1 and t.has(f"param.{path}") and path not in ("from", "to", "every"):
         return t(f"param.{path}")
     return path

@@ -7,7 +7,7 @@ verdict read the same.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
@@ -100,48 +100,48 @@ def summary_lines(results: Results, w: Words | None = None) -> list[str]:
                  secured=money_("secured_funding_shortfall"), peak=money_("peak_cash_need")),
         "  " + t("term.appraisal", fnpv=money_("financial_npv"), rate=pct(s.discount_rate, 2),
                  gap=pct(m["funding_gap_rate"]), enpv=money_("economic_npv"),
-                 social=pct(s.effective_social_discount_rate, 2), eirr=pct(m["economic_irr"]),
+                 social=_social_rate(s, pct, t), eirr=pct(m["economic_irr"]),
                  bcr=t("value.na") if math.isnan(m["bcr"]) else pct_free(format(m["bcr"], ".2f"))),
     ]
-    lines += risk_register_lines(results)
-    lines += eu_decision_lines(results)
+    lines += risk_register_lines(results, w)
+    lines += eu_decision_lines(results, w, pct)
     lines += ["  " + t("term.warning", text=sentence_words(s, x, t)) for x in results.warnings]
     return lines
 
 
-def _social_rate(s: Any) -> str:
+def _social_rate(s: Any, pct: Callable[[float, int], str], t: Texts) -> str:
     """The social rate in words: one rate, or declining rates from the first to the last step
     (format 1.2)."""
     steps = s.social_discount_steps
     if steps is None:
-        return f"{s.effective_social_discount_rate:.2%}"
-    return f"declining rates {steps[0][1]:.2%} to {steps[-1][1]:.2%}"
+        return pct(s.effective_social_discount_rate, 2)
+    return t("term.declining", first=pct(steps[0][1], 2), last=pct(steps[-1][1], 2))
 
 
-def eu_decision_lines(results: Results) -> list[str]:
+def eu_decision_lines(results: Results, w: Words, pct: Callable[[float, int], str]) -> list[str]:
     """Format 1.2 (issue 15): the EU decision amount, where the file gives a co-financing rate."""
-    s = results.scenario
+    s, t = results.scenario, w.t
     if s.eu_cofinancing_rate is None:
         return []
     m = {k: float(results.metrics[k][0]) for k in ("eligible_cost", "decision_amount",
                                                    "max_eu_grant")}
     if math.isnan(m["decision_amount"]):
-        return [f"  EU decision amount n/a: {results.notes.get('decision_amount', '')}"]
-    return [f"  EU decision amount {money(m['decision_amount'], s.currency)} (eligible cost "
-            f"{money(m['eligible_cost'], s.currency)} × funding-gap rate), maximum EU grant "
-            f"{money(m['max_eu_grant'], s.currency)} at {s.eu_cofinancing_rate:.0%} "
-            "co-financing"]
+        reason = sentence_words(s, results.notes.get("decision_amount", ""), t)
+        return ["  " + t("term.eu_decision_na", reason=reason)]
+    return ["  " + t("term.eu_decision", amount=w.money(m["decision_amount"], s.currency),
+                     eligible=w.money(m["eligible_cost"], s.currency),
+                     grant=w.money(m["max_eu_grant"], s.currency),
+                     rate=pct(s.eu_cofinancing_rate, 0))]
 
 
-def risk_register_lines(results: Results) -> list[str]:
+def risk_register_lines(results: Results, w: Words) -> list[str]:
     """Format 1.2: the risk register's expected cost, where the file has one."""
-    s = results.scenario
+    s, t = results.scenario, w.t
     if not s.risks:
         return []
     total = float(results.metrics["expected_risk_cost"][0])
-    return [f"  risk register: expected cost {money(total, s.currency)} in the total cost "
-            f"({len(s.risks)} risk{'s' if len(s.risks) != 1 else ''}; Monte Carlo draws each "
-            "year's events)"]
+    key = "term.risk_register_one" if len(s.risks) == 1 else "term.risk_register_many"
+    return ["  " + t(key, money=w.money(total, s.currency), count=len(s.risks))]
 
 
 def _value(x: float, w: Words) -> str:

@@ -33,28 +33,6 @@ NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "r
                 "fraction": "percent", "year": "year", "count": "int", "text": "text",
                 "tolerance": "general"}
 FIRST_ROW = 4
-# format 1.2 (issue 15): visible labels of a loan's grace and balloon and the EU co-financing rate
-FORMAT_12_TEXT = {
-    "grace": "grace (interest-only years)",
-    "balloon": "balloon (share repaid with the last instalment)",
-    "none": "default: none",
-    "eu": "EU co-financing rate (priority axis)",
-    "eu_note": "Decision amount × this rate = maximum EU grant (Reg. 480/2014 arts. 15-19).",
-}
-
-# labels of the format 1.2 inputs of this helper's part (unit prices, declining rates), together
-# so that the catalogue of visible texts can take them over
-UNIT_QUANTITY = "quantity"
-UNIT_COST = "unit cost"
-DECLINING_LABEL = "Social discount rate (real, societal case)"
-DECLINING_SHOWN = "declining: steps below"
-DECLINING_NOTE = ("Declining rates: the rate of year t is that of the last step starting at or "
-                  "before t; discount factor D_t = D_(t-1) / (1 + r_t).")
-DECLINING_PRESET_NOTE = ("HM Treasury Green Book (2022), table 8. Not live: write the steps as a "
-                         "list in the scenario file to change them.")
-DECLINING_FROM = "step {} starts in year t"
-DECLINING_RATE = "step {} rate"
-
 
 # The deductions, each in words (param.*), so that the opposite reading is hard to make:
 # attribution is the share due to OTHERS (SROI); "40 % due to the lab" is attribution 0.6.
@@ -194,7 +172,7 @@ class AssumptionsSheet:
                      "social_discount_rate", "rate")
         if isinstance(s.contingency, dict):
             for cat in CATEGORIES:
-                self.put(t("param.contingency_category", category=cat), t("unit.share"),
+                self.put(t("param.contingency_category", category=t.word(cat)), t("unit.share"),
                          s.category_contingency(cat), f"contingency.{cat}", "fraction",
                          note="" if cat in s.contingency else t("assumptions.contingency_absent"))
         else:
@@ -209,18 +187,22 @@ class AssumptionsSheet:
         steps = s.social_discount_steps
         assert steps is not None
         preset = isinstance(s.social_discount_rate, str)
-        shown = s.social_discount_rate if preset else DECLINING_SHOWN
-        self.put(DECLINING_LABEL, "text", shown, "social_discount_rate", "text", live=False,
-                 note=DECLINING_PRESET_NOTE if preset else DECLINING_NOTE)
+        t = self.t
+        shown = s.social_discount_rate if preset else t("assumptions.declining_shown")
+        self.put(t("param.social_discount_rate"), t("unit.text"), shown, "social_discount_rate",
+                 "text", live=False,
+                 note=t("assumptions.declining_preset_note" if preset
+                        else "assumptions.declining_note"))
         ranges = {}
-        for key, label, unit, kind in (("from", DECLINING_FROM, "t (years)", "count"),
-                                       ("rate", DECLINING_RATE, "%/yr", "rate")):
+        for key, label, unit, kind in (("from", "param.step_from", "unit.years_t", "count"),
+                                       ("rate", "param.step_rate", "unit.per_year", "rate")):
             first = self.r
             for k, step in enumerate(steps):
                 value = step[0] if key == "from" else step[1]
-                self.put(label.format(k + 1), unit, value, f"social_discount_rate.{k}.{key}",
-                         kind, live=not preset,
-                         note=(f"year {s.start_year + step[0]}" if key == "from" else ""))
+                self.put(t(label, step=k + 1), t(unit), value,
+                         f"social_discount_rate.{k}.{key}", kind, live=not preset,
+                         note=(t("assumptions.step_year", year=s.start_year + step[0])
+                               if key == "from" else ""))
             ranges[key] = (first, self.r - 1)
         self.book.schedules["social_discount_rate.from"] = ranges["from"]
         self.book.schedules["social_discount_rate.rate"] = ranges["rate"]
@@ -272,8 +254,10 @@ class AssumptionsSheet:
         self.header(c.label, t.word(c.category), c.id, prefix, c.note)
         if c.quantity is not None:  # unit prices (format 1.2)
             cur = self.book.scenario.currency
-            self.put(UNIT_QUANTITY, "units", c.quantity, f"{prefix}.quantity", "quantity")
-            self.put(UNIT_COST, f"{cur}/unit", c.unit_cost, f"{prefix}.unit_cost", "money")
+            self.p("unit_quantity", t("unit.units"), c.quantity, f"{prefix}.quantity",
+                   "quantity")
+            self.p("unit_cost", t("unit.per_unit", currency=cur), c.unit_cost,
+                   f"{prefix}.unit_cost", "money")
             self.timing(prefix, c, "unit.currency_per_year")
         elif c.fte is not None:
             self.p("fte", t("unit.fte"), c.fte, f"{prefix}.fte", "quantity")
@@ -355,17 +339,17 @@ class AssumptionsSheet:
 
     # ---- format 1.2 (issue 15): a loan's grace years and balloon; the EU co-financing rate --
     def loan_terms(self, prefix: str, f: Loan) -> None:
-        t = FORMAT_12_TEXT
-        self.put(t["grace"], "years", f.grace, f"{prefix}.grace", "count",
-                 note="" if f.grace else t["none"])
-        self.put(t["balloon"], "share", f.balloon, f"{prefix}.balloon", "share",
-                 note="" if f.balloon else t["none"])
+        t = self.t
+        self.p("grace", t("unit.years"), f.grace, f"{prefix}.grace", "count",
+               note="" if f.grace else t("assumptions.default_none"))
+        self.p("balloon", t("unit.share"), f.balloon, f"{prefix}.balloon", "share",
+               note="" if f.balloon else t("assumptions.default_none"))
 
     def eu_decision(self) -> None:
         rate = self.book.scenario.eu_cofinancing_rate
         if rate is not None:
-            self.put(FORMAT_12_TEXT["eu"], "share", rate, "eu_cofinancing_rate", "share",
-                     note=FORMAT_12_TEXT["eu_note"])
+            self.p("eu_cofinancing_rate", self.t("unit.share"), rate, "eu_cofinancing_rate",
+                   "share", note=self.t("assumptions.eu_note"))
 
     def benefit(self, b: Any) -> None:
         cur, t = self.book.scenario.currency, self.t

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from labfinance.engine import decision, finance
-from labfinance.engine.catalogue import BY_NAME
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import layout as L
 from labfinance.outputs.excel import sheet_assumptions as assumptions
@@ -31,10 +30,6 @@ from labfinance.outputs.excel.cells import (
 from labfinance.outputs.excel.layout import T_ROW
 
 NAME = "Cash flow"
-# labels of declining social rates (format 1.2), together for the catalogue of visible texts
-STEP_RATE_LABEL = "social discount rate of the year (its step's rate)"
-FIRST_STEP_LABEL = "social discount rate of the case, first step"
-DECLINING_FACTOR_LABEL = "discount factor, social: D_t = D_(t-1) / (1 + r_t)"
 
 
 def _factor(rate: Cell) -> Formula:
@@ -118,18 +113,20 @@ class CashFlowSheet:
         inputs = book.inputs
         a = book.workings.appraisal
         assert a.social_rate_by_year is not None
-        sh.band("Discount rates and factors")
+        t = self.t
+        sh.band(t("cf.band_rates"))
         inflation = inputs["inflation"].ref(NAME)
-        suffix = " (nominal)" if self.nominal else " (real)"
+        mode = "nominal" if self.nominal else "real"
+        per_year = t("unit.per_year")
 
         def case(rate: str) -> str:
             return f"(1+{rate})*(1+{inflation})-1" if self.nominal else rate
 
         rate = inputs["discount_rate"].ref(NAME)
-        fin = sh.constant("financial discount rate of the case" + suffix, "%/yr",
+        fin = sh.constant(t(f"cf.rate_financial_{mode}"), per_year,
                           "=" + case(rate), scalar(a.financial_rate), kind="percent")
         first_step = inputs["social_discount_rate.0.rate"].ref(NAME)
-        soc = sh.constant(FIRST_STEP_LABEL + suffix, "%/yr", "=" + case(first_step),
+        soc = sh.constant(t(f"cf.first_step_{mode}"), per_year, "=" + case(first_step),
                           scalar(a.social_rate), kind="percent")
         self.rate_values[fin] = scalar(a.financial_rate)  # the IRR searches start from these
         self.rate_values[soc] = scalar(a.social_rate)
@@ -137,14 +134,14 @@ class CashFlowSheet:
                                           *book.schedules["social_discount_rate.from"])
         rates = assumptions.column_range(assumptions.VALUE_COL,
                                          *book.schedules["social_discount_rate.rate"])
-        by_year = sh.series(STEP_RATE_LABEL + suffix, "%/yr",
+        by_year = sh.series(t(f"cf.step_rate_{mode}"), per_year,
                             lambda x: "=" + case(finance.step_rate_formula(x.tt, starts, rates)),
                             series(a.social_rate_by_year), kind="percent")
         self.factors = {
-            "financial": sh.series("discount factor, financial (1 in the first year)", "factor",
+            "financial": sh.series(t("cf.factor_financial"), t("recipe.factor"),
                                    _factor(fin), series(a.financial_factors), kind="factor"),
             "social": sh.corkscrew(
-                DECLINING_FACTOR_LABEL, "factor",
+                t("cf.declining_factor"), t("recipe.factor"),
                 lambda x, previous: "=" + finance.declining_discount_factor_formula(
                     x.tt, previous, x(by_year)),
                 series(a.social_factors), kind="factor")}
@@ -297,7 +294,7 @@ class CashFlowSheet:
 
         self.metric("total_cost", label("total_cost"), cur, f"=SUM({rng(rows['costs'])})",
                     m("total_cost"), "money")
-        self.metric("expected_risk_cost", sheet_risks.RISK_TOTAL, cur,
+        self.metric("expected_risk_cost", t("metric.expected_risk_cost.label"), cur,
                     sheet_risks.metric_formula(book, here), m("expected_risk_cost"), "money")
         self.metric("total_funding", label("total_funding"),
                     cur, f"=SUM({rng(rows['funding'])})+SUM({rng(rows['revenue'])})",
@@ -358,18 +355,19 @@ class CashFlowSheet:
         book, cur, here = self.book, self.cur, NAME
         m = book.metric
         for name, cell in (("dic", dic), ("dnr", dnr)):
-            self.metric(name, BY_NAME[name].label, cur, f"={cell.ref(here)}", m(name), "money")
+            self.metric(name, self.t(f"metric.{name}.label"), cur, f"={cell.ref(here)}", m(name),
+                        "money")
         if book.scenario.eu_cofinancing_rate is None:
             return
-        eligible = self.metric("eligible_cost", BY_NAME["eligible_cost"].label, cur,
+        eligible = self.metric("eligible_cost", self.t("metric.eligible_cost.label"), cur,
                                "=" + finance.eligible_cost_formula(
                                    book.rows["costs.investment"].range(here)),
                                m("eligible_cost"), "money")
-        decided = self.metric("decision_amount", BY_NAME["decision_amount"].label, cur,
+        decided = self.metric("decision_amount", self.t("metric.decision_amount.label"), cur,
                               "=" + finance.decision_amount_formula(
                                   eligible.ref(here), gap.ref(here), na()),
                               value_or_na(m("decision_amount")), "money")
-        self.metric("max_eu_grant", BY_NAME["max_eu_grant"].label, cur,
+        self.metric("max_eu_grant", self.t("metric.max_eu_grant.label"), cur,
                     "=" + finance.max_eu_grant_formula(
                         decided.ref(here), book.inputs["eu_cofinancing_rate"].ref(here), na()),
                     value_or_na(m("max_eu_grant")), "money")

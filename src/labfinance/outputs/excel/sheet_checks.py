@@ -301,20 +301,16 @@ class ChecksSheet:
         book = self.book
         loans = [f for f in book.scenario.funding if isinstance(f, Loan)]
         if loans:
-            self.sh.band(LOANS_BAND)
+            self.sh.band(book.t("checks.band_loans"))
         for f in loans:
             drawn = f"SUM({book.rows[f'loan.{f.id}.drawn'].range(NAME)})"
             repaid = f"SUM({book.rows[f'loan.{f.id}.principal'].range(NAME)})"
             owed = book.cells[f"loan.{f.id}.balance_end"].ref(NAME)
             # a balance within half a cent of 0 is 0 (engine and workbook): a cent of slack
             tol, rel = book.setting("tolerance", NAME), book.setting("relative_tolerance", NAME)
-            self.single(LOAN_CHECK.format(id=f.id),
+            self.single(book.t("checks.loan", id=f.id),
                         f"=IF(ABS({drawn}-{repaid}-{owed})>2*{tol}+{rel}*{drawn},1,0)")
 
-
-# format 1.2 (issue 15): visible labels, gathered for the catalogue
-LOANS_BAND = "Loans"
-LOAN_CHECK = "loan {id}: money drawn = principal repaid + principal owed at the end"
 
 
 def build(book: Book) -> Cell:

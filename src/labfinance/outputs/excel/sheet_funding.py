@@ -50,16 +50,6 @@ from labfinance.outputs.excel.sheet_costs import Line
 NAME = "Funding"
 CASES = ("all", "committed")
 CASE_LABEL = {"all": "checks.tag_all", "committed": "checks.tag_committed"}  # text keys
-# format 1.2 (issue 15): the visible labels of a loan's schedule, gathered for the catalogue
-LOAN_LABELS = {
-    "in": "loan in",
-    "instalment": "instalment after the grace years (annuity; the balloon left owed)",
-    "service": "debt service (interest only in grace years, instalments, balloon at the end)",
-    "balance": "balance at the end of the year (corkscrew)",
-    "interest": "interest (last year's balance × rate)",
-    "principal": "principal repaid (debt service - interest)",
-}
-
 
 class FundingSheet:
     def __init__(self, book: Book, costs: list[Line]):
@@ -273,7 +263,7 @@ class FundingSheet:
                             lambda x: f"={x.c(c['amount'])}*({x.year}={x.c(c['year'])})",
                             series(detail.loan_in))
         a, r_, n, g, b = (c[k].ref(NAME) for k in ("amount", "rate", "term", "grace", "balloon"))
-        payment = sh.constant(LOAN_LABELS["instalment"], self.cur,
+        payment = sh.constant(t("funding.instalment"), self.cur,
                               "=" + finance.loan_instalment_formula(
                                   a, r_, n, g, b, book.setting("rate_tolerance", NAME)),
                               scalar(detail.payment))
@@ -283,7 +273,7 @@ class FundingSheet:
                 f"({x.year}-{x.c(c['year'])})", x.c(c["amount"]), x.c(c["rate"]),
                 x.c(c["term"]), x.c(c["grace"]), x.c(c["balloon"]), x.c(payment))
 
-        service = sh.series(LOAN_LABELS["service"], self.cur, service_formula,
+        service = sh.series(t("funding.loan_service"), self.cur, service_formula,
                             series(detail.service))
         balance = self.loan_schedule(f, c["rate"], loan_in, service, detail)
         book.add_row(f"loan.{f.id}.drawn", loan_in, series(detail.loan_in))
@@ -318,15 +308,15 @@ class FundingSheet:
         principal); returns the balance row."""
         sh = self.sh
         balance_at = Row(sh.name, sh.r + 2, sh.tl)  # written two rows below, read a year back
-        interest = sh.series(LOAN_LABELS["interest"], self.cur,
+        interest = sh.series(self.t("funding.interest"), self.cur,
                              lambda x: "=" + finance.loan_interest_formula(x.prev(balance_at),
                                                                            x.c(rate)),
                              series(detail.interest), total=True)
-        principal = sh.series(LOAN_LABELS["principal"], self.cur,
+        principal = sh.series(self.t("funding.principal"), self.cur,
                               lambda x: "=" + finance.loan_principal_formula(x(service),
                                                                              x(interest)),
                               series(detail.principal), total=True)
-        balance = sh.corkscrew(LOAN_LABELS["balance"], self.cur,
+        balance = sh.corkscrew(self.t("funding.balance"), self.cur,
                                lambda x, previous: "=" + finance.loan_balance_formula(
                                    previous, x(loan_in), x(principal),
                                    self.book.setting("tolerance", NAME)),

@@ -2,7 +2,8 @@
 Assumptions sheet, each risk's expected cost on the Costs sheet (a live formula), and their list
 on the Risk sheet.
 
-Every visible text of these blocks is a constant below, gathered for the per-language catalogue.
+Every visible text of these blocks comes from the text catalogue (``book.t``): the Assumptions
+rows' words under ``param.*``, the Costs rows under ``costs.*``, the Risk sheet's under ``risk.*``.
 """
 
 from __future__ import annotations
@@ -16,59 +17,38 @@ from labfinance.engine.risks import RiskLine
 from labfinance.outputs.excel.book import Book, series
 from labfinance.outputs.excel.cells import At, Row, TimelineSheet
 
-# ----------------------------------------------------------------------------- visible texts
-ASSUMPTIONS_BAND = "Risk register (events that may happen in each year at risk)"
-PROBABILITY = "probability per year at risk"
-PROBABILITY_NOTE = ("Planned and secured cases: expected cost = probability × impact × price "
-                    "factor. Monte Carlo: the event happens in each year with this chance.")
-IMPACT = "impact (cost when it happens)"
-FROM, TO, ESCALATION = "from (first year at risk)", "to (last year at risk)", "escalation"
-DEFAULT_FROM, DEFAULT_TO = "default: start year", "default: last year"
-CORRELATIONS_BAND = "Correlations (rank; used by Risk through a Gaussian copula; not live)"
-CORRELATION = "rank correlation"
-COSTS_BAND = "Risk register: expected cost = probability × impact × price factor (no contingency)"
-AT_RISK = "at risk (1 in the years at risk)"
-EXPECTED = "{name} (expected)"
-RISK_TOTAL = "Expected cost of the risk register"
-SHEET_RISKS = "Risk register (planned and secured cases: expected cost; Monte Carlo: drawn)"
-SHEET_RISK_HEADER = ["Risk", "Category", "Probability / yr", "Impact", "From", "To",
-                     "Expected cost (total)"]
-SHEET_CORRELATIONS = "Correlated inputs (rank correlation, Gaussian copula)"
-SHEET_CORRELATION_HEADER = ["Parameter", "With", "Rank correlation"]
-SHEET_NO_CORRELATIONS = "None: every uncertain input is drawn independently."
-
-
 # ----------------------------------------------------------------------------- Assumptions
 
 
 def assumptions(sheet: Any) -> None:
     """The risks' inputs, on the Assumptions sheet (``sheet`` is its writer,
     :class:`labfinance.outputs.excel.sheet_assumptions.AssumptionsSheet`)."""
-    s = sheet.book.scenario
+    s, t = sheet.book.scenario, sheet.book.t
     if s.risks:
-        sheet.band(ASSUMPTIONS_BAND)
+        sheet.band(t("assumptions.band_risks"))
         for r in s.risks:
             prefix = f"risks.{r.id}"
             first, last = s.risk_window(r)
-            sheet.header(r.label, r.category, r.id, prefix, r.note)
-            sheet.put(PROBABILITY, "share", r.probability, f"{prefix}.probability", "share",
-                      note=PROBABILITY_NOTE)
-            sheet.put(IMPACT, s.currency, r.impact, f"{prefix}.impact", "money")
-            sheet.put(FROM, "year", first, f"{prefix}.from", "year",
-                      note="" if r.from_ is not None else DEFAULT_FROM)
-            sheet.put(TO, "year", last, f"{prefix}.to", "year",
-                      note="" if r.to is not None else DEFAULT_TO)
-            sheet.put(ESCALATION, "%/yr", r.escalation, f"{prefix}.escalation", "rate")
+            sheet.header(r.label, t.word(r.category), r.id, prefix, r.note)
+            sheet.p("risk_probability", t("unit.share"), r.probability, f"{prefix}.probability",
+                    "share", note=t("assumptions.risk_probability_note"))
+            sheet.p("impact", s.currency, r.impact, f"{prefix}.impact", "money")
+            sheet.p("risk_from", t("unit.year"), first, f"{prefix}.from", "year",
+                    note="" if r.from_ is not None else t("assumptions.default_start"))
+            sheet.p("risk_to", t("unit.year"), last, f"{prefix}.to", "year",
+                    note="" if r.to is not None else t("assumptions.default_last"))
+            sheet.p("escalation", t("unit.per_year"), r.escalation, f"{prefix}.escalation",
+                    "rate")
 
 
 def assumptions_correlations(sheet: Any) -> None:
     """The correlations, after the uncertainty ranges: shown, not live (no path, so an import
     of the workbook leaves them as the file has them)."""
-    s = sheet.book.scenario
+    s, t = sheet.book.scenario, sheet.book.t
     if s.correlations:
-        sheet.band(CORRELATIONS_BAND)
-        for a, b, rho in s.correlations:
-            sheet.put(f"{a} ~ {b}", CORRELATION, rho, "", "fraction", live=False)
+        sheet.band(t("assumptions.band_correlations"))
+        for a, b, rho in s.correlations:  # parameter paths: as written in every language
+            sheet.put(f"{a} ~ {b}", t("unit.rank_correlation"), rho, "", "fraction", live=False)
 
 
 # ----------------------------------------------------------------------------- Costs
@@ -79,21 +59,21 @@ def cost_rows(sh: TimelineSheet, price: Any) -> list[tuple[str, str, Row]]:
     factor × at risk`` (:func:`labfinance.engine.finance.expected_risk_cost`); returns (id,
     category, row). ``price`` writes a price factor row (:func:`recipes.price`)."""
     book = sh.book
-    s = book.scenario
+    s, t = book.scenario, book.t
     if not s.risks:
         return []
-    sh.band(COSTS_BAND)
+    sh.band(t("costs.band_risks"))
     out: list[tuple[str, str, Row]] = []
     for r, w in zip(s.risks, book.workings.risks, strict=True):
         prefix = f"risks.{r.id}"
         cells = book.inputs_under(prefix)
-        sh.item(r.label, r.category)
+        sh.item(r.label, t.word(r.category))
         first, last = cells["from"], cells["to"]
 
         def at_risk(x: At, a: Any = first, b: Any = last) -> str:
             return "=" + finance.at_risk_flag_formula(x.year, x.c(a), x.c(b))
 
-        flag = sh.series(AT_RISK, "flag", at_risk, w.at_risk, kind="flag")
+        flag = sh.series(t("costs.at_risk"), t("recipe.flag"), at_risk, w.at_risk, kind="flag")
         pf = price(sh, prefix, w.price_factor)
         probability, impact = cells["probability"], cells["impact"]
 
@@ -101,8 +81,8 @@ def cost_rows(sh: TimelineSheet, price: Any) -> list[tuple[str, str, Row]]:
                      i: Any = impact) -> str:
             return "=" + finance.expected_risk_cost_formula(x.c(p), x.c(i), x(pf), x(flag))
 
-        row = sh.series(EXPECTED.format(name=r.label), s.currency, expected, series(w.expected),
-                        role="line", total=True)
+        row = sh.series(t("costs.expected", name=r.label), s.currency, expected,
+                        series(w.expected), role="line", total=True)
         out.append((r.id, r.category, row))
         sh.skip()
     return out
@@ -113,8 +93,9 @@ def register_total(sh: TimelineSheet, rows: list[tuple[str, str, Row]]) -> None:
     book = sh.book
     values = sum((series(w.expected) for w in book.workings.risks),
                  start=series(book.results.ledger["costs"]) * 0)
-    total = sh.series(RISK_TOTAL, book.scenario.currency,
-                      sh.sum_of(RISK_TOTAL, book.scenario.currency, [r for _, _, r in rows]),
+    label = book.t("metric.expected_risk_cost.label")
+    total = sh.series(label, book.scenario.currency,
+                      sh.sum_of(label, book.scenario.currency, [r for _, _, r in rows]),
                       values, role="total", total=True)
     book.add_row("costs.risks", total, values)
 
@@ -131,17 +112,19 @@ def metric_formula(book: Book, here: str) -> str:
 def register(book: Book, ws: Worksheet, row: int, put: Any, header: Any) -> int:
     """The risks and the correlations, listed under the Monte Carlo statistics of the Risk
     sheet; returns the next free row."""
-    s, st = book.scenario, book.styles
+    s, st, t = book.scenario, book.styles, book.t
     if s.risks:
-        ws.write_string(row, 0, SHEET_RISKS, st.band)
+        ws.write_string(row, 0, t("risk.band_register"), st.band)
         row += 1
-        header(ws, st, row, SHEET_RISK_HEADER)
+        header(ws, st, row, [t(f"risk.col.{k}") for k in ("risk", "category", "probability",
+                                                          "impact", "from", "to",
+                                                          "expected_total")])
         row += 1
         lines: list[RiskLine] = book.workings.risks
         for r, w in zip(s.risks, lines, strict=True):
             first, last = s.risk_window(r)
             ws.write_string(row, 0, r.label, st.label)
-            ws.write_string(row, 1, r.category, st.unit)
+            ws.write_string(row, 1, t.word(r.category), st.unit)
             put(ws, st, row, 2, r.probability, "percent")
             put(ws, st, row, 3, r.impact, "money")
             ws.write_number(row, 4, first, st.cell("year", "value"))
@@ -149,12 +132,12 @@ def register(book: Book, ws: Worksheet, row: int, put: Any, header: Any) -> int:
             put(ws, st, row, 6, float(series(w.expected).sum()), "money")
             row += 1
         row += 1
-    ws.write_string(row, 0, SHEET_CORRELATIONS, st.band)
+    ws.write_string(row, 0, t("risk.band_correlations"), st.band)
     row += 1
     if not s.correlations:
-        ws.write_string(row, 0, SHEET_NO_CORRELATIONS, st.note)
+        ws.write_string(row, 0, t("risk.no_correlations"), st.note)
         return row + 2
-    header(ws, st, row, SHEET_CORRELATION_HEADER)
+    header(ws, st, row, [t(f"risk.col.{k}") for k in ("parameter", "with", "rank_correlation")])
     row += 1
     for a, b, rho in s.correlations:
         ws.write_string(row, 0, a, st.label)

@@ -12,10 +12,11 @@ from labfinance.outputs.parameter_words import sentence_words
 CONVENTIONS = ("sign", "timing", "prices", "deductions", "zero", "financing", "secured",
                "references", "live_model", "values", "colours")
 GLOSSARY = ("fnpv", "firr", "mirr", "enpv", "eirr", "bcr", "npv", "discount_rate",
-            "social_discount_rate", "funding_gap_rate", "dic_dnr", "shortfall",
-            "secured_shortfall", "peak_cash_need", "bridge_finance", "top_up", "fair_share",
-            "secured_planned", "p50_p80", "monte_carlo", "tornado", "switching_value",
-            "deadweight", "displacement", "attribution", "drop_off", "in_kind", "cofinancing",
+            "social_discount_rate", "declining_rates", "funding_gap_rate", "dic_dnr",
+            "decision_amount", "shortfall", "secured_shortfall", "peak_cash_need",
+            "bridge_finance", "top_up", "fair_share", "secured_planned", "p50_p80", "monte_carlo",
+            "risk_register", "correlation", "tornado", "switching_value", "deadweight",
+            "displacement", "attribution", "drop_off", "in_kind", "cofinancing", "loan_terms",
             "contingency", "residual_value", "payback", "real_nominal", "cba")
 
 
