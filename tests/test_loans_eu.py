@@ -404,7 +404,9 @@ def test_compare_shows_the_eu_metrics_of_the_cases_that_have_them(tmp_path):
     assert cases[0]["metrics"]["max_eu_grant"] == pytest.approx(351_697.7, abs=0.05)
     assert "max_eu_grant" not in cases[1]["metrics"]
     sheet = openpyxl.load_workbook(tmp_path / "both.xlsx").worksheets[0]
-    assert "max_eu_grant" in [c.value for c in sheet["A"]]
+    # the metric in words in column A, its name for scripts in a column of its own
+    assert "max_eu_grant" in [c.value for row in sheet.iter_rows() for c in row]
+    assert "Maximum EU grant" in [c.value for c in sheet["A"]]
 
 
 def test_edited_grace_balloon_and_cofinancing_rate_come_back_on_import(tmp_path):

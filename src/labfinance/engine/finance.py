@@ -116,9 +116,11 @@ def loan_instalment(amount: ArrayLike, rate: ArrayLike, term: int, grace: int = 
 
 def loan_instalment_formula(amount: str, rate: str, term: str, grace: str, balloon: str,
                             rate_zero: str) -> str:
-    amortised = f"{amount}*(1-{balloon})"
-    return (annuity_payment_formula(amortised, rate, f"({term}-{grace})", rate_zero)
-            + f"+{amount}*{balloon}*{rate}")
+    # term - grace is at least 1 by validation; the guard keeps a live edit that breaks it from
+    # a #DIV/0! (the instalment is then 0 and the loan stays owed, as the balance shows)
+    amortised, years = f"{amount}*(1-{balloon})", f"({term}-{grace})"
+    return (f"IF({years}>0,{annuity_payment_formula(amortised, rate, years, rate_zero)}"
+            f"+{amount}*{balloon}*{rate},0)")
 
 
 def loan_service(k: ArrayLike, amount: ArrayLike, rate: ArrayLike, term: int, grace: int,
