@@ -101,10 +101,19 @@ def rate_span(s: Scenario, path: str) -> int | None:
         section: list[Any] = {"costs": s.costs, "funding": s.funding,
                               "benefits": s.benefits}.get(parts[0], [])  # type: ignore[assignment]
         item = next((i for i in section if i.id == parts[1]), None)
-        if isinstance(item, Loan) and parts[2] == "rate":
-            return item.term
-        if item is not None and parts[2] == "escalation":
-            return s.years - 1 + _lag_of(item)
+        return _item_rate_span(s, item, parts[2])
+    return None
+
+
+def _item_rate_span(s: Scenario, item: Any, key: str) -> int | None:
+    """The years over which an item's ``escalation`` or loan ``rate`` compounds, or None.
+
+    Looked up from the item itself, not from its path, so that checking every item of a long
+    file stays linear in its items (a lookup by id per item made 2,000 lines take seconds)."""
+    if isinstance(item, Loan) and key == "rate":
+        return item.term
+    if item is not None and key == "escalation":
+        return s.years - 1 + _lag_of(item)
     return None
 
 
@@ -124,22 +133,23 @@ def parameter_domain(s: Scenario, path: str) -> tuple[float, float, str]:
 
 def _growth(s: Scenario) -> list[Problem]:
     """Rates whose factor over the years they compound leaves 1e-6..1e6."""
-    found: list[tuple[tuple[Any, ...], str, float]] = [
-        (("discount_rate",), "discount_rate", s.discount_rate),
-        (("inflation",), "inflation", s.inflation if s.prices == "nominal" else 0.0)]
+    found: list[tuple[tuple[Any, ...], str, float, int]] = [
+        (("discount_rate",), "discount_rate", s.discount_rate, s.years - 1),
+        (("inflation",), "inflation", s.inflation if s.prices == "nominal" else 0.0,
+         s.years - 1 + max((_lag_of(f) for f in s.funding), default=0))]
     if s.social_discount_rate is not None:
-        found.append((("social_discount_rate",), "social_discount_rate", s.social_discount_rate))
+        found.append((("social_discount_rate",), "social_discount_rate", s.social_discount_rate,
+                      s.years - 1))
     for section in ("costs", "funding", "benefits"):
         for i, item in enumerate(getattr(s, section)):
             for key in ("escalation", "rate"):
                 value = getattr(item, key, None)
                 path = f"{section}.{item.id}.{key}"
-                if isinstance(value, float) and rate_span(s, path) is not None:
-                    found.append(((section, i, key), path, value))
+                span = _item_rate_span(s, item, key)
+                if isinstance(value, float) and span is not None:
+                    found.append(((section, i, key), path, value, span))
     problems: list[Problem] = []
-    for loc, path, rate in found:
-        span = rate_span(s, path)
-        assert span is not None
+    for loc, path, rate, span in found:
         low, high = rate_bounds(span)
         if not low <= rate <= high:
             problems.append((loc, f"{rate:g} a year over {span} years changes money by a factor "
