@@ -108,8 +108,9 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
                   + [f.lag for f in s.funding if isinstance(f, OutcomePayment)], default=0)
     after: Any = np.zeros((1, max_lag))
 
-    # in-kind first: rate-based grants are paid on eligible cost less what in-kind covers
-    covered: dict[str, Any] = {line.id: zeros for line in costs}
+    # in-kind first: rate-based grants are paid on eligible cost less what in-kind covers;
+    # only the lines an in-kind source covers are listed (most lines of a long file are not)
+    covered: dict[str, Any] = {}
     for f in s.funding:
         if isinstance(f, InKind):
             inc = taking_part[f.id]
@@ -123,7 +124,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
                 gross, covers = zeros, None
             value = c.full(gross * inc)
             if covers is not None:
-                covered[covers] = covered[covers] + value
+                covered[covers] = covered.get(covers, zeros) + value
             lines[f.id] = value
             sources[f.id] = SourceWorkings(inc, gross, value)
 
@@ -181,7 +182,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
             lines[f.id] = taken_in - taken_service  # inc is 0 or 1: (in - service) × inc exactly
             sources[f.id] = SourceWorkings(inc, loan.loan_in - loan.service, lines[f.id], loan,
                                            taken_in, taken_service)
-    net = {line.id: _less(line.cost, covered[line.id]) for line in costs}
+    net = {line.id: _less(line.cost, covered.get(line.id)) for line in costs}
     for f in s.funding:  # an in-kind amount at probability 0 implies no cost: nothing to cover
         if isinstance(f, InKind) and f.covers is None and f.id not in net:
             net[f.id] = zeros
@@ -195,15 +196,16 @@ def _amount(c: Case, path: str, f: Contribution | Revenue | Grant) -> AmountWork
     return AmountWorkings(c.timing(f), base, pf, c.full(base * pf))
 
 
-def _less(cost: np.ndarray, covered: np.ndarray) -> np.ndarray:
-    """Cost less what in-kind covers; the cost itself where nothing covers it, so that a line
-    that varies by draw is not copied at full size for every grant and funding choice."""
-    if covered.shape[0] == 1 and not covered.any():
+def _less(cost: np.ndarray, covered: np.ndarray | None) -> np.ndarray:
+    """Cost less what in-kind covers; the cost itself where nothing covers it (``None``: no
+    in-kind source names the line), so that a line that varies by draw is not copied at full
+    size for every grant and funding choice."""
+    if covered is None or (covered.shape[0] == 1 and not covered.any()):
         return cost
     return cost - covered
 
 
-def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, np.ndarray],
+def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, Any],
                 n: int) -> RateGrantWorkings:
     """Entitlement e_t = min(rate × eligible cost_t, cap - earlier e), paid as advance, interim
     instalments ``lag`` years late, and retention after the window's last year."""
@@ -212,7 +214,7 @@ def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, np.
     first, last = s.grant_window(g)
     t0, t1 = first - s.start_year, last - s.start_year
     window = ((np.arange(c.Y) >= t0) & (np.arange(c.Y) <= t1)).astype(float)
-    eligible = add_up((_less(line.cost, covered[line.id]) for line in costs
+    eligible = add_up((_less(line.cost, covered.get(line.id)) for line in costs
                        if g.pays_on(line.id, line.category)), (c.Y,)) * window
     rate = P.get(f"{path}.rate", g.rate)
     cap = P.get(f"{path}.cap", g.cap) if g.cap is not None else np.inf

@@ -26,17 +26,41 @@ def add_up(series: Iterable[Any], tail: tuple[int, ...]) -> np.ndarray:
     >>> add_up([], ()).tolist()
     [0.0]
     """
-    narrow = np.zeros((1, *tail))
+    narrow: list[np.ndarray] = []
     wide: np.ndarray | None = None
     for term in series:
         x = np.asarray(term, dtype=float)
         if x.shape[0] == 1:
-            narrow += x
+            narrow.append(x)
         elif wide is None:
             wide = x.copy()  # the total is added to in place; the line stays as it was
         else:
             wide += x
+    total = in_order(narrow, tail)
     if wide is None:
-        return narrow
-    wide += narrow
+        return total
+    wide += total
     return wide
+
+
+def in_order(rows: list[np.ndarray], tail: tuple[int, ...]) -> np.ndarray:
+    """The ``(1, *tail)`` sum of one-row terms, added one after the other in their order.
+
+    One numpy reduction over the stacked rows instead of one addition per row (2,000 cost lines
+    made each sum cost about 4 ms of Python). Bit for bit the running sum from 0: a reduction
+    down the rows of a C-ordered matrix adds row after row, and for scalars, where numpy would
+    sum pairwise, a running total (``accumulate``) keeps the order; ``+ 0.0`` makes a sum of
+    negative zeros 0, as the running sum from 0 does.
+
+    >>> rows = [np.array([[0.1]]), np.array([[0.2]]), np.array([[0.3]])]
+    >>> float(in_order(rows, (1,))[0, 0]) == (0.0 + 0.1) + 0.2 + 0.3
+    True
+    """
+    if not rows:
+        return np.zeros((1, *tail))
+    if len(rows) == 1:
+        return rows[0] + 0.0
+    stacked = np.concatenate(rows)
+    if tail:
+        return stacked.sum(axis=0, keepdims=True) + 0.0
+    return np.add.accumulate(stacked)[-1:] + 0.0
