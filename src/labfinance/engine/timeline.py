@@ -40,11 +40,31 @@ def price_factor(escalation: Any, inflation: Any, nominal: bool, n_years: int) -
     >>> price_factor(0.02, 0.0, False, 3).round(4).tolist()
     [1.0, 1.02, 1.0404]
     """
-    t = np.arange(n_years, dtype=float)
-    growth = (1 + np.asarray(escalation, dtype=float)) ** t
+    growth = _powers(1 + np.asarray(escalation, dtype=float), n_years)
     if nominal:
-        growth = growth * (1 + np.asarray(inflation, dtype=float)) ** t
+        growth = growth * _powers(1 + np.asarray(inflation, dtype=float), n_years)
     return growth
+
+
+def _powers(base: np.ndarray, n_years: int) -> np.ndarray:
+    """``base ** t`` for t = 0 .. n_years - 1 (the years on a new last axis).
+
+    A number (the case, the workbook's values) is raised with ``**``, as the workbook's formula
+    does. A column of one value per draw (``(draws, 1)``: Monte Carlo, sensitivity) is a running
+    product along the years instead: ``**`` costs about 60 ns a value, 0.7 ms per line and
+    1,000 draws, most of the time of 2,000 cost lines with uncertain escalation; the product is 4
+    times faster and within t/2 units in the last place of ``**`` (1e-14 relative at 100 years).
+
+    >>> x = np.array([[1.02], [0.97]])
+    >>> bool(np.allclose(_powers(x, 30), x ** np.arange(30.0), rtol=1e-14, atol=0))
+    True
+    """
+    if base.ndim == 0 or n_years == 0:
+        return np.asarray(base ** np.arange(n_years, dtype=float))
+    running = np.empty((*base.shape[:-1], n_years))
+    running[..., 0] = 1.0
+    running[..., 1:] = base
+    return np.cumprod(running, axis=-1)
 
 
 def case_rate(rate: Any, inflation: Any, nominal: bool) -> Any:
