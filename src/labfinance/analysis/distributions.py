@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from labfinance.model import scenario as model
 from labfinance.model.parameters import numeric_parameters
-from labfinance.model.rules import parameter_domain
+from labfinance.model.rules import items_by_path, parameter_domain
 
 __all__ = [
     "Distribution", "Normal", "Pert", "Triangular", "Uncertain", "Uniform", "from_spec",
@@ -334,6 +334,7 @@ def uncertain_parameters(scenario: model.Scenario, fixed: Mapping[str, str] | No
     known = dict(base_values) if base_values is not None else numeric_parameters(scenario)
     moved: list[Uncertain] = []
     notes: dict[str, str] = {}
+    items = items_by_path(scenario)
     for path, spec in scenario.uncertainty.items():
         by = next((who for held, who in (fixed or {}).items()
                    if held == path or path.startswith(held + ".") or held.startswith(path + ".")),
@@ -346,7 +347,7 @@ def uncertain_parameters(scenario: model.Scenario, fixed: Mapping[str, str] | No
             notes[path] = "not a parameter of this case; its uncertainty range is not used"
         else:
             distribution = from_spec(spec)
-            low, high, _ = parameter_domain(scenario, path)
+            low, high, _ = parameter_domain(scenario, path, items)
             if distribution.support[0] < low or distribution.support[1] > high:
                 distribution = Censored(distribution, low, high)
             moved.append(Uncertain(path, known[path], distribution))
