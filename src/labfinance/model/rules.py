@@ -148,25 +148,23 @@ def parameter_domain(s: Scenario, path: str, items: dict[str, Any] | None = None
 
 def _growth(s: Scenario) -> list[Problem]:
     """Rates whose factor over the years they compound leaves 1e-6..1e6."""
-    found: list[tuple[tuple[Any, ...], str, float, int]] = [
-        (("discount_rate",), "discount_rate", s.discount_rate, s.years - 1),
-        (("inflation",), "inflation", s.inflation if s.prices == "nominal" else 0.0,
+    found: list[tuple[tuple[Any, ...], float, int]] = [
+        (("discount_rate",), s.discount_rate, s.years - 1),
+        (("inflation",), s.inflation if s.prices == "nominal" else 0.0,
          s.years - 1 + max((_lag_of(f) for f in s.funding), default=0))]
     if s.social_discount_rate is not None:
-        found.append((("social_discount_rate",), "social_discount_rate", s.social_discount_rate,
-                      s.years - 1))
+        found.append((("social_discount_rate",), s.social_discount_rate, s.years - 1))
     for section in ("costs", "funding", "benefits"):
         for i, item in enumerate(getattr(s, section)):
             for key in ("escalation", "rate"):
                 # asked of the model's fields first: a missing attribute costs pydantic an
                 # exception, a tenth of the time of this check at 2,000 lines
                 value = getattr(item, key) if key in type(item).model_fields else None
-                path = f"{section}.{item.id}.{key}"
                 span = _item_rate_span(s, item, key)
                 if isinstance(value, float) and span is not None:
-                    found.append(((section, i, key), path, value, span))
+                    found.append(((section, i, key), value, span))
     problems: list[Problem] = []
-    for loc, path, rate, span in found:
+    for loc, rate, span in found:
         low, high = rate_bounds(span)
         if not low <= rate <= high:
             problems.append((loc, f"{rate:g} a year over {span} years changes money by a factor "
