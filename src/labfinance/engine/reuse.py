@@ -27,11 +27,33 @@ def _implied_sources(s: Scenario) -> list[InKind]:
             if isinstance(f, InKind) and f.covers is None and f.award_probability > 0]
 
 
+def _frame(s: Scenario) -> tuple[object, ...]:
+    """What a cost line reads of its scenario besides its own item (and the in-kind sources)."""
+    return (s.start_year, s.years, s.prices, s.inflation, s.contingency)
+
+
+def _same_lines(s: Scenario) -> tuple[list[CostLine], dict[str, float]] | None:
+    """The lines of a remembered scenario whose costs, implied in-kind sources and frame equal
+    those of ``s``: a variant that moves a funding source, a benefit or a discount rate has the
+    case's cost lines (building 2,000 lines again cost about 0.1 s a variant)."""
+    for other, lines, read in reversed(_cache.values()):
+        if (_frame(other) == _frame(s) and other.costs == s.costs
+                and _implied_sources(other) == _implied_sources(s)):
+            return lines, read
+    return None
+
+
 def _case_lines(s: Scenario) -> tuple[list[CostLine], dict[str, float]]:
     entry = _cache.get(id(s))
     if entry is not None and entry[0] is s:
         _cache.move_to_end(id(s))
         return entry[1], entry[2]
+    same = _same_lines(s)
+    if same is not None:
+        _cache[id(s)] = (s, *same)
+        while len(_cache) > _KEEP:
+            _cache.popitem(last=False)
+        return same
     recording = Parameters(record=True)
     lines = cost_lines(Case(s, recording))
     assert recording.recorded is not None
