@@ -67,18 +67,30 @@ def reused_cost_lines(c: Case) -> list[CostLine]:
     """:func:`cost_lines` of ``c``, reusing the case's lines that ``c``'s parameters leave alone."""
     s, P = c.s, c.P
     moved = set(P.values)
-    if P.recorded is not None:  # recording which paths the engine reads
-        if moved:
-            return cost_lines(c)
+    if P.recorded is not None and not moved:  # recording which paths the engine reads
         case, read = _case_lines(s)  # the case's own lines read the same paths, in this order
         for path, value in read.items():
             P.recorded.setdefault(path, value)
         return list(case)
     if "inflation" in moved and s.prices == "nominal":
         return cost_lines(c)
-    case, _ = _case_lines(s)
+    case, read = _case_lines(s)
     if not moved:
         return list(case)
+    if P.recorded is not None:
+        # a recording call that moves paths (sensitivity asking which paths follow which):
+        # the rebuilt lines record what they read first, then every other line its case value
+        # (the values a full build records; the order differs, which that question ignores)
+        lines = _rebuilt(s, P, case, moved)
+        for path, value in read.items():
+            P.recorded.setdefault(path, value)
+        return lines
+    return _rebuilt(s, P, case, moved)
+
+
+def _rebuilt(s: Scenario, P: Parameters, case: list[CostLine], moved: set[str]
+             ) -> list[CostLine]:
+    """The case's lines with those that read a moved path built again."""
     owners = {".".join(path.split(".")[:2]) for path in moved}  # "costs.cameras", ...
     top = "contingency" in moved
     items = [item for item in s.costs
