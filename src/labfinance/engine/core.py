@@ -31,8 +31,9 @@ from labfinance.engine.lineitems import (
     benefit_lines,
     left_out_lines,
 )
+from labfinance.engine.linesums import LineSums
 from labfinance.engine.parameters import Parameters
-from labfinance.engine.reuse import reused_cost_lines
+from labfinance.engine.reuse import case_cost_lines, reused_cost_lines
 from labfinance.engine.stakeholders import stakeholder_totals, stakeholders
 from labfinance.engine.sums import add_up
 from labfinance.engine.threads import one_blas_thread
@@ -180,6 +181,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     c = Case(s, P)
     D, Y = c.D, c.Y
     costs = reused_cost_lines(c)
+    sums = LineSums(costs, case_cost_lines(s))
     benefits = benefit_lines(c)
 
     def part(f: Any, secured: bool) -> Any:
@@ -202,13 +204,15 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                             wide1(f.receivable), wide1(f.debt_outstanding), f.sources,
                             f.net_of_in_kind, f.due_after)
 
-    everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding}))
-    secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding}))
+    everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding},
+                                     sums))
+    secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding},
+                                  sums))
 
-    cost_row = wide(add_up((line.cost for line in costs), (Y,)))
+    cost_row = wide(sums.total("cost", lambda line: line.cost, (Y,)))
     benefit_row = wide(add_up((b.value for b in benefits), (Y,)))
     cash_releasing_row = wide(add_up((b.value for b in benefits if b.cash_releasing), (Y,)))
-    residual = wide1(add_up((line.residual for line in costs), ()))
+    residual = wide1(sums.total("residual", lambda line: line.residual, ()))
     residual_row = np.zeros((D, Y))
     residual_row[:, -1] = residual
 
@@ -260,7 +264,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     m["financial_irr"] = fm.real_rate_from_nominal(firr.rate, inflation)
     m["financial_mirr"] = (fm.real_rate_from_nominal(
         fm.mirr(financial, financial_rate, financial_rate), inflation) if rates else no_rate.rate)
-    gap = _funding_gap(costs, everything.revenue, residual_row, financial_df)
+    gap = _funding_gap(costs, sums, everything.revenue, residual_row, financial_df)
     m["funding_gap_rate"] = (finance.funding_gap_rate(gap["dic"], gap["dnr"])
                              if any(line.category == "capex" for line in costs)
                              else np.full(D, np.nan))
@@ -307,14 +311,14 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     return results
 
 
-def _funding_gap(costs: list[CostLine], revenue: np.ndarray, residual_row: np.ndarray,
-                 factors: np.ndarray) -> dict[str, np.ndarray]:
+def _funding_gap(costs: list[CostLine], sums: LineSums, revenue: np.ndarray,
+                 residual_row: np.ndarray, factors: np.ndarray) -> dict[str, np.ndarray]:
     """The workings of the EU funding-gap rate (Reg. 480/2014 art. 15-19), contingency
     excluded: investment cost (capex less the repurchases `life` makes), other costs, DIC, DNR."""
-    capex = [line for line in costs if line.category == "capex"]
     Y = revenue.shape[-1]
-    investment = add_up((line.before_contingency - line.repurchases for line in capex), (Y,))
-    before = add_up((line.before_contingency for line in costs), (Y,))
+    investment = sums.total("investment", lambda line: line.investment, (Y,),
+                            lambda line: line.category == "capex")
+    before = sums.total("before", lambda line: line.before_contingency, (Y,))
     other = before - investment
     pv = {"dic": _present_value(investment, factors),
           "pv_revenue": _present_value(revenue, factors),

@@ -15,7 +15,7 @@ import numpy as np
 
 from labfinance.engine import finance
 from labfinance.engine.lineitems import BenefitLine, Case, CostLine, shift
-from labfinance.engine.sums import add_up
+from labfinance.engine.linesums import LineSums
 from labfinance.model.scenario import Contribution, Grant, InKind, Loan, OutcomePayment, Revenue
 
 
@@ -94,8 +94,10 @@ class FundingFlows:
 
 
 def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
-                  taking_part: Mapping[str, Any]) -> FundingFlows:
-    """``taking_part[source id]`` is 1.0/0.0 or a ``(draws, 1)`` column of them."""
+                  taking_part: Mapping[str, Any], sums: LineSums | None = None) -> FundingFlows:
+    """``taking_part[source id]`` is 1.0/0.0 or a ``(draws, 1)`` column of them; ``sums`` adds
+    up ``costs`` (reusing the case's lines where it can)."""
+    sums = LineSums(costs, None) if sums is None else sums
     s, P, Y = c.s, c.P, c.Y
     zeros = np.zeros((1, Y))
     rows = dict.fromkeys(("funding", "revenue", "loan_in", "debt_service"), zeros)
@@ -148,7 +150,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
                 detail = _amount(c, path, f)
                 due = shift(detail.gross, lag, n)
             else:
-                detail = _rate_grant(c, f, costs, covered, n)
+                detail = _rate_grant(c, f, sums, covered, n)
                 due = detail.instalments + detail.advance + detail.retention
             paid = due * inc
             sources[f.id] = SourceWorkings(inc, due, paid, detail)
@@ -205,7 +207,7 @@ def _less(cost: np.ndarray, covered: np.ndarray | None) -> np.ndarray:
     return cost - covered
 
 
-def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, Any],
+def _rate_grant(c: Case, g: Grant, sums: LineSums, covered: dict[str, Any],
                 n: int) -> RateGrantWorkings:
     """Entitlement e_t = min(rate × eligible cost_t, cap - earlier e), paid as advance, interim
     instalments ``lag`` years late, and retention after the window's last year."""
@@ -214,8 +216,10 @@ def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, Any
     first, last = s.grant_window(g)
     t0, t1 = first - s.start_year, last - s.start_year
     window = ((np.arange(c.Y) >= t0) & (np.arange(c.Y) <= t1)).astype(float)
-    eligible = add_up((_less(line.cost, covered.get(line.id)) for line in costs
-                       if g.pays_on(line.id, line.category)), (c.Y,)) * window
+    # the key names the grant's eligibility: the lines it pays on are the same in every call
+    eligible = sums.total(f"eligible:{g.id}:{g.eligible}",
+                          lambda line: _less(line.cost, covered.get(line.id)), (c.Y,),
+                          lambda line: g.pays_on(line.id, line.category)) * window
     rate = P.get(f"{path}.rate", g.rate)
     cap = P.get(f"{path}.cap", g.cap) if g.cap is not None else np.inf
     cumulative = finance.capped_running_total(rate * eligible, cap)

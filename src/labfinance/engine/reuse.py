@@ -63,6 +63,11 @@ def _case_lines(s: Scenario) -> tuple[list[CostLine], dict[str, float]]:
     return lines, recording.recorded
 
 
+def case_cost_lines(s: Scenario) -> list[CostLine]:
+    """The case's own cost lines of ``s`` (built once, then remembered)."""
+    return _case_lines(s)[0]
+
+
 def reused_cost_lines(c: Case) -> list[CostLine]:
     """:func:`cost_lines` of ``c``, reusing the case's lines that ``c``'s parameters leave alone."""
     s, P = c.s, c.P
