@@ -61,14 +61,26 @@ def random_columns(scenario: Scenario) -> list[str]:
     return [*scenario.uncertainty, *(f"funding:{f.id}" for f in scenario.funding)]
 
 
-def uniforms(seed: int, first: int, count: int, columns: int) -> np.ndarray:
-    """Uniforms ``(columns, count)`` for draws ``first .. first + count - 1`` of ``seed``."""
+def uniforms(seed: int, first: int, count: int, columns: int,
+             kept: dict[int, np.ndarray] | None = None) -> np.ndarray:
+    """Uniforms ``(columns, count)`` for draws ``first .. first + count - 1`` of ``seed``.
+
+    ``kept`` (block -> its numbers) keeps the last block made, for the next chunk: chunks
+    smaller than a block (many parameters) would otherwise make each block two or three times.
+    """
     out = np.empty((columns, count))
     if count == 0:
         return out
     done = 0
     for block in range(first // BLOCK, (first + count - 1) // BLOCK + 1):
-        numbers = Generator(PCG64(SeedSequence(seed, spawn_key=(block,)))).random((columns, BLOCK))
+        if kept is not None and block in kept:
+            numbers = kept[block]
+        else:
+            numbers = Generator(PCG64(SeedSequence(seed, spawn_key=(block,)))).random(
+                (columns, BLOCK))
+            if kept is not None:
+                kept.clear()
+                kept[block] = numbers
         lo = max(first, block * BLOCK) - block * BLOCK
         hi = min(first + count, (block + 1) * BLOCK) - block * BLOCK
         out[:, done:done + hi - lo] = numbers[:, lo:hi]
@@ -193,9 +205,10 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
     if chunk is None:
         chunk = chunk_draws(scenario, parameters)
     chunk = _whole_blocks(chunk)
+    kept: dict[int, np.ndarray] = {}
     for first in range(0, draws, chunk):
         n = min(chunk, draws - first)
-        u = uniforms(seed, first, n, len(columns))
+        u = uniforms(seed, first, n, len(columns), kept)
         values = {p.path: p.distribution.ppf(u[columns[p.path]]) for p in parameters}
         awarded = {f.id: u[columns[f"funding:{f.id}"]] < f.award_probability for f in sources}
         results = evaluate(scenario, Parameters(n, values), awarded, detail=False)
