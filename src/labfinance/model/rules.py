@@ -93,11 +93,10 @@ def rate_span(s: Scenario, path: str, items: dict[str, Any] | None = None) -> in
     """The years over which the rate at ``path`` compounds, or None where ``path`` is no rate.
 
     ``items`` (from :func:`items_by_path`) finds the item without a search of its section."""
-    max_lag = max((_lag_of(f) for f in s.funding), default=0)
     if path in ("discount_rate", "social_discount_rate"):
         return s.years - 1
     if path == "inflation":
-        return s.years - 1 + max_lag
+        return s.years - 1 + max((_lag_of(f) for f in s.funding), default=0)
     parts = path.split(".")
     if len(parts) == 3 and parts[2] in ("escalation", "rate"):
         section: list[Any] = {"costs": s.costs, "funding": s.funding,
@@ -146,6 +145,16 @@ def parameter_domain(s: Scenario, path: str, items: dict[str, Any] | None = None
     return 0.0, MAX_AMOUNT, "an amount"
 
 
+_FIELDS: dict[type[Any], frozenset[str]] = {}
+
+
+def _fields(model: type[Any]) -> frozenset[str]:
+    """The field names of a model class (pydantic's own lookup is a slow descriptor)."""
+    if model not in _FIELDS:
+        _FIELDS[model] = frozenset(model.model_fields)
+    return _FIELDS[model]
+
+
 def _growth(s: Scenario) -> list[Problem]:
     """Rates whose factor over the years they compound leaves 1e-6..1e6."""
     found: list[tuple[tuple[Any, ...], float, int]] = [
@@ -159,7 +168,7 @@ def _growth(s: Scenario) -> list[Problem]:
             for key in ("escalation", "rate"):
                 # asked of the model's fields first: a missing attribute costs pydantic an
                 # exception, a tenth of the time of this check at 2,000 lines
-                value = getattr(item, key) if key in type(item).model_fields else None
+                value = getattr(item, key) if key in _fields(type(item)) else None
                 span = _item_rate_span(s, item, key)
                 if isinstance(value, float) and span is not None:
                     found.append(((section, i, key), value, span))
