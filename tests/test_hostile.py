@@ -211,6 +211,31 @@ def test_a_signal_while_writing_leaves_no_file_and_no_words(tmp_path, signum, st
     assert _listing(tmp_path) == {"case.yaml"}
 
 
+def test_a_signal_just_after_a_temporary_file_is_made_leaves_nothing(tmp_path):
+    # Deterministic form of the race above: the signal comes the moment the temporary file
+    # exists (sent from inside the close of its new handle), before it was noted for removal.
+    (tmp_path / "case.yaml").write_text(hostile.BASE, encoding="utf-8")
+    code = (
+        "import os, signal\n"
+        "real_close = os.close\n"
+        "def close_then_signal(fd):\n"
+        "    os.close = real_close\n"
+        "    real_close(fd)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "from labfinance.cli import main\n"
+        "from labfinance.outputs import files\n"
+        "real_temporary = files._temporary\n"
+        "def temporary(p):\n"
+        "    os.close = close_then_signal\n"
+        "    return real_temporary(p)\n"
+        "files._temporary = temporary\n"
+        "main(['run', 'case.yaml', '--draws', '0', '-o', 'out.xlsx'], prog_name='labfinance')\n")
+    process = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                             timeout=hostile.HANG)
+    assert (process.returncode, process.stdout, process.stderr) == (143, b"", b"")
+    assert _listing(tmp_path) == {"case.yaml"}
+
+
 def test_a_closed_pipe_ends_quietly(tmp_path):
     (tmp_path / "case.yaml").write_text(hostile.BASE, encoding="utf-8")
     code = "from labfinance.cli import main; main(prog_name='labfinance')"

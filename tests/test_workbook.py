@@ -81,6 +81,9 @@ def _cases() -> list[tuple[str, str | None]]:
 CASES = _cases()
 LIVE = [  # (scenario, overrides): each changes Assumptions cells of the written workbook
     ("burglary-predictor.yaml", [("discount_rate", 0.04)]),
+    ("citizen-alert-app.yaml", [("risks.privacy_breach.probability", 0.2),  # format 1.2
+                                ("risks.vendor_failure.impact", 300000),
+                                ("risks.vendor_failure.from", 2029)]),
     ("tricky.yaml", [("discount_rate", 0.05), ("social_discount_rate", 0.01)]),
     ("tricky.yaml", [("costs.sensors.amount", 260000), ("costs.team.cost_per_fte", 95000)]),
     ("tricky.yaml", [("funding.erdf.rate", 0.3), ("funding.erdf.cap", 120000)]),

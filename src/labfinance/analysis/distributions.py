@@ -29,11 +29,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from labfinance.model import scenario as model
 from labfinance.model.parameters import numeric_parameters
-from labfinance.model.rules import items_by_path, parameter_domain
+from labfinance.model.rules import correlation_matrix, items_by_path, parameter_domain
 
 __all__ = [
-    "Distribution", "Normal", "Pert", "Triangular", "Uncertain", "Uniform", "from_spec",
-    "uncertain_parameters",
+    "Copula", "Distribution", "Normal", "Pert", "Triangular", "Uncertain", "Uniform", "copula",
+    "from_spec", "uncertain_parameters",
 ]
 
 
@@ -374,3 +374,72 @@ def uncertain_parameters(scenario: model.Scenario, fixed: Mapping[str, str] | No
                 distribution = Censored(distribution, low, high)
             moved.append(Uncertain(path, known[path], distribution))
     return moved, notes
+
+
+# --------------------------------------------------------------------------- correlated
+# uncertainty (format 1.2): a Gaussian copula on the given rank correlations
+
+
+def pearson_for_rank(rho: ArrayLike) -> Any:
+    """The correlation of two normals whose rank (Spearman) correlation is ``rho``:
+    ``2 sin(pi rho / 6)`` (Pearson 1907; the inverse of ``rho_s = 6/pi asin(r / 2)``). Ranks are
+    unchanged by the copula's maps, so the drawn parameters then have rank correlation ``rho``.
+
+    >>> [round(float(pearson_for_rank(x)), 6) for x in (0.0, 0.5, 1.0, -1.0)]
+    [0.0, 0.517638, 1.0, -1.0]
+    """
+    return _out(2 * np.sin(np.pi * np.asarray(rho, dtype=float) / 6))
+
+
+@dataclass(frozen=True)
+class Copula:
+    """A Gaussian copula over ``paths``: ``factor @ factor.T`` is the normals' correlation matrix.
+
+    :meth:`correlate` takes independent uniforms (one row per path) and returns uniforms with
+    the copula's dependence: each row is still uniform, so every marginal stays as given.
+    """
+
+    paths: tuple[str, ...]
+    factor: NDArray[np.float64]
+
+    def correlate(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Uniforms ``(paths, draws)`` -> correlated uniforms of the same shape, draw by draw
+        (so the result never depends on how many draws are made at once)."""
+        special = _special()
+        tiny = np.finfo(float).eps / 2  # a uniform of exactly 0 would be an infinite normal
+        z = special.ndtri(np.clip(u, tiny, 1.0 - tiny))
+        return np.asarray(special.ndtr(self.factor @ z))
+
+
+def copula_factor(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+    """A factor ``F`` with ``F F' = matrix``: Cholesky where the matrix is positive definite
+    (the first parameter then keeps its own draws), else from the eigen-decomposition with
+    eigenvalues below 0 (rounding, or where the rank-to-normal map left the semidefinite cone)
+    set to 0 and the rows scaled back to unit variance.
+
+    Two parameters correlated 1 follow one normal (the matrix is singular, Cholesky fails):
+
+    >>> f = copula_factor(np.array([[1.0, 1.0], [1.0, 1.0]]))
+    >>> (f @ f.T).round(12).tolist(), bool(np.allclose(f[0], f[1]))
+    ([[1.0, 1.0], [1.0, 1.0]], True)
+    """
+    try:
+        return np.asarray(np.linalg.cholesky(matrix), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        values, vectors = np.linalg.eigh(matrix)
+        factor = vectors * np.sqrt(np.clip(values, 0.0, None))
+        norms = np.sqrt((factor ** 2).sum(axis=1, keepdims=True))
+        return np.asarray(factor / np.where(norms > 0, norms, 1.0), dtype=np.float64)
+
+
+def copula(scenario: model.Scenario, parameters: list[Uncertain]) -> Copula | None:
+    """The copula of the file's ``correlations`` between the parameters that are drawn (a
+    parameter held by a variant or ``--set`` drops out with its entries); None without any."""
+    drawn = {p.path for p in parameters}
+    entries = [(a, b, rho) for a, b, rho in scenario.correlations if a in drawn and b in drawn]
+    if not entries:
+        return None
+    paths, ranks = correlation_matrix(entries)
+    pearson = np.asarray(pearson_for_rank(ranks))
+    np.fill_diagonal(pearson, 1.0)
+    return Copula(tuple(paths), copula_factor(pearson))

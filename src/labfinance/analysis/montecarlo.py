@@ -1,18 +1,19 @@
 """Monte Carlo risk analysis: seeded draws through the same engine, summarised per metric.
 
-Each draw takes every uncertain parameter independently from its distribution (inverse transform
-of a uniform draw, :mod:`labfinance.analysis.distributions`) and awards each non-committed funding
-source
-once, with its probability. A parameter that a variant or ``--set`` fixed is held at that value.
+Each draw takes every uncertain parameter from its distribution (inverse transform of a uniform
+draw, :mod:`labfinance.analysis.distributions`), independently except where ``correlations`` link
+parameters through a Gaussian copula; awards each non-committed funding source once, with its
+probability; and lets each risk's event happen in each year at risk with its probability. A
+parameter that a variant or ``--set`` fixed is held at that value.
 
-The uniforms come from ``numpy.random.Generator(PCG64(...))`` in fixed blocks of
-:data:`BLOCK` draws: block ``j`` is seeded with ``SeedSequence(seed, spawn_key=(j,))`` (the j-th
-child of ``SeedSequence(seed).spawn``) and holds one row of uniforms for every ``uncertainty``
-entry of the file and every funding source, in file order. So a draw's numbers depend only on the
-seed, the file's structure and the draw's index, never on the chunk size, and a variant sees the
-same draws as the base case (common random numbers), which makes their comparison sharper. (The
-metrics then agree whatever the chunk size, bar the last binary digit of an IRR, whose iterations
-can stop one rounding apart when a series sits elsewhere in a batch.)
+The uniforms come from ``numpy.random.Generator(PCG64(...))`` in fixed blocks of :data:`BLOCK`
+draws: block ``j`` is seeded with ``SeedSequence(seed, spawn_key=(j,))`` (the j-th child of
+``SeedSequence(seed).spawn``) and holds one row of uniforms for every ``uncertainty`` entry of the
+file, every funding source and every year of every risk, in file order. So a draw's numbers depend
+only on the seed, the file's structure and the draw's index, never on the chunk size, and a variant
+sees the same draws as the base case (common random numbers), which makes their comparison sharper.
+(The metrics then agree whatever the chunk size, bar the last binary digit of an IRR, whose
+iterations can stop one rounding apart when a series sits elsewhere in a batch.)
 
 The engine runs on chunks of draws with ``detail=False``, so memory stays bounded while the metric
 samples are kept whole for percentiles (8 MB a metric per million draws). A chunk takes about
@@ -30,14 +31,14 @@ from typing import Any
 import numpy as np
 from numpy.random import PCG64, Generator, SeedSequence
 
-from labfinance.analysis.distributions import Uncertain
+from labfinance.analysis.distributions import Copula, Uncertain, copula
 from labfinance.engine.catalogue import METRICS
 from labfinance.engine.core import ZERO, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
 
-__all__ = ["BLOCK", "CHUNK_BYTES", "MIN_CHUNK", "MonteCarlo", "Spread", "chunk_draws",
-           "needs_risk_analysis", "simulate", "spread", "uniforms"]
+__all__ = ["BLOCK", "CHUNK_BYTES", "MIN_CHUNK", "Draws", "MonteCarlo", "Spread", "chunk_draws",
+           "draw", "needs_risk_analysis", "simulate", "spread", "uniforms"]
 
 BLOCK = 2_500
 CHUNK_BYTES = 160 * 2 ** 20  # working memory of one engine call
@@ -52,13 +53,50 @@ PERCENTILES = (5, 10, 20, 50, 80, 90, 95)  # P20 and P80: the decision view's pr
 
 
 def needs_risk_analysis(scenario: Scenario) -> bool:
-    """Sensitivity and Monte Carlo run when anything is uncertain: a range or an unsigned source."""
-    return bool(scenario.uncertainty) or any(not f.committed for f in scenario.funding)
+    """Sensitivity and Monte Carlo run when anything is uncertain: a range, an unsigned source
+    or a risk that may happen."""
+    return (bool(scenario.uncertainty) or any(not f.committed for f in scenario.funding)
+            or bool(scenario.risks))
 
 
 def random_columns(scenario: Scenario) -> list[str]:
-    """What each row of a block of uniforms is for: the uncertain paths, then every source."""
-    return [*scenario.uncertainty, *(f"funding:{f.id}" for f in scenario.funding)]
+    """What each row of a block of uniforms is for: the uncertain paths, then every source, then
+    each risk's years (``risk:<id>:<t>``). Rows added at the end leave the earlier rows' numbers
+    as they were, so a file without risks draws what it drew before."""
+    return [*scenario.uncertainty, *(f"funding:{f.id}" for f in scenario.funding),
+            *(f"risk:{r.id}:{t}" for r in scenario.risks for t in range(scenario.years))]
+
+
+@dataclass
+class Draws:
+    """The random inputs of draws ``first .. first + n - 1``: parameter values, the awards of the
+    non-committed sources, and in which years each risk's event happens."""
+
+    values: dict[str, np.ndarray]
+    awarded: dict[str, np.ndarray]
+    happens: dict[str, np.ndarray]
+
+
+def draw(scenario: Scenario, parameters: Sequence[Uncertain], seed: int, first: int, n: int,
+         linked: Copula | None = None, kept: dict[int, np.ndarray] | None = None) -> Draws:
+    """The inputs of ``n`` draws from draw ``first`` on: each depends only on the seed, the
+    file's structure and the draw's index (never on the chunk), correlated parameters included
+    (the copula maps each draw's own uniforms). ``kept`` is passed to :func:`uniforms`."""
+    columns = {name: row for row, name in enumerate(random_columns(scenario))}
+    u = uniforms(seed, first, n, len(columns), kept)
+    rows = {p.path: u[columns[p.path]] for p in parameters}
+    if linked is not None:
+        moved = linked.correlate(np.stack([rows[path] for path in linked.paths]))
+        rows.update(zip(linked.paths, moved, strict=True))
+    values = {p.path: p.distribution.ppf(rows[p.path]) for p in parameters}
+    awarded = {f.id: u[columns[f"funding:{f.id}"]] < f.award_probability
+               for f in scenario.funding if not f.committed}
+    happens = {}
+    for r in scenario.risks:
+        at = columns[f"risk:{r.id}:0"]
+        # (draws, years): the event happens in a year where its uniform is below the probability
+        happens[r.id] = (u[at:at + scenario.years] < r.probability).T
+    return Draws(values, awarded, happens)
 
 
 def uniforms(seed: int, first: int, count: int, columns: int,
@@ -141,9 +179,10 @@ def describe(values: np.ndarray) -> dict[str, float | None]:
 
 
 def chunk_draws(scenario: Scenario, parameters: Sequence[Uncertain]) -> int:
-    """Draws per engine call, sized by the horizon and the parameters drawn (see the module)."""
-    per_draw = 8 * scenario.years * (_NUMBERS_PER_DRAW_YEAR
-                                     + _NUMBERS_PER_PARAMETER * len(parameters))
+    """Draws per engine call, sized by the horizon and the parameters drawn (see the module); a
+    risk, whose cost line and events are one row per draw, counts as a parameter."""
+    drawn = len(parameters) + len(scenario.risks)
+    per_draw = 8 * scenario.years * (_NUMBERS_PER_DRAW_YEAR + _NUMBERS_PER_PARAMETER * drawn)
     return _whole_blocks(CHUNK_BYTES // per_draw)
 
 
@@ -198,8 +237,7 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
     chunk with the number of draws it held (for a progress bar). ``chunk`` overrides the draws
     per engine call (:func:`chunk_draws`).
     """
-    columns = {name: row for row, name in enumerate(random_columns(scenario))}
-    sources = [f for f in scenario.funding if not f.committed]
+    linked = copula(scenario, list(parameters))
     samples = {name: np.empty(draws) for name in METRICS}
     cash_out = np.zeros(scenario.years)
     if chunk is None:
@@ -208,10 +246,9 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
     kept: dict[int, np.ndarray] = {}
     for first in range(0, draws, chunk):
         n = min(chunk, draws - first)
-        u = uniforms(seed, first, n, len(columns), kept)
-        values = {p.path: p.distribution.ppf(u[columns[p.path]]) for p in parameters}
-        awarded = {f.id: u[columns[f"funding:{f.id}"]] < f.award_probability for f in sources}
-        results = evaluate(scenario, Parameters(n, values), awarded, detail=False)
+        d = draw(scenario, parameters, seed, first, n, linked, kept)
+        results = evaluate(scenario, Parameters(n, d.values), d.awarded, detail=False,
+                           happens=d.happens)
         for name in METRICS:
             samples[name][first:first + n] = results.metrics[name]
         lowest = np.minimum.accumulate(results.ledger["cumulative_cash"], axis=-1)

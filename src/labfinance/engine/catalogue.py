@@ -31,6 +31,10 @@ class Metric:
 CATALOGUE: tuple[Metric, ...] = (
     Metric("total_cost", "Total cost", "money",
            "All costs over the horizon, contingency included, undiscounted."),
+    # the risk register (format 1.2)
+    Metric("expected_risk_cost", "Expected cost of the risk register", "money",
+           "The risks' expected costs over the horizon (probability × impact × price factor in "
+           "each year at risk), undiscounted; part of the total cost."),
     Metric("total_funding", "Total funding (incl. revenue and in-kind)", "money",
            "All funding and revenue over the horizon, in-kind included, loans not."),
     Metric("receivable_after_horizon", "Money due after the horizon", "money",

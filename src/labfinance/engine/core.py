@@ -34,6 +34,7 @@ from labfinance.engine.lineitems import (
 from labfinance.engine.linesums import LineSums
 from labfinance.engine.parameters import Parameters
 from labfinance.engine.reuse import case_cost_lines, reused_cost_lines
+from labfinance.engine.risks import RiskLine, risk_lines
 from labfinance.engine.stakeholders import stakeholder_totals, stakeholders
 from labfinance.engine.sums import add_up
 from labfinance.engine.threads import one_blas_thread
@@ -103,6 +104,7 @@ class Workings:
     secured: Cash
     appraisal: Appraisal
     left_out: list[CostLine] = field(default_factory=list)  # in-kind amounts at probability 0
+    risks: list[RiskLine] = field(default_factory=list)  # the risk register (format 1.2)
 
     def cost(self, cost_id: str) -> CostLine:
         return next(line for line in self.costs if line.id == cost_id)
@@ -161,21 +163,24 @@ def _year_or_nan(index: np.ndarray, start_year: int) -> np.ndarray:
 
 def evaluate(scenario: Scenario, params: Parameters | None = None,
              awarded: Mapping[str, np.ndarray] | None = None, *, detail: bool = True,
-             rates: bool = True) -> Results:
+             rates: bool = True, happens: Mapping[str, np.ndarray] | None = None) -> Results:
     """Evaluate a scenario for every draw of ``params`` (one draw: the base case).
 
     ``awarded`` maps a non-committed source id to a ``(draws,)`` boolean array of the draws that
     award it (Monte Carlo); by default every source with a probability above 0 takes part.
     ``detail=False`` skips the stakeholders and workings; ``rates=False`` skips the IRRs and
-    MIRR (NaN), which sensitivity searches do not need.
+    MIRR (NaN), which sensitivity searches do not need. ``happens`` maps a risk id to a
+    ``(draws, years)`` 0/1 array of the years in which its event happens (Monte Carlo); without
+    it each risk costs its expected cost.
     """
     # amounts near the float limit overflow to inf; they then read as null, not as a warning
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), one_blas_thread():
-        return _evaluate(scenario, params, awarded, detail, rates)
+        return _evaluate(scenario, params, awarded, detail, rates, happens)
 
 
 def _evaluate(scenario: Scenario, params: Parameters | None,
-              awarded: Mapping[str, np.ndarray] | None, detail: bool, rates: bool) -> Results:
+              awarded: Mapping[str, np.ndarray] | None, detail: bool, rates: bool,
+              happens: Mapping[str, np.ndarray] | None = None) -> Results:
     s = scenario
     P = params or Parameters()
     c = Case(s, P)
@@ -183,6 +188,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     costs = reused_cost_lines(c)
     sums = LineSums(costs, case_cost_lines(s))
     benefits = benefit_lines(c)
+    risks = risk_lines(c, happens)
 
     def part(f: Any, secured: bool) -> Any:
         if f.award_probability <= 0 or (secured and not f.committed):
@@ -215,7 +221,10 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding},
                                   sums))
 
-    cost_row = wide(sums.total("cost", lambda line: line.cost, (Y,)))
+    # risk lines add to the costs, but no source covers them (engine/risks.py); without any,
+    # the cost lines' sum reuses the case's (engine/linesums.py), bit for bit the same
+    cost_row = wide(add_up([*(line.cost for line in costs), *(line.cost for line in risks)],
+                           (Y,)) if risks else sums.total("cost", lambda line: line.cost, (Y,)))
     benefit_row = wide(add_up((b.value for b in benefits), (Y,)))
     cash_releasing_row = wide(add_up((b.value for b in benefits if b.cash_releasing), (Y,)))
     residual = wide1(sums.total("residual", lambda line: line.residual, ()))
@@ -249,6 +258,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     notes: dict[str, str] = {}
     warnings: list[str] = []
     m["total_cost"] = cost_row.sum(axis=-1)
+    m["expected_risk_cost"] = wide1(add_up((line.expected.sum(axis=-1) for line in risks), ()))
     m["total_funding"] = (everything.funding + everything.revenue).sum(axis=-1)
     m["receivable_after_horizon"] = _zero_small(everything.receivable)
     m["debt_outstanding"] = _zero_small(everything.debt_outstanding)
@@ -294,6 +304,8 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     lines = {"costs": {line.id: wide(line.cost) for line in costs} if detail else {},
              "funding": everything.lines,
              "benefits": {b.id: wide(b.value) for b in benefits} if detail else {}}
+    if s.risks:  # format 1.2: each event's expected cost per year
+        lines["risks"] = {line.id: wide(line.expected) for line in risks} if detail else {}
     results = Results(s, s.calendar_years, D, ledger, lines, m, {}, warnings, notes)
     if detail:
         who = stakeholders(s, everything.lines, benefits,
@@ -313,7 +325,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                       pv_costs, pv_gains,
                       *(finance.year_if_below(s.calendar_years, x) for x in
                         (cumulative, cumulative_net, cumulative_discounted))),
-            left_out_lines(c))
+            left_out_lines(c), risks)
     return results
 
 

@@ -136,6 +136,13 @@ def _translate(err: Any, raw: Any) -> tuple[tuple[Any, ...], str]:
     value = err.get("input")
     ctx = err.get("ctx") or {}
     is_key = "[key]" in err["loc"]
+    if loc[:1] == ("correlations",) and len(loc) <= 3 and kind in ("too_long", "too_short",
+                                                                     "missing"):
+        # format 1.2: a correlation is a triple, each part required
+        entry = loc[:2]
+        got = _at(raw, entry)
+        count = f" (got {len(got)} items)" if isinstance(got, list) else ""
+        return entry, f"must be [path_a, path_b, rho]{count}"
     if kind == "missing":
         return loc, "is required"
     if kind == "extra_forbidden":

@@ -92,4 +92,18 @@ def numeric_parameters(s: Scenario) -> dict[str, float]:
             out[f"{prefix}.rate"] = float(f.rate)
     out["discount_rate"] = float(s.discount_rate)
     out["social_discount_rate"] = float(s.effective_social_discount_rate)
+    out.update(risk_parameters(s))
+    return out
+
+
+def risk_parameters(s: Scenario) -> dict[str, float]:
+    """The risk register's parameters (format 1.2): each risk's probability per year, impact and
+    escalation. The probability is a parameter for ``--set`` and variants, not for
+    ``uncertainty`` (Monte Carlo already draws each year's event with it)."""
+    out: dict[str, float] = {}
+    for r in s.risks:
+        prefix = f"risks.{r.id}"
+        out[f"{prefix}.probability"] = float(r.probability)
+        out[f"{prefix}.impact"] = float(r.impact)
+        out[f"{prefix}.escalation"] = float(r.escalation)
     return out

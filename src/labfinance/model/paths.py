@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-ID_LISTS = ("costs", "funding", "benefits", "criteria")
+ID_LISTS = ("costs", "funding", "benefits", "criteria", "risks")
 _ID = re.compile(r"^[a-z0-9_-]+$")
 
 

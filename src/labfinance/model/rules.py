@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from labfinance.model import paths
 from labfinance.model.parameters import numeric_parameters
 from labfinance.model.scenario import (
@@ -51,11 +53,13 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
     problems += _growth(scenario)
     problems += _products(scenario)
     problems += _size(scenario)
+    problems += risk_rules(scenario, line_of)
     if "base" in scenario.variants:
         problems.append((("variants", "base"), "'base' is the name of the file's own case; "
                          "give the variant another name"))
     if not problems:  # the engine reads the parameters: only once everything else holds
         problems += _uncertainty(scenario, raw, base_inside=file_rules)
+        problems += correlation_rules(scenario)
     return problems
 
 
@@ -99,8 +103,8 @@ def rate_span(s: Scenario, path: str, items: dict[str, Any] | None = None) -> in
         return s.years - 1 + max((_lag_of(f) for f in s.funding), default=0)
     parts = path.split(".")
     if len(parts) == 3 and parts[2] in ("escalation", "rate"):
-        section: list[Any] = {"costs": s.costs, "funding": s.funding,
-                              "benefits": s.benefits}.get(parts[0], [])  # type: ignore[assignment]
+        section: list[Any] = {"costs": s.costs, "funding": s.funding, "benefits": s.benefits,
+                              "risks": s.risks}.get(parts[0], [])  # type: ignore[assignment]
         item = (items.get(f"{parts[0]}.{parts[1]}") if items is not None
                 else next((i for i in section if i.id == parts[1]), None))
         return _item_rate_span(s, item, parts[2])
@@ -120,9 +124,9 @@ def _item_rate_span(s: Scenario, item: Any, key: str) -> int | None:
 
 
 def items_by_path(s: Scenario) -> dict[str, Any]:
-    """Each cost, source and benefit by ``section.id`` (the first where an id repeats)."""
+    """Each cost, source, benefit and risk by ``section.id`` (the first where an id repeats)."""
     items: dict[str, Any] = {}
-    for section in ("costs", "funding", "benefits"):
+    for section in ("costs", "funding", "benefits", "risks"):
         for item in getattr(s, section):
             items.setdefault(f"{section}.{item.id}", item)
     return items
@@ -163,7 +167,7 @@ def _growth(s: Scenario) -> list[Problem]:
          s.years - 1 + max((_lag_of(f) for f in s.funding), default=0))]
     if s.social_discount_rate is not None:
         found.append((("social_discount_rate",), s.social_discount_rate, s.years - 1))
-    for section in ("costs", "funding", "benefits"):
+    for section in ("costs", "funding", "benefits", "risks"):
         for i, item in enumerate(getattr(s, section)):
             for key in ("escalation", "rate"):
                 # asked of the model's fields first: a missing attribute costs pydantic an
@@ -192,10 +196,11 @@ def _factor(rate: float, years: int) -> str:
 
 def _size(s: Scenario) -> list[Problem]:
     """Line items × years: what every Monte Carlo draw and the workbook's timelines hold."""
-    items = len(s.costs) + len(s.funding) + len(s.benefits)
+    items = len(s.costs) + len(s.funding) + len(s.benefits) + len(s.risks)
     if items * s.years <= MAX_ITEM_YEARS:
         return []
-    return [(("years",), f"{items} costs, funding sources and benefits over {s.years} years make "
+    return [(("years",), f"{items} costs, funding sources, benefits and risks over "
+             f"{s.years} years make "
              f"{items * s.years:,} item-years; labfinance handles at most {MAX_ITEM_YEARS:,} (e.g. "
              f"{MAX_ITEM_YEARS // s.years} items over {s.years} years): group small items")]
 
@@ -403,7 +408,7 @@ def _uncertainty(s: Scenario, raw: dict[str, Any], *, base_inside: bool = True
     problems: list[Problem] = []
     for path, dist in s.uncertainty.items():
         loc = ("uncertainty", path)
-        if path not in known:
+        if path not in known or _is_risk_probability(path):
             problems.append((loc, _unknown_parameter(path, known, raw)))
             continue
         base = known[path]
@@ -437,6 +442,9 @@ def _unknown_parameter(path: str, known: dict[str, float], raw: dict[str, Any]) 
         close = difflib.get_close_matches(path, list(known), n=1, cutoff=0.7)
         return f"{exc}" + (f" (did you mean '{close[0]}'?)" if close else "")
     last = path.rsplit(".", 1)[-1]
+    if last == "probability" and path.startswith("risks."):
+        return ("names a risk's probability, not a real-valued parameter; Monte Carlo already "
+                "draws the event in each year at risk with it (give `impact` a range instead)")
     if last == "probability":
         return ("names a probability, not a real-valued parameter; Monte Carlo already awards "
                 "each non-committed source with its probability")
@@ -447,3 +455,101 @@ def _unknown_parameter(path: str, known: dict[str, float], raw: dict[str, Any]) 
     else:
         what = "a number the scenario does not use"
     return f"names {what}, not a real-valued parameter (a money amount, quantity, share or rate)"
+
+
+# --------------------------------------------------------------------------- risk register and
+# correlated uncertainty (format 1.2)
+
+PSD_TOLERANCE = 1e-10  # an eigenvalue this far below 0 is rounding, not an impossible matrix
+
+
+def _is_risk_probability(path: str) -> bool:
+    parts = path.split(".")
+    return len(parts) == 3 and parts[0] == "risks" and parts[2] == "probability"
+
+
+def risk_rules(s: Scenario, line_of: LineOf | None) -> list[Problem]:
+    """Risk ids unique, years at risk inside the horizon."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(s.risks):
+        if r.id in seen:
+            first = seen[r.id]
+            where = (f"line {line_of(('risks', first, 'id'))}" if line_of is not None
+                     else f"item {first + 1}")
+            problems.append((("risks", i, "id"), f"id '{r.id}' is used twice in risks (the first "
+                             f"is {where}); ids must be unique in their list"))
+        seen.setdefault(r.id, i)
+        problems += _year_problems(("risks", i), [("from", r.from_), ("to", r.to)],
+                                   s.start_year, s.last_year)
+    return problems
+
+
+def correlation_rules(s: Scenario) -> list[Problem]:
+    """Each entry names two different uncertain parameters, once; together they make a matrix
+    that is positive semidefinite (else no joint distribution has these rank correlations)."""
+    problems: list[Problem] = []
+    pairs: dict[frozenset[str], int] = {}
+    for k, (a, b, _rho) in enumerate(s.correlations):
+        bad = False
+        for j, path in enumerate((a, b)):
+            if path not in s.uncertainty:
+                problems.append((("correlations", k, j), f"'{path}' has no range in "
+                                 f"`uncertainty`{_ranges_hint(path, list(s.uncertainty))}; only "
+                                 "uncertain parameters can be correlated"))
+                bad = True
+        if a == b:
+            problems.append((("correlations", k, 1), f"'{a}' is correlated with itself; name two "
+                             "different parameters"))
+            bad = True
+        key = frozenset((a, b))
+        if not bad and key in pairs:
+            problems.append((("correlations", k), f"the pair {a} / {b} is already correlated in "
+                             f"entry {pairs[key] + 1}; give each pair once"))
+        pairs.setdefault(key, k)
+    if problems:
+        return problems
+    return _positive_semidefinite(s)
+
+
+def _ranges_hint(path: str, ranges: list[str]) -> str:
+    close = difflib.get_close_matches(path, ranges, n=1, cutoff=0.7)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    shown = ", ".join(ranges[:5]) + (f" and {len(ranges) - 5} more" if len(ranges) > 5 else "")
+    return f" (ranges: {shown or 'none'})"
+
+
+def correlation_matrix(entries: Sequence[tuple[str, str, float]]
+                       ) -> tuple[list[str], Any]:
+    """The parameters the entries name (in order of first mention) and their matrix: the given
+    correlations, 1 on the diagonal, 0 elsewhere."""
+    names: list[str] = []
+    for a, b, _ in entries:
+        for path in (a, b):
+            if path not in names:
+                names.append(path)
+    index = {path: i for i, path in enumerate(names)}
+    matrix = np.eye(len(names))
+    for a, b, rho in entries:
+        matrix[index[a], index[b]] = matrix[index[b], index[a]] = rho
+    return names, matrix
+
+
+def _positive_semidefinite(s: Scenario) -> list[Problem]:
+    if not s.correlations:
+        return []
+    names, matrix = correlation_matrix(s.correlations)
+    values, vectors = np.linalg.eigh(matrix)
+    if values[0] >= -PSD_TOLERANCE:
+        return []
+    # the entries that make it impossible: those between the parameters the offending
+    # direction (the eigenvector of the most negative eigenvalue) moves
+    weight = np.abs(vectors[:, 0])
+    involved = {names[i] for i in range(len(names)) if weight[i] > 1e-6}
+    culprits = [k for k, (a, b, _) in enumerate(s.correlations) if a in involved and b in involved]
+    listed = "; ".join(f"entry {k + 1} [{s.correlations[k][0]}, {s.correlations[k][1]}, "
+                       f"{s.correlations[k][2]:g}]" for k in culprits)
+    return [(("correlations", culprits[0]), f"the correlations {listed} cannot hold together: "
+             f"their matrix is not positive semidefinite (smallest eigenvalue {values[0]:.3g}); "
+             "weaken one of them")]

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -522,6 +523,51 @@ class Criterion(Item):
     stakeholder: Id | None = None
 
 
+# ----------------------------------------------------------------------------- risk register and
+# correlated uncertainty (format 1.2, "Extensions"): kept apart so that merges stay easy
+
+
+class Risk(Item):
+    """An event that may happen (privacy breach, vendor failure, a fine): in each year at risk
+    it happens with ``probability`` and then costs ``impact`` (prices of the start year) × price
+    factor, booked in ``category``. The planned and secured cases carry the expected cost."""
+
+    category: Category = "other"
+    probability: Share
+    impact: Money
+    from_: int | None = Field(default=None, alias="from")
+    to: int | None = None
+    escalation: Rate = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> Risk:
+        _check_window(self.from_, self.to)
+        return self
+
+    def window(self, start_year: int, last_year: int) -> tuple[int, int]:
+        """First and last year at risk (default: the horizon)."""
+        return (self.from_ if self.from_ is not None else start_year,
+                self.to if self.to is not None else last_year)
+
+
+def _pair_as_tuple(value: Any) -> Any:
+    # YAML and JSON give a list; the model keeps an immutable triple
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _correlation(value: float) -> float:
+    _finite(value)
+    if not -1 <= value <= 1:
+        raise ValueError(f"must be between -1 and 1 (got {value:g})")
+    return value
+
+
+Rho = Annotated[float, AfterValidator(_correlation),
+                Field(json_schema_extra={"minimum": -1, "maximum": 1})]
+# [path_a, path_b, rho]: the rank correlation of two uncertain parameters
+Correlation = Annotated[tuple[str, str, Rho], BeforeValidator(_pair_as_tuple)]
+
+
 class Scenario(Model):
     """One smart safety & security initiative over a horizon of years."""
 
@@ -544,6 +590,9 @@ class Scenario(Model):
     variants: dict[Id, Variant] = {}
     criteria: list[Criterion] = []
     fair_share_basis: Literal["net_gain", "benefits", "cash_releasing"] = "net_gain"
+    # format 1.2: risk register and correlated uncertainty
+    risks: list[Risk] = []
+    correlations: list[Correlation] = []
 
     @property
     def calendar_years(self) -> list[int]:
@@ -568,3 +617,6 @@ class Scenario(Model):
         if isinstance(self.contingency, dict):
             return self.contingency.get(category, 0.0)  # type: ignore[call-overload]
         return self.contingency
+
+    def risk_window(self, risk: Risk) -> tuple[int, int]:
+        return risk.window(self.start_year, self.last_year)

@@ -95,6 +95,22 @@ DESCRIPTIONS = {
     "direction": "increase or decrease: which way is better.",
 }
 
+# format 1.2: the risk register and correlated uncertainty (kept apart for easy merges)
+DESCRIPTIONS.update({
+    "risks": "Risk register: events that may happen each year at risk (privacy breach, vendor "
+             "failure, a fine), with probability per year and impact.",
+    "impact": "Risk: cost when the event happens, in prices of the start year.",
+    "correlations": "Rank correlations of uncertain parameters for Monte Carlo: a list of "
+                    "[path_a, path_b, rho], rho in -1..1 (Gaussian copula).",
+})
+# keys whose meaning differs by item: (the model's title, key) -> description
+RISK_DESCRIPTIONS = {
+    "probability": "Risk: chance per year at risk that the event happens, 0..1.",
+    "from": "Risk: first year at risk (default start_year).",
+    "to": "Risk: last year at risk, inclusive (default the last year).",
+    "category": "Risk: cost category the impact is booked in (default other).",
+}
+
 
 def _refine(node: Any) -> None:
     """Add descriptions, year keys and closed key patterns throughout ``node``, in place."""
@@ -119,9 +135,18 @@ def _refine(node: Any) -> None:
             _refine(value)
 
 
+def _describe_risk(schema: dict[str, Any]) -> None:
+    """A risk's probability, years and category mean something of their own."""
+    properties = schema.get("$defs", {}).get("Risk", {}).get("properties", {})
+    for key, text in RISK_DESCRIPTIONS.items():
+        if key in properties:
+            properties[key]["description"] = text
+
+
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file."""
     schema = Scenario.model_json_schema(by_alias=True)
+    _describe_risk(schema)
     _refine(schema)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

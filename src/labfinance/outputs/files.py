@@ -18,8 +18,10 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import signal
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,8 +159,9 @@ class Outputs:
             raise OutputError(f"{p}: is named for two outputs of this command; give each its own "
                               "file")
         check_writable(p, self.force, **hint)
-        temp = _temporary(p)
-        self.pending.append(_Pending(p, temp))
+        with _signals_held():  # a signal between creating the file and noting it would leave it
+            temp = _temporary(p)
+            self.pending.append(_Pending(p, temp))
         try:
             write(temp)
         except (OutputError, KeyboardInterrupt):
@@ -173,7 +176,8 @@ class Outputs:
         placed: list[tuple[Path, Path | None]] = []  # (output, backup of what it replaced)
         try:
             for item in self.pending:
-                placed.append((item.path, _place(item.temp, item.path, self.force)))
+                with _signals_held():  # placed and noted as one step, so it can be taken back
+                    placed.append((item.path, _place(item.temp, item.path, self.force)))
         except BaseException:
             for path, backup in reversed(placed):
                 if backup is None:
@@ -186,6 +190,24 @@ class Outputs:
         for _, backup in placed:
             if backup is not None:
                 _remove(backup)
+
+
+_HELD = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+              if hasattr(signal, name))
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold back Ctrl-C, SIGTERM and SIGHUP for a few system calls that must not be parted (a
+    file made and noted for removal); a signal that came meanwhile is acted on right after."""
+    if not hasattr(signal, "pthread_sigmask"):  # not on Windows: nothing to hold
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -68,8 +68,20 @@ def summary_lines(results: Results) -> list[str]:
         f"EIRR {pct(m['economic_irr'])}, BCR "
         f"{'n/a' if math.isnan(m['bcr']) else format(m['bcr'], '.2f')}",
     ]
+    lines += risk_register_lines(results)
     lines += [f"  warning: {w}" for w in results.warnings]
     return lines
+
+
+def risk_register_lines(results: Results) -> list[str]:
+    """Format 1.2: the risk register's expected cost, where the file has one."""
+    s = results.scenario
+    if not s.risks:
+        return []
+    total = float(results.metrics["expected_risk_cost"][0])
+    return [f"  risk register: expected cost {money(total, s.currency)} in the total cost "
+            f"({len(s.risks)} risk{'s' if len(s.risks) != 1 else ''}; Monte Carlo draws each "
+            "year's events)"]
 
 
 def _value(x: float) -> str:

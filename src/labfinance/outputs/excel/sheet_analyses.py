@@ -14,7 +14,7 @@ from xlsxwriter.worksheet import Worksheet
 from labfinance import __version__
 from labfinance.analysis.montecarlo import spread
 from labfinance.engine.catalogue import BY_NAME, METRICS
-from labfinance.outputs.excel import charts
+from labfinance.outputs.excel import charts, sheet_risks
 from labfinance.outputs.excel.book import NA, Book, scalar
 from labfinance.outputs.excel.layout import print_landscape
 from labfinance.outputs.excel.styles import Styles
@@ -179,6 +179,7 @@ def risk(book: Book) -> None:
         ws.insert_chart(top + 16, 6, charts.cumulative_distribution(book, "Risk", top, top + 20,
                                                                     3, 4, metric))
         row = top + 34
+    sheet_risks.register(book, ws, row, put, header)  # format 1.2: risks and correlations
 
 
 def variants(book: Book) -> None:

@@ -20,6 +20,7 @@ from labfinance.model.scenario import (
     Revenue,
     Timed,
 )
+from labfinance.outputs.excel import sheet_risks
 from labfinance.outputs.excel.book import Book
 from labfinance.outputs.excel.cells import Cell, col_name, write_value
 from labfinance.outputs.excel.layout import print_landscape
@@ -124,8 +125,10 @@ class AssumptionsSheet:
             self.band("Benefits")
             for benefit in s.benefits:
                 self.benefit(benefit)
+        sheet_risks.assumptions(self)  # format 1.2: the risk register
         if s.uncertainty:
             self.uncertainty()
+        sheet_risks.assumptions_correlations(self)
         self.analysed_copy()
 
     def general(self) -> None:

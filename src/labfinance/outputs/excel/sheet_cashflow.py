@@ -14,6 +14,7 @@ import numpy as np
 from labfinance.engine import decision, finance
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import layout as L
+from labfinance.outputs.excel import sheet_risks
 from labfinance.outputs.excel.book import NA, TOL, Book, scalar, series, value_or_na
 from labfinance.outputs.excel.cells import (
     Cell,
@@ -225,6 +226,8 @@ class CashFlowSheet:
                                     else "=0", scalar(cash.flows.receivable))
         self.metric("total_cost", "Total cost", cur, f"=SUM({rng(rows['costs'])})",
                     m("total_cost"), "money")
+        self.metric("expected_risk_cost", sheet_risks.RISK_TOTAL, cur,
+                    sheet_risks.metric_formula(book, here), m("expected_risk_cost"), "money")
         self.metric("total_funding", "Total funding (revenue and in-kind included, loans not)",
                     cur, f"=SUM({rng(rows['funding'])})+SUM({rng(rows['revenue'])})",
                     m("total_funding"), "money")

@@ -14,7 +14,7 @@ import numpy as np
 
 from labfinance.engine import finance
 from labfinance.model.scenario import Cost, InKind
-from labfinance.outputs.excel import recipes
+from labfinance.outputs.excel import recipes, sheet_risks
 from labfinance.outputs.excel.book import Book, series
 from labfinance.outputs.excel.cells import At, Row, Term, TimelineSheet, times
 
@@ -115,8 +115,14 @@ def build(book: Book) -> list[Line]:
         sh.band("Cost lines added by in-kind amounts (no contingency)")
         lines += [_implied(sh, f) for f in implied]
 
+    risk_rows = sheet_risks.cost_rows(sh, recipes.price)  # format 1.2: the risk register
+
     sh.band("Totals")
-    costs = sh.series("Total costs", cur, sh.sum_of("Total costs", cur, [ln.cost for ln in lines]),
+    if risk_rows:
+        sheet_risks.register_total(sh, risk_rows)
+    costs = sh.series("Total costs", cur,
+                      sh.sum_of("Total costs", cur,
+                                [ln.cost for ln in lines] + [row for _, _, row in risk_rows]),
                       series(r.ledger["costs"]), role="total", total=True)
     book.add_row("costs.total", costs, series(r.ledger["costs"]))
     residual_rows = [ln.residual for ln in lines if ln.residual is not None]
