@@ -385,6 +385,19 @@ CASES: list[Case] = [
         "    quantity: 10\n": "    quantity: 1.0e+200\n",
         "unit_value: 5000": "unit_value: 1.0e+200"}))),
     Case("monte-carlo-all-equal", "numbers", _draw_all_equal, expect=(0,)),
+    # format 1.2: unit prices and declining social rates
+    Case("unit-price-1e200", "numbers", _run(edit(BASE, {
+        "    amount: 100000\n": "    quantity: 1.0e+200\n    unit_cost: 1.0e+200\n"}))),
+    Case("step-rate-near-minus-1", "numbers", _run(edit(BASE, {
+        "discount_rate: 0.03": "discount_rate: 0.03\nsocial_discount_rate: [{from: 0, rate: "
+                               "0.03}, {from: 50, rate: -0.999999}]",
+        "years: 5": "years: 100"}))),
+    Case("set-green-book-step-inf", "numbers", _run(edit(BASE, {
+        "discount_rate: 0.03": "discount_rate: 0.03\nsocial_discount_rate: green_book"}),
+        "--set", "social_discount_rate.2.rate=.inf")),
+    Case("steps-20000", "sizes", _validate(edit(BASE, {
+        "discount_rate: 0.03": "discount_rate: 0.03\nsocial_discount_rate: ["
+                               + ", ".join(["{from: 0, rate: 0.03}"] * 20_000) + "]"}))),
     # sizes that allocated without bound
     Case("payment-lag-1e9", "sizes", _run(edit(BASE, {"lag: 1}": "lag: 1000000000}"}))),
     Case("outcome-lag-1e11", "sizes",

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pytest import approx
 
 from labfinance.cli import main
-from labfinance.engine.catalogue import METRICS
+from labfinance.engine.catalogue import EU_METRICS, METRICS
 from labfinance.engine.core import LEDGER_ROWS
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "burglary-predictor.yaml"
@@ -22,7 +22,7 @@ def test_json_on_stdout_holds_every_ledger_row_and_metric_and_nothing_else(tmp_p
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)  # the summary went to standard error
     assert set(doc["ledger"]) == set(LEDGER_ROWS)
-    assert set(doc["metrics"]) == set(METRICS)
+    assert set(doc["metrics"]) == set(METRICS) - set(EU_METRICS)  # no eu_cofinancing_rate
     assert doc["years"] == list(range(2026, 2034))
     assert all(len(v) == 8 for v in doc["ledger"].values())
     assert doc["monte_carlo"]["draws"] == 50

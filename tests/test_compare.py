@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from helpers import scenario_file
 from labfinance.analysis.compare import parse_case
 from labfinance.cli import main
-from labfinance.engine.catalogue import METRICS
+from labfinance.engine.catalogue import EU_METRICS, METRICS
 
 approx = pytest.approx
 
@@ -49,7 +49,8 @@ def test_a_file_alone_means_its_base_case_and_every_variant(case_file):
     assert [c["variant"] for c in doc["cases"]] == ["base", "cheap", "generous"]
     assert all(list(c) == ["scenario", "variant", "metrics"] for c in doc["cases"])
     assert doc["cases"][0]["scenario"]["name"] == "Test case"
-    assert list(doc["cases"][0]["metrics"]) == list(METRICS)
+    assert list(doc["cases"][0]["metrics"]) == [  # no eu_cofinancing_rate: no EU metrics
+        m for m in METRICS if m not in EU_METRICS]
     # ENPV = 10 × 150 - cost (one undiscounted year); shortfall = cost - contribution
     assert [c["metrics"]["economic_npv"] for c in doc["cases"]] == [500, 800, 500]
     assert [c["metrics"]["funding_shortfall"] for c in doc["cases"]] == [400, 100, 0]

@@ -89,6 +89,10 @@ EXPECTED: dict[str, list[str]] = {
         ("duplicate-id.yaml:13: costs.cameras.id: id 'cameras' is used twice in costs (the first "
          "is line 9); ids must be unique in their list"),
     ],
+    "eu-cofinancing-rate-above-1.yaml": [  # format 1.2 (issue 15)
+        ("eu-cofinancing-rate-above-1.yaml:6: eu_cofinancing_rate: must be between 0 and 1 (got "
+         "1.2)"),
+    ],
     "expected-no-probability.yaml": [
         ("expected-no-probability.yaml:17: funding.erdf.status: is expected, so the source needs "
          "a `probability` (0..1)"),
@@ -130,6 +134,19 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "horizon-to.yaml": [
         "horizon-to.yaml:12: costs.cameras.to: year 2035 is outside the horizon 2026-2030",
+    ],
+    "loan-balloon-above-1.yaml": [  # format 1.2 (issue 15): loans with grace and balloon
+        ("loan-balloon-above-1.yaml:21: funding.bank.balloon: must be between 0 and 1 (got "
+         "1.5)"),
+    ],
+    "loan-grace-negative.yaml": [
+        ("loan-grace-negative.yaml:21: funding.bank.grace: must be a whole number of at least 0 "
+         "(got -1)"),
+    ],
+    "loan-grace-not-below-term.yaml": [
+        ("loan-grace-not-below-term.yaml:21: funding.bank.grace: is 4 years, but the term is 4: "
+         "grace must be less than the term (0..term - 1), so that at least one year repays "
+         "principal"),
     ],
     "life-on-opex.yaml": [
         "life-on-opex.yaml:13: costs.cameras.life: applies to capex only (this cost is opex)",
@@ -439,6 +456,29 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "years-101.yaml": [
         "years-101.yaml:4: years: must be at most 100 (got 101)",
+    ],
+    # format 1.2: unit prices and declining social rates
+    "cost-quantity-with-amount.yaml": [
+        ("cost-quantity-with-amount.yaml:11: costs.cameras.quantity: comes with `amount`; keep "
+         "exactly one of `amount`, `fte`/`cost_per_fte`, `quantity`/`unit_cost` and `schedule`"),
+    ],
+    "cost-quantity-schedule.yaml": [
+        ("cost-quantity-schedule.yaml:13: costs.cameras.schedule: cannot go with "
+         "`quantity`/`unit_cost`, which are one-off (with `year`) or recurring; keep exactly one "
+         "of `amount`, `fte`/`cost_per_fte`, `quantity`/`unit_cost` and `schedule`"),
+    ],
+    "social-rate-first-step.yaml": [
+        ("social-rate-first-step.yaml:7: social_discount_rate.0.from: the first step starts at "
+         "year 0 (t = 0, the start year), not 1"),
+    ],
+    "social-rate-steps-order.yaml": [
+        ("social-rate-steps-order.yaml:11: social_discount_rate.2.from: 2 is not after the "
+         "previous step's `from` (3); steps run in increasing `from`"),
+    ],
+    "social-rate-preset.yaml": [
+        ("social-rate-preset.yaml:6: social_discount_rate: must be a rate (a number), the preset "
+         "'green_book' or a list of steps {from, rate} (got 'greenbook'; did you mean "
+         "'green_book'?)"),
     ],
     "does-not-exist.yaml": [
         "does-not-exist.yaml: no such file",

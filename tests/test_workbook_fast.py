@@ -91,8 +91,9 @@ benefits:
   - {id: fewer, beneficiary: police, amount: 30000, from: 2027}
 """
 # The loan's annual payment (annuity): amount * r / (1 - (1 + r)^(-term)), the exponent written
-# as ^(-<the term's input cell>) on the Funding sheet.
-ANNUITY_EXPONENT = re.compile(r"\^\(-('Assumptions'!\$C\$\d+)\)")
+# as ^(-(<the term's input cell>-<the grace years' input cell>)) on the Funding sheet (format 1.2:
+# the annuity runs over the years after the grace years).
+ANNUITY_EXPONENT = re.compile(r"\^\(-(\('Assumptions'!\$C\$\d+-'Assumptions'!\$C\$\d+\))\)")
 
 
 def mutate(source: Path, target: Path, sheet: str, pattern: re.Pattern[str],

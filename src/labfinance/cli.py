@@ -74,6 +74,17 @@ class MetricName(click.ParamType):
         return str(value)
 
 
+def _check_reported(scenario: Any, extra_metrics: tuple[str, ...]) -> None:
+    """Format 1.2: a metric the case does not report (the EU decision amount without
+    ``eu_cofinancing_rate``) cannot go in the tornado."""
+    from labfinance.engine.catalogue import BY_NAME, reported
+
+    for name in extra_metrics:
+        if name not in reported(scenario):
+            raise OptionError(f"--metric: {name} needs `{BY_NAME[name].needs}` in the scenario "
+                              "(or --set it)")
+
+
 class TemplateName(click.ParamType):
     """The name of a starter in templates/."""
 
@@ -358,6 +369,7 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
 
     loaded, overrides = _load_with_sets(file, sets)
     scenario = with_overrides(loaded, variant, overrides)
+    _check_reported(scenario, extra_metrics)
     workbook = _outputs(file, output, json_path)
     _check_outputs(workbook, json_path, force)
 

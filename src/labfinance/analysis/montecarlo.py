@@ -32,7 +32,7 @@ import numpy as np
 from numpy.random import PCG64, Generator, SeedSequence
 
 from labfinance.analysis.distributions import Copula, Uncertain, copula
-from labfinance.engine.catalogue import METRICS
+from labfinance.engine.catalogue import reported
 from labfinance.engine.core import ZERO, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
@@ -238,7 +238,7 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
     per engine call (:func:`chunk_draws`).
     """
     linked = copula(scenario, list(parameters))
-    samples = {name: np.empty(draws) for name in METRICS}
+    samples = {name: np.empty(draws) for name in reported(scenario)}
     cash_out = np.zeros(scenario.years)
     if chunk is None:
         chunk = chunk_draws(scenario, parameters)
@@ -249,8 +249,8 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
         d = draw(scenario, parameters, seed, first, n, linked, kept)
         results = evaluate(scenario, Parameters(n, d.values), d.awarded, detail=False,
                            happens=d.happens)
-        for name in METRICS:
-            samples[name][first:first + n] = results.metrics[name]
+        for name, sample in samples.items():
+            sample[first:first + n] = results.metrics[name]
         lowest = np.minimum.accumulate(results.ledger["cumulative_cash"], axis=-1)
         cash_out += np.count_nonzero(lowest < -ZERO, axis=0)
         if on_chunk is not None:

@@ -251,7 +251,7 @@ def search_range(scenario: Scenario, path: str, base: float,
         kind = "rate" if isinstance(source, Loan) else "share"
     elif last in _SHARES or (parts[0] == "benefits" and "ramp_up" in parts):
         kind = "share"
-    elif last in _RATES:
+    elif last in _RATES or parts[0] == "social_discount_rate":  # a step's rate too (1.2)
         kind = "rate"
     elif "contingency" in (parts[0], last):
         kind = "contingency"

@@ -21,12 +21,35 @@ class Metric:
     meaning: str        # what it means, one sentence
     null_when: str = ""  # why it can be null (empty: never)
     solved: bool = False
+    needs: str = ""     # a top-level key the metric needs: reported only where the file gives it
 
     @property
     def unit(self) -> str:
         """The unit column of a table; ``currency`` stands for the scenario's currency."""
         return {"money": "currency", "rate": "%", "ratio": "ratio", "year": "year"}[self.kind]
 
+
+# format 1.2 (issue 15), Reg. 480/2014 arts. 15-19: DIC and DNR always; the decision amount and
+# the maximum EU grant where the file gives `eu_cofinancing_rate`
+EU_DECISION: tuple[Metric, ...] = (
+    Metric("dic", "DIC: present value of the investment cost", "money",
+           "Discounted investment cost behind the funding-gap rate: capex less contingency and "
+           "less the repurchases an asset's life makes, at the discount rate."),
+    Metric("dnr", "DNR: discounted net revenue", "money",
+           "Present value of revenue less the other costs (and the residual value, where revenue "
+           "exceeds those costs) behind the funding-gap rate."),
+    Metric("eligible_cost", "Eligible cost (EU)", "money",
+           "The investment cost behind DIC, undiscounted: what the decision amount applies the "
+           "funding-gap rate to.", "", needs="eu_cofinancing_rate"),
+    Metric("decision_amount", "Decision amount (EU)", "money",
+           "Eligible cost × funding-gap rate: the part of the eligible cost the EU co-finances "
+           "at the priority axis's rate.",
+           "the funding-gap rate is null (no capex)", needs="eu_cofinancing_rate"),
+    Metric("max_eu_grant", "Maximum EU grant", "money",
+           "Decision amount × the priority axis's co-financing rate (eu_cofinancing_rate).",
+           "the funding-gap rate is null (no capex)", needs="eu_cofinancing_rate"),
+)
+EU_METRICS: tuple[str, ...] = tuple(m.name for m in EU_DECISION if m.needs)
 
 CATALOGUE: tuple[Metric, ...] = (
     Metric("total_cost", "Total cost", "money",
@@ -83,6 +106,8 @@ CATALOGUE: tuple[Metric, ...] = (
            "The share of the investment cost that net revenue does not pay back (EU Reg. "
            "480/2014); 100 % means revenue pays back none of it.",
            "the scenario has no capex, so there is no investment cost"),
+    # ---- format 1.2: the PVs behind the funding-gap rate and the EU decision amount --------
+    *EU_DECISION,
     Metric("economic_npv", "Economic NPV (societal), ENPV", "money",
            "Present value of benefits and residual value less costs at the social discount "
            "rate: the value to society."),
@@ -105,3 +130,10 @@ BY_NAME: dict[str, Metric] = {m.name: m for m in CATALOGUE}
 METRICS: tuple[str, ...] = tuple(m.name for m in CATALOGUE)
 YEAR_METRICS: tuple[str, ...] = tuple(m.name for m in CATALOGUE if m.kind == "year")
 SOLVED_METRICS: tuple[str, ...] = tuple(m.name for m in CATALOGUE if m.solved)
+
+
+def reported(scenario: object) -> tuple[str, ...]:
+    """The metrics reported for ``scenario``: every metric, less those whose ``needs`` key the
+    file leaves out (the EU decision amount without ``eu_cofinancing_rate``)."""
+    return tuple(m.name for m in CATALOGUE
+                 if not m.needs or getattr(scenario, m.needs, None) is not None)

@@ -23,6 +23,7 @@ import numpy as np
 
 from labfinance.engine import decision, finance
 from labfinance.engine import metrics as fm
+from labfinance.engine.catalogue import EU_METRICS
 from labfinance.engine.financing import FundingFlows, SourceWorkings, funding_flows
 from labfinance.engine.lineitems import (
     BenefitLine,
@@ -90,6 +91,8 @@ class Appraisal:
     shortfall_years: np.ndarray           # the year where cumulative cash is below 0, else 0
     below_years: np.ndarray               # ... cumulative net benefit below 0
     below_discounted_years: np.ndarray    # ... cumulative discounted net benefit below 0
+    # declining social rates (format 1.2): each year's case rate r_t; None for one rate
+    social_rate_by_year: np.ndarray | None = None
 
 
 @dataclass
@@ -138,12 +141,28 @@ class Results:
     workings: Workings | None = None
     irr_roots: dict[str, list[float]] = field(default_factory=dict)
     represented_by: dict[str, str | None] = field(default_factory=dict)  # None for a payer
+    # format 1.2: each loan's interest, principal and balance by year, as in the planned case
+    loans: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def _rate_and_factors(rate: Any, D: int, Y: int) -> tuple[np.ndarray, np.ndarray]:
     """A case rate as a ``(draws,)`` array, and its discount factors ``(1 or draws, years)``."""
     column = np.asarray(rate, dtype=float).reshape(-1)
     return np.broadcast_to(column, (D,)), fm.discount_factors(column, Y)
+
+
+def declining_rate_and_factors(c: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Declining social rates (format 1.2): the first step's case rate as ``(draws,)`` (where
+    EIRR starts its search), the factors ``D_t = D_(t-1) / (1 + r_t)`` and the rates r_t by year,
+    each step's rate made nominal in nominal prices as a single rate is."""
+    steps = c.s.social_discount_steps
+    assert steps is not None
+    rates = [case_rate(c.P.get(f"social_discount_rate.{k}.rate", rate), c.inflation, c.nominal)
+             for k, (_, rate) in enumerate(steps)]
+    by_year = finance.step_rates([start for start, _ in steps], rates, c.Y)
+    first = np.asarray(rates[0], dtype=float).reshape(-1)
+    return (np.broadcast_to(first, (c.D,)), finance.declining_discount_factors(by_year),
+            by_year)
 
 
 def _present_value(values: np.ndarray, factors: np.ndarray) -> np.ndarray:
@@ -214,7 +233,9 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
         return FundingFlows({k: wide(v) for k, v in f.lines.items()}, wide(f.funding),
                             wide(f.revenue), wide(f.loan_in), wide(f.debt_service),
                             wide1(f.receivable), wide1(f.debt_outstanding), f.sources,
-                            f.net_of_in_kind, f.due_after)
+                            f.net_of_in_kind, f.due_after,
+                            {i: {k: wide(v) for k, v in rows.items()}
+                             for i, rows in f.loans.items()})
 
     everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding},
                                      sums))
@@ -248,9 +269,14 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     financial_rate, financial_df = _rate_and_factors(
         case_rate(discount, c.inflation, c.nominal), D, Y)
     # where the file gives no social rate it follows the discount rate, moved or not
-    social = P.get("social_discount_rate",
-                   discount if s.social_discount_rate is None else s.social_discount_rate)
-    social_rate, social_df = _rate_and_factors(case_rate(social, c.inflation, c.nominal), D, Y)
+    social_by_year = None
+    if s.social_discount_steps is None:
+        social = P.get("social_discount_rate",
+                       discount if s.social_discount_rate is None else s.social_discount_rate)
+        social_rate, social_df = _rate_and_factors(case_rate(social, c.inflation, c.nominal),
+                                                   D, Y)
+    else:
+        social_rate, social_df, social_by_year = declining_rate_and_factors(c)
     inflation = np.broadcast_to(c.inflation if c.nominal else 0.0, (D, 1))[:, 0]
     inflation_of_case = np.broadcast_to(np.asarray(c.inflation, dtype=float).reshape(-1), (D,))
 
@@ -284,6 +310,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     m["funding_gap_rate"] = (finance.funding_gap_rate(gap["dic"], gap["dnr"])
                              if any(line.category == "capex" for line in costs)
                              else np.full(D, np.nan))
+    m.update(_decision_amount(s, P, gap, m["funding_gap_rate"], D))
 
     economic = _zero_small(benefit_row + residual_row - cost_row)
     m["economic_npv"] = _present_value(economic, social_df)
@@ -306,7 +333,8 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
              "benefits": {b.id: wide(b.value) for b in benefits} if detail else {}}
     if s.risks:  # format 1.2: each event's expected cost per year
         lines["risks"] = {line.id: wide(line.expected) for line in risks} if detail else {}
-    results = Results(s, s.calendar_years, D, ledger, lines, m, {}, warnings, notes)
+    results = Results(s, s.calendar_years, D, ledger, lines, m, {}, warnings, notes,
+                      loans=everything.loans)
     if detail:
         who = stakeholders(s, everything.lines, benefits,
                            lambda v: _present_value(v, social_df), m, ledger)
@@ -323,8 +351,10 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                       gap["investment"], gap["before"], gap["other"], gap["dic"],
                       gap["pv_revenue"], gap["pv_other"], gap["pv_residual"], gap["dnr"],
                       pv_costs, pv_gains,
-                      *(finance.year_if_below(s.calendar_years, x) for x in
-                        (cumulative, cumulative_net, cumulative_discounted))),
+                      finance.year_if_below(s.calendar_years, cumulative),
+                      finance.year_if_below(s.calendar_years, cumulative_net),
+                      finance.year_if_below(s.calendar_years, cumulative_discounted),
+                      social_by_year),
             left_out_lines(c), risks)
     return results
 
@@ -344,6 +374,25 @@ def _funding_gap(costs: list[CostLine], sums: LineSums, revenue: np.ndarray,
           "pv_residual": _present_value(residual_row, factors)}
     dnr = finance.discounted_net_revenue(pv["pv_revenue"], pv["pv_other"], pv["pv_residual"])
     return {"investment": investment, "before": before, "other": other, "dnr": dnr, **pv}
+
+
+# ---- format 1.2: the EU decision amount (issue 15) -----------------------------------------
+
+
+def _decision_amount(s: Scenario, P: Parameters, gap: dict[str, np.ndarray],
+                     gap_rate: np.ndarray, D: int) -> dict[str, np.ndarray]:
+    """DIC and DNR (the PVs behind the funding-gap rate, always reported) and, where the file
+    gives ``eu_cofinancing_rate``, the eligible cost, decision amount and maximum EU grant
+    (Reg. 480/2014 arts. 15-19); NaN without it (those metrics are then not reported)."""
+    out = {"dic": np.broadcast_to(gap["dic"], (D,)), "dnr": np.broadcast_to(gap["dnr"], (D,))}
+    if s.eu_cofinancing_rate is None:
+        return out | dict.fromkeys(EU_METRICS, np.full(D, np.nan))
+    cofinancing = P.get("eu_cofinancing_rate", s.eu_cofinancing_rate)
+    eligible = np.broadcast_to(finance.eligible_cost(gap["investment"]), (D,))
+    decided = finance.decision_amount(eligible, gap_rate)
+    return out | {"eligible_cost": eligible, "decision_amount": decided,
+                  "max_eu_grant": np.broadcast_to(
+                      finance.max_eu_grant(decided, np.asarray(cofinancing).reshape(-1)), (D,))}
 
 
 def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any, eirr: Any
@@ -374,6 +423,9 @@ def _explain(r: Results, financial: np.ndarray, economic: np.ndarray, firr: Any,
     if np.isnan(first("funding_gap_rate")):
         notes["funding_gap_rate"] = ("the scenario has no capex, so there is no investment cost "
                                      "(DIC)")
+    if r.scenario.eu_cofinancing_rate is not None and np.isnan(first("decision_amount")):
+        notes["decision_amount"] = notes["max_eu_grant"] = (
+            "the funding-gap rate is null (no capex), so there is no decision amount")
     if np.isnan(first("bcr")):
         notes["bcr"] = "the scenario has no costs, so benefits cannot be divided by them"
     if np.isnan(first("first_shortfall_year")):

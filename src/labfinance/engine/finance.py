@@ -50,26 +50,95 @@ def annuity_payment_formula(amount: str, rate: str, term: str) -> str:
     return f"IF(ABS({rate})<1E-12,{amount}/{term},{amount}*{rate}/(1-(1+{rate})^(-{term})))"
 
 
-def loan_balance(loan_in: NDArray[np.float64], service: NDArray[np.float64],
-                 rate: ArrayLike) -> NDArray[np.float64]:
-    """Principal owed at the end of each year (a corkscrew): last year's balance with a year's
-    interest, plus money drawn, less the payment. ``(draws, years)`` in and out.
+def loan_schedule(loan_in: NDArray[np.float64], service: NDArray[np.float64],
+                  rate: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                            NDArray[np.float64]]:
+    """Interest, principal repaid and the principal owed at the end of each year, as a
+    corkscrew: interest = last year's balance × rate; principal = the payment less its interest;
+    balance = last year's balance + money drawn - principal, within half a cent of 0 counted as 0
+    (so a repaid loan owes nothing and bears no interest from the rounding of its last payment).
+    ``(draws, years)`` in and out. An interest-only year repays exactly 0.
 
-    >>> loan_balance(np.array([[100.0, 0, 0]]), np.array([[0, 55.0, 55.0]]), 0.05).round(2).tolist()
-    [[100.0, 50.0, -2.5]]
+    >>> interest, principal, balance = loan_schedule(np.array([[100.0, 0, 0]]),
+    ...                                              np.array([[0, 55.0, 55.0]]), 0.05)
+    >>> interest.round(2).tolist(), principal.round(2).tolist(), balance.round(2).tolist()
+    ([[0.0, 5.0, 2.5]], [[0.0, 50.0, 52.5]], [[100.0, 50.0, -2.5]])
     """
-    growth = 1 + np.asarray(rate, dtype=float).reshape(-1)
-    shape: tuple[int, ...] = np.broadcast_shapes(loan_in.shape, service.shape, (growth.size, 1))
-    balance = np.zeros(shape)
+    rate = np.asarray(rate, dtype=float).reshape(-1)
+    shape: tuple[int, ...] = np.broadcast_shapes(loan_in.shape, service.shape, (rate.size, 1))
+    interest, principal, balance = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     previous: Any = 0.0
-    for t in range(balance.shape[-1]):
-        previous = previous * growth + loan_in[:, t] - service[:, t]
+    for t in range(shape[-1]):
+        interest[:, t] = previous * rate
+        principal[:, t] = service[:, t] - interest[:, t]
+        previous = zero_small(previous + loan_in[:, t] - principal[:, t])
         balance[:, t] = previous
-    return balance
+    return interest, principal, balance
 
 
-def loan_balance_formula(previous: str, rate: str, loan_in: str, service: str) -> str:
-    return f"{previous}*(1+{rate})+{loan_in}-{service}"
+def loan_interest_formula(previous_balance: str, rate: str) -> str:
+    return f"{previous_balance}*{rate}"
+
+
+def loan_principal_formula(service: str, interest: str) -> str:
+    return f"{service}-{interest}"
+
+
+def loan_balance_formula(previous: str, loan_in: str, principal: str, tolerance: str) -> str:
+    return zero_small_formula(f"{previous}+{loan_in}-{principal}", tolerance)
+
+
+# ---- loans with grace years and a balloon (format 1.2, issue 15) ---------------------------
+
+
+def loan_instalment(amount: ArrayLike, rate: ArrayLike, term: int, grace: int = 0,
+                    balloon: ArrayLike = 0.0) -> NDArray[np.float64]:
+    """The yearly instalment after the grace years: the annuity over ``term - grace`` years
+    that leaves ``balloon × amount`` owed after its last payment (Excel ``-PMT(rate, n, amount,
+    -balloon × amount)``). It is the annuity on the amortised part plus a year's interest on
+    the balloon: ``annuity(amount × (1 - balloon), rate, n) + amount × balloon × rate``.
+
+    Hand check: 1,000 at 5 % over 3 years with a 40 % balloon: annuity(600) = 600 × 0.05 /
+    (1 - 1.05^-3) = 220.3251, plus 400 × 0.05 = 20: 240.3251.
+
+    >>> round(float(loan_instalment(1000.0, 0.05, 5, 2, 0.4)), 4)
+    240.3251
+    >>> float(loan_instalment(1000.0, 0.0, 5, 1, 0.2))  # (1,000 - 200) / 4
+    200.0
+    """
+    amount = np.asarray(amount, dtype=float)
+    balloon = np.asarray(balloon, dtype=float)
+    return (annuity_payment(amount * (1 - balloon), rate, term - grace)
+            + amount * balloon * np.asarray(rate, dtype=float))[()]
+
+
+def loan_instalment_formula(amount: str, rate: str, term: str, grace: str, balloon: str) -> str:
+    amortised = f"{amount}*(1-{balloon})"
+    return (annuity_payment_formula(amortised, rate, f"({term}-{grace})")
+            + f"+{amount}*{balloon}*{rate}")
+
+
+def loan_service(k: ArrayLike, amount: ArrayLike, rate: ArrayLike, term: int, grace: int,
+                 balloon: ArrayLike, instalment: ArrayLike) -> NDArray[np.float64]:
+    """Debt service in year ``k`` after the draw-down (k = 1 the first year after it): interest
+    only (``amount × rate``) in years 1..grace, the instalment in years grace + 1..term, and the
+    balloon with the last instalment.
+
+    >>> loan_service(np.arange(6), 1000.0, 0.05, 4, 1, 0.5, 100.0).tolist()
+    [0.0, 50.0, 100.0, 100.0, 600.0, 0.0]
+    """
+    k = np.asarray(k)
+    amount = np.asarray(amount, dtype=float)
+    interest_only = amount * np.asarray(rate, dtype=float)
+    return ((k >= 1) * (k <= grace) * interest_only
+            + (k > grace) * (k <= term) * np.asarray(instalment, dtype=float)
+            + (k == term) * amount * np.asarray(balloon, dtype=float))
+
+
+def loan_service_formula(k: str, amount: str, rate: str, term: str, grace: str, balloon: str,
+                         instalment: str) -> str:
+    return (f"({k}>=1)*({k}<={grace})*{amount}*{rate}+({k}>{grace})*({k}<={term})*{instalment}"
+            f"+({k}={term})*{amount}*{balloon}")
 
 
 # --------------------------------------------------------------------------- running totals
@@ -189,6 +258,49 @@ def funding_gap_rate(dic: ArrayLike, dnr: ArrayLike) -> NDArray[np.float64]:
 
 def funding_gap_rate_formula(dic: str, dnr: str, tolerance: str, na: str) -> str:
     return f'IF({dic}>{tolerance},MAX(0,MIN(1,({dic}-{dnr})/{dic})),"{na}")'
+
+
+# ---- the EU decision amount (format 1.2, issue 15; Reg. 480/2014 arts. 15-19) -------------
+
+
+def eligible_cost(investment: ArrayLike) -> NDArray[np.float64]:
+    """The eligible cost: the undiscounted total of the investment cost behind DIC (capex less
+    contingency and less the repurchases ``life`` makes).
+
+    >>> float(eligible_cost([[600.0, 400.0, 0.0]])[0])
+    1000.0
+    """
+    return np.sum(np.asarray(investment, dtype=float), axis=-1)
+
+
+def eligible_cost_formula(row_range: str) -> str:
+    return f"SUM({row_range})"
+
+
+def decision_amount(eligible: ArrayLike, gap_rate: ArrayLike) -> NDArray[np.float64]:
+    """The decision amount ``eligible cost × funding-gap rate``; NaN where the rate is.
+
+    >>> float(decision_amount(1000.0, 0.75))
+    750.0
+    """
+    return (np.asarray(eligible, dtype=float) * np.asarray(gap_rate, dtype=float))[()]
+
+
+def decision_amount_formula(eligible: str, gap_rate: str, na: str) -> str:
+    return f'IF(ISNUMBER({gap_rate}),{eligible}*{gap_rate},"{na}")'
+
+
+def max_eu_grant(decided: ArrayLike, cofinancing_rate: ArrayLike) -> NDArray[np.float64]:
+    """The most the EU pays: ``decision amount × the priority axis's co-financing rate``.
+
+    >>> float(max_eu_grant(750.0, 0.8))
+    600.0
+    """
+    return (np.asarray(decided, dtype=float) * np.asarray(cofinancing_rate, dtype=float))[()]
+
+
+def max_eu_grant_formula(decided: str, cofinancing_rate: str, na: str) -> str:
+    return f'IF(ISNUMBER({decided}),{decided}*{cofinancing_rate},"{na}")'
 
 
 def discounted_net_revenue(pv_revenue: ArrayLike, pv_other_costs: ArrayLike,
@@ -327,6 +439,84 @@ def net_position(received: ArrayLike, paid: ArrayLike) -> NDArray[np.float64]:
 def net_position_formula(received: str, paid: str) -> str:
     return (f"IF(ABS({received}-{paid})<=1E-12*(ABS({received})+ABS({paid})),0,"
             f"{received}-{paid})")
+
+
+# --------------------------------------------------------------------------- unit prices (format
+# 1.2): a cost as quantity × unit cost
+
+
+def unit_price_amount(quantity: ArrayLike, unit_cost: ArrayLike, timing: ArrayLike) -> Any:
+    """A unit-priced cost per year in start-year prices: ``quantity × unit_cost × timing`` (1
+    in the years it falls); price factor and contingency come after, as for `amount`.
+
+    >>> unit_price_amount(12, 15000.0, np.array([1.0, 0.0])).tolist()
+    [180000.0, 0.0]
+    """
+    return np.asarray(quantity, dtype=float) * np.asarray(unit_cost, dtype=float) * timing
+
+
+def unit_price_amount_formula(quantity: str, unit_cost: str, timing: str) -> str:
+    return f"{quantity}*{unit_cost}*{timing}"
+
+
+# --------------------------------------------------------------------------- declining discount
+# rates (format 1.2): a social rate in steps, the Green Book's 3.5 % / 3.0 % / 2.5 %
+
+
+def step_rates(starts: list[int], rates: list[Any], n_years: int) -> NDArray[np.float64]:
+    """The rate of each year t = 0 .. n_years-1: that of the last step whose start is at or
+    before t (``starts`` increasing from 0). A rate is a number or a ``(draws, 1)`` column, so
+    the result is ``(1 or draws, n_years)``.
+
+    >>> step_rates([0, 2], [0.04, 0.02], 4).tolist()
+    [[0.04, 0.04, 0.02, 0.02]]
+    """
+    t = np.arange(n_years)
+    ends = [*starts[1:], max(n_years, starts[-1] + 1)]
+    total: Any = np.zeros((1, n_years))
+    for start, end, rate in zip(starts, ends, rates, strict=True):
+        total = total + np.asarray(rate, dtype=float) * ((t >= start) & (t < end))
+    return np.asarray(total, dtype=float)
+
+
+def step_rate_formula(t: str, starts: str, rates: str) -> str:
+    """The rate of year ``t``: the last step whose start is at or before it. MATCH with type 1
+    finds the largest start not above t in the increasing list of starts."""
+    return f"INDEX({rates},MATCH({t},{starts},1))"
+
+
+def declining_discount_factors(rate_by_year: ArrayLike) -> NDArray[np.float64]:
+    """Discount factors of rates that change by year: ``D_0 = 1`` and ``D_t = D_(t-1) / (1 +
+    r_t)`` (HM Treasury Green Book 2022, table 8); year by year as the spreadsheet divides, so
+    both round alike. At one rate throughout they are ``(1 + r)^-t``.
+
+    >>> declining_discount_factors([[0.5, 0.25, 1.0]]).tolist()
+    [[1.0, 0.8, 0.4]]
+    """
+    rates = np.atleast_2d(np.asarray(rate_by_year, dtype=float))
+    factors = np.ones_like(rates)
+    for t in range(1, rates.shape[-1]):
+        factors[:, t] = factors[:, t - 1] / (1 + rates[:, t])
+    return factors
+
+
+def declining_discount_factor_formula(t: str, previous: str, rate: str) -> str:
+    """1 in the first year (t = 0), else last year's factor over (1 + this year's rate)."""
+    return f"IF({t}=0,1,{previous}/(1+{rate}))"
+
+
+def sum_of_products(values: ArrayLike, factors: ArrayLike) -> NDArray[np.float64]:
+    """A present value with factors by year: ``sum_t values_t × D_t`` (the first year has D = 1).
+
+    >>> float(sum_of_products([100.0, 50.0], [1.0, 0.8]))
+    140.0
+    """
+    return np.sum(np.asarray(values, dtype=float) * np.asarray(factors, dtype=float),
+                  axis=-1)[()]
+
+
+def sum_of_products_formula(values: str, factors: str) -> str:
+    return f"SUMPRODUCT({values},{factors})"
 
 
 # --------------------------------------------------------------------------- risk register (1.2)

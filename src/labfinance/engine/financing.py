@@ -56,10 +56,12 @@ class OutcomeWorkings:
 @dataclass
 class LoanWorkings:
     loan_in: np.ndarray
-    payment: np.ndarray            # (draws,) the annuity
-    service: np.ndarray
+    payment: np.ndarray            # (draws,) the instalment after the grace years
+    service: np.ndarray            # interest only in grace years, instalments, the balloon
     balance: np.ndarray            # principal owed at the end of each year
     outstanding: np.ndarray        # (draws,) at the end of the horizon, half a cent counted as 0
+    interest: np.ndarray           # last year's balance × rate (format 1.2: lines.loans)
+    principal: np.ndarray          # service - interest
 
 
 @dataclass
@@ -91,6 +93,8 @@ class FundingFlows:
     # cost id -> the cost less what in-kind covers of it
     net_of_in_kind: dict[str, np.ndarray] = field(default_factory=dict)
     due_after: np.ndarray | None = None  # (draws, max lag): grant and outcome money due later
+    # format 1.2: each loan's schedule as taken: interest, principal and balance by year
+    loans: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
@@ -105,6 +109,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
     outstanding: Any = np.zeros(1)
     lines: dict[str, np.ndarray] = {}
     sources: dict[str, SourceWorkings] = {}
+    loans: dict[str, dict[str, np.ndarray]] = {}
     cost_by_id = {line.id: line for line in costs}
     max_lag = max([f.payment.lag for f in s.funding if isinstance(f, Grant)]
                   + [f.lag for f in s.funding if isinstance(f, OutcomePayment)], default=0)
@@ -184,12 +189,15 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
             lines[f.id] = taken_in - taken_service  # inc is 0 or 1: (in - service) × inc exactly
             sources[f.id] = SourceWorkings(inc, loan.loan_in - loan.service, lines[f.id], loan,
                                            taken_in, taken_service)
+            loans[f.id] = {key: c.full(getattr(loan, key) * inc)
+                           for key in ("interest", "principal", "balance")}
     net = {line.id: _less(line.cost, covered.get(line.id)) for line in costs}
     for f in s.funding:  # an in-kind amount at probability 0 implies no cost: nothing to cover
         if isinstance(f, InKind) and f.covers is None and f.id not in net:
             net[f.id] = zeros
     return FundingFlows(lines, rows["funding"], rows["revenue"], rows["loan_in"],
-                        rows["debt_service"], receivable, outstanding, sources, net, after)
+                        rows["debt_service"], receivable, outstanding, sources, net, after,
+                        loans)
 
 
 def _amount(c: Case, path: str, f: Contribution | Revenue | Grant) -> AmountWorkings:
@@ -237,16 +245,19 @@ def _rate_grant(c: Case, g: Grant, sums: LineSums, covered: dict[str, Any],
 
 
 def _loan(c: Case, loan: Loan) -> LoanWorkings:
-    """Loan in, annuity debt service inside the horizon, principal owed year by year."""
+    """Loan in, debt service inside the horizon (interest only in the grace years, then the
+    instalment, the balloon with the last one), and the schedule: interest, principal and the
+    principal owed year by year."""
     path = f"funding.{loan.id}"
-    amount = np.asarray(c.P.get(f"{path}.amount", loan.amount), dtype=float)
-    rate = np.asarray(c.P.get(f"{path}.rate", loan.rate), dtype=float)
-    payment = np.asarray(finance.annuity_payment(amount, rate, loan.term)).reshape(-1)
-    t = np.arange(c.Y)
-    t0 = loan.year - c.s.start_year
-    paying = ((t > t0) & (t <= t0 + loan.term)).astype(float)
-    service = c.full(payment.reshape(-1, 1) * paying)
-    loan_in = c.full(amount.reshape(-1, 1) * (t == t0))
-    balance = finance.loan_balance(loan_in, service, rate)
+    amount = np.asarray(c.P.get(f"{path}.amount", loan.amount), dtype=float).reshape(-1, 1)
+    rate = np.asarray(c.P.get(f"{path}.rate", loan.rate), dtype=float).reshape(-1, 1)
+    balloon = np.asarray(c.P.get(f"{path}.balloon", loan.balloon), dtype=float).reshape(-1, 1)
+    payment = finance.loan_instalment(amount, rate, loan.term, loan.grace, balloon)
+    k = np.arange(c.Y) - (loan.year - c.s.start_year)
+    service = c.full(finance.loan_service(k, amount, rate, loan.term, loan.grace, balloon,
+                                          payment))
+    loan_in = c.full(amount * (k == 0))
+    interest, principal, balance = finance.loan_schedule(loan_in, service, rate)
     outstanding = finance.zero_small(balance[:, -1])
-    return LoanWorkings(loan_in, payment, service, balance, outstanding)
+    return LoanWorkings(loan_in, np.asarray(payment).reshape(-1), service, balance, outstanding,
+                        interest, principal)

@@ -15,7 +15,7 @@ import numpy as np
 from labfinance.engine import finance
 from labfinance.engine.parameters import Parameters
 from labfinance.engine.timeline import price_factor, recurring_mask, year_mask
-from labfinance.model.scenario import InKind, Scenario, Timed
+from labfinance.model.scenario import Cost, InKind, Scenario, Timed
 
 
 class Case:
@@ -135,7 +135,12 @@ def cost_lines(c: Case) -> list[CostLine]:
             timing[item.year - s.start_year::item.life] = 1.0
             repurchase_mask = timing.copy()
             repurchase_mask[item.year - s.start_year] = 0.0
-            base = P.get(f"{path}.amount", item.amount) * timing
+            base = unit_amount(P, path, item) * timing
+        elif item.quantity is not None:
+            timing = c.timing(item)
+            assert timing is not None  # never a schedule
+            base = finance.unit_price_amount(P.get(f"{path}.quantity", item.quantity),
+                                             P.get(f"{path}.unit_cost", item.unit_cost), timing)
         else:
             timing = c.timing(item)
             base = c.base_amounts(path, item)
@@ -163,6 +168,15 @@ def cost_lines(c: Case) -> list[CostLine]:
         if isinstance(source, InKind) and source.covers is None and source.award_probability > 0:
             lines.append(_implied(c, source))
     return lines
+
+
+def unit_amount(P: Parameters, path: str, item: Cost) -> Any:
+    """A cost's amount each time it falls, in start-year prices: its `amount`, or `quantity` ×
+    `unit_cost` (unit prices, format 1.2)."""
+    if item.quantity is not None:
+        return finance.unit_price_amount(P.get(f"{path}.quantity", item.quantity),
+                                         P.get(f"{path}.unit_cost", item.unit_cost), 1.0)
+    return P.get(f"{path}.amount", item.amount)
 
 
 def left_out_lines(c: Case) -> list[CostLine]:

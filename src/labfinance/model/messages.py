@@ -107,6 +107,9 @@ def _clean_loc(loc: Sequence[Any], raw: Any) -> tuple[Any, ...]:
     # `contingency` is a number or a map: pydantic names the member it tried
     if len(out) > 1 and out[0] == "contingency" and isinstance(out[1], str) and "[" in out[1]:
         del out[1]
+    # `social_discount_rate` is a number, a preset or a list of steps: the member tried too
+    if len(out) > 1 and out[0] == "social_discount_rate" and isinstance(out[1], str):
+        del out[1]
     return tuple(s for s in out if s != "[key]")
 
 
@@ -127,6 +130,20 @@ def _contingency_branch(err: Any, raw: Any) -> bool:
         return True
     is_map_branch = loc[1].startswith("dict[")
     return isinstance(_at(raw, ["contingency"]), dict) == is_map_branch
+
+
+def _social_rate_branch(err: Any, raw: Any) -> bool:
+    """Of `social_discount_rate` (a number, a preset name or a list of steps, format 1.2), keep
+    the errors of the form meant: a number's, a list's, or else the preset's (one message)."""
+    loc = err["loc"]
+    if len(loc) < 2 or loc[0] != "social_discount_rate" or not isinstance(loc[1], str):
+        return True
+    value = _at(raw, ["social_discount_rate"])
+    if isinstance(value, list):
+        return loc[1].startswith("list[")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return not loc[1].startswith(("list[", "literal["))
+    return loc[1].startswith("literal[")
 
 
 def _translate(err: Any, raw: Any) -> tuple[tuple[Any, ...], str]:
@@ -168,6 +185,12 @@ def _translate(err: Any, raw: Any) -> tuple[tuple[Any, ...], str]:
         if loc == ("labfinance",):
             return loc, ("must be 1, the format version this labfinance reads (got "
                          f"{describe(value)})")
+        if loc == ("social_discount_rate",):
+            close = difflib.get_close_matches(value, ["green_book"], n=1, cutoff=0.6) \
+                if isinstance(value, str) else []
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            return loc, ("must be a rate (a number), the preset 'green_book' or a list of steps "
+                         f"{{from, rate}} (got {describe(value)}{hint})")
         return loc, f"must be {ctx.get('expected', '')} (got {describe(value)})"
     if kind == "union_tag_invalid":
         disc = str(ctx.get("discriminator", "")).strip("'")
@@ -217,7 +240,8 @@ def _unknown_key_hint(loc: tuple[Any, ...], raw: Any) -> str:
 
 
 def validation_problems(exc: ValidationError, doc: Document) -> list[Problem]:
-    errors = [e for e in exc.errors(include_url=False) if _contingency_branch(e, doc.raw)]
+    errors = [e for e in exc.errors(include_url=False)
+              if _contingency_branch(e, doc.raw) and _social_rate_branch(e, doc.raw)]
     translated = [(_translate(err, doc.raw), err["type"]) for err in errors]
     # `knd: x` where `kind` is missing is one typo, not two problems: keep 'did you mean' only
     meant = set()

@@ -49,6 +49,10 @@ def numeric_parameters(s: Scenario) -> dict[str, float]:
             out[f"{prefix}.fte"] = float(c.fte)
             out[f"{prefix}.cost_per_fte"] = float(c.cost_per_fte or 0.0)
             out[f"{prefix}.escalation"] = float(c.escalation)
+        elif c.quantity is not None:  # unit prices (format 1.2)
+            out[f"{prefix}.quantity"] = float(c.quantity)
+            out[f"{prefix}.unit_cost"] = float(c.unit_cost or 0.0)
+            out[f"{prefix}.escalation"] = float(c.escalation)
         else:
             _amounts(prefix, c, out)
         top = f"contingency.{c.category}" if isinstance(s.contingency, dict) else "contingency"
@@ -91,8 +95,18 @@ def numeric_parameters(s: Scenario) -> dict[str, float]:
             out[f"{prefix}.amount"] = float(f.amount)
             out[f"{prefix}.rate"] = float(f.rate)
     out["discount_rate"] = float(s.discount_rate)
-    out["social_discount_rate"] = float(s.effective_social_discount_rate)
+    out.update(social_rate_parameters(s))
     out.update(risk_parameters(s))
+    out.update(_loans_and_eu(s))
+    return out
+
+
+def _loans_and_eu(s: Scenario) -> dict[str, float]:
+    """Format 1.2 (issue 15): each loan's balloon share (its grace years are a count, not a
+    parameter, as its term is) and the EU co-financing rate where the file gives it."""
+    out = {f"funding.{f.id}.balloon": float(f.balloon) for f in s.funding if isinstance(f, Loan)}
+    if s.eu_cofinancing_rate is not None:
+        out["eu_cofinancing_rate"] = float(s.eu_cofinancing_rate)
     return out
 
 
@@ -107,3 +121,21 @@ def risk_parameters(s: Scenario) -> dict[str, float]:
         out[f"{prefix}.impact"] = float(r.impact)
         out[f"{prefix}.escalation"] = float(r.escalation)
     return out
+
+
+def social_rate_parameters(s: Scenario) -> dict[str, float]:
+    """The social discount rate: one number, or each step's rate of declining rates (a preset's
+    steps too, so that Monte Carlo may draw them; format 1.2).
+
+    >>> from labfinance.model.scenario import Scenario
+    >>> s = Scenario.model_validate({"labfinance": 1, "name": "x", "start_year": 2026,
+    ...     "years": 2, "discount_rate": 0.03, "social_discount_rate": "green_book",
+    ...     "stakeholders": {"c": {"kind": "municipality"}}, "costs": [{"id": "a", "amount": 1.0}]})
+    >>> social_rate_parameters(s)  # doctest: +NORMALIZE_WHITESPACE
+    {'social_discount_rate.0.rate': 0.035, 'social_discount_rate.1.rate': 0.03,
+     'social_discount_rate.2.rate': 0.025}
+    """
+    steps = s.social_discount_steps
+    if steps is None:
+        return {"social_discount_rate": float(s.effective_social_discount_rate)}
+    return {f"social_discount_rate.{k}.rate": float(rate) for k, (_, rate) in enumerate(steps)}

@@ -125,16 +125,33 @@ def get(raw: Any, path: str) -> Any:
     return container[key]
 
 
+def _spell_out_preset(raw: Any, path: str) -> None:
+    """Declining rates (format 1.2): a path into the steps of a preset (``social_discount_rate.1.
+    rate`` of ``green_book``) first writes the preset out as its list of steps, in place."""
+    from labfinance.model.scenario import DISCOUNT_PRESETS
+
+    if not path.startswith("social_discount_rate.") or not isinstance(raw, dict):
+        return
+    preset = raw.get("social_discount_rate")
+    if isinstance(preset, str) and preset in DISCOUNT_PRESETS:
+        raw["social_discount_rate"] = [{"from": start, "rate": rate}
+                                       for start, rate in DISCOUNT_PRESETS[preset]]
+
+
 def with_override(raw: Any, path: str, value: Any) -> tuple[Any, tuple[Any, ...]]:
     """A copy of ``raw`` with ``path`` set to ``value``; also returns the raw location.
 
     ``raw`` is never changed. Where the path exists, only the maps and lists along it are copied
     and the rest is shared (read-only, as validation reads it): a deep copy of a 2,000-line file
-    cost ~30 ms an override. Where the override adds keys, the whole is copied first."""
+    cost ~30 ms an override. Where the override adds keys or goes into declining rates (whose
+    preset it may write out), the whole is copied first."""
     try:
         _, _, loc = locate(raw, path)  # create=False: only looks
     except PathError:
+        loc = None
+    if loc is None or path.startswith("social_discount_rate."):
         new = copy.deepcopy(raw)
+        _spell_out_preset(new, path)
         container, key, loc = locate(new, path, create=True)
         container[key] = value
         return new, loc

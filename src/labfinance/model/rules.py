@@ -52,6 +52,7 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
     problems += _in_kind_shares(scenario)
     problems += _growth(scenario)
     problems += _products(scenario)
+    problems += _discount_steps(scenario)
     problems += _size(scenario)
     problems += risk_rules(scenario, line_of)
     if "base" in scenario.variants:
@@ -70,8 +71,10 @@ def check(scenario: Scenario, raw: dict[str, Any], *, file_rules: bool = True,
 # and beyond it amounts leave the range where a workbook's sums and checks stay exact.
 MAX_FACTOR = 1e6
 SHARES = {"deadweight", "displacement", "attribution", "drop_off", "probability", "share",
-          "advance", "retention"}
-MONEY = {"amount", "cap", "price", "unit_value", "cost_per_fte", "quantity", "fte"}
+          "advance", "retention",
+          "balloon", "eu_cofinancing_rate"}  # format 1.2 (issue 15)
+MONEY = {"amount", "cap", "price", "unit_value", "cost_per_fte", "quantity", "fte",
+         "unit_cost"}
 
 
 def rate_bounds(years: int) -> tuple[float, float]:
@@ -99,6 +102,9 @@ def rate_span(s: Scenario, path: str, items: dict[str, Any] | None = None) -> in
     ``items`` (from :func:`items_by_path`) finds the item without a search of its section."""
     if path in ("discount_rate", "social_discount_rate"):
         return s.years - 1
+    step = _step_span(s, path)
+    if step is not None:
+        return step
     if path == "inflation":
         return s.years - 1 + max((_lag_of(f) for f in s.funding), default=0)
     parts = path.split(".")
@@ -165,8 +171,15 @@ def _growth(s: Scenario) -> list[Problem]:
         (("discount_rate",), s.discount_rate, s.years - 1),
         (("inflation",), s.inflation if s.prices == "nominal" else 0.0,
          s.years - 1 + max((_lag_of(f) for f in s.funding), default=0))]
-    if s.social_discount_rate is not None:
+    if isinstance(s.social_discount_rate, float | int):
         found.append((("social_discount_rate",), s.social_discount_rate, s.years - 1))
+    elif isinstance(s.social_discount_rate, list):
+        spans = _step_spans(s)  # once: rate_span per step would be quadratic in the steps
+        for k, step in enumerate(s.social_discount_rate):
+            low, high = rate_bounds(spans[k])
+            if not low <= step.rate <= high:
+                found.append((("social_discount_rate", k, "rate"), step.rate, spans[k]))
+                break  # the first is enough (a list may hold thousands of steps)
     for section in ("costs", "funding", "benefits", "risks"):
         for i, item in enumerate(getattr(s, section)):
             for key in ("escalation", "rate"):
@@ -184,6 +197,68 @@ def _growth(s: Scenario) -> list[Problem]:
                              f"of {_factor(rate, span)}; every price and discount factor stays "
                              f"within 1e-6..1e6, so here the rate lies between {low:.4g} and "
                              f"{high:.4g}"))
+    return problems
+
+
+# --------------------------------------------------------------------------- declining discount
+# rates (format 1.2)
+
+
+def _step_span(s: Scenario, path: str) -> int | None:
+    """The years of the horizon whose discount factor step ``k``'s rate divides
+    (``social_discount_rate.<k>.rate``): t = 1 .. Y-1 inside the step; None for another path."""
+    parts = path.split(".")
+    if len(parts) != 3 or parts[0] != "social_discount_rate" or parts[2] != "rate" \
+            or not parts[1].isdigit():
+        return None
+    spans = _step_spans(s)
+    k = int(parts[1])
+    return spans[k] if k < len(spans) else None
+
+
+def _step_spans(s: Scenario) -> list[int]:
+    """:func:`_step_span` of every step, in one pass (a file may list thousands of steps)."""
+    steps = s.social_discount_steps or ()
+    spans = []
+    for k, (start, _) in enumerate(steps):
+        first = max(start, 1)
+        last = min(steps[k + 1][0] - 1 if k + 1 < len(steps) else s.years - 1, s.years - 1)
+        spans.append(max(0, last - first + 1))
+    return spans
+
+
+def _discount_steps(s: Scenario) -> list[Problem]:
+    """A schedule of social discount rates starts at year 0 and its steps follow each other; its
+    discount factors stay within 1e-6..1e6 over the horizon, as one rate's do."""
+    social = s.social_discount_rate
+    if not isinstance(social, list):
+        return []
+    if not social:
+        return [(("social_discount_rate",), "has no steps; give at least {from: 0, rate: ...}")]
+    problems: list[Problem] = []
+    if social[0].from_ != 0:
+        problems.append((("social_discount_rate", 0, "from"), f"the first step starts at year 0 "
+                         f"(t = 0, the start year), not {social[0].from_}"))
+    for k in range(1, len(social)):
+        if social[k].from_ <= social[k - 1].from_:
+            problems.append((("social_discount_rate", k, "from"), f"{social[k].from_} is not after "
+                             f"the previous step's `from` ({social[k - 1].from_}); steps run in "
+                             "increasing `from`"))
+            break  # the first is enough: a list of a million steps gives one line
+    if problems:
+        return problems
+    for step, span in zip(social, _step_spans(s), strict=True):
+        low, high = rate_bounds(span)  # a step's own rate out of bounds: said once, by _growth
+        if not low <= step.rate <= high:
+            return []
+    growth = 1.0
+    for t in range(1, s.years):
+        rate = next(step.rate for step in reversed(social) if step.from_ <= t)
+        growth *= 1 + rate
+    if not 1 / MAX_FACTOR <= growth <= MAX_FACTOR:
+        problems.append((("social_discount_rate",), f"the steps change money by a factor of "
+                         f"{growth:.3g} over the horizon; every discount factor stays within "
+                         "1e-6..1e6"))
     return problems
 
 
@@ -206,11 +281,12 @@ def _size(s: Scenario) -> list[Problem]:
 
 
 def _products(s: Scenario) -> list[Problem]:
-    """fte × cost_per_fte and quantity × unit_value are money too."""
+    """fte × cost_per_fte, quantity × unit_value and quantity × unit_cost are money too."""
     problems: list[Problem] = []
     pairs: list[tuple[str, int, Any, str, str]] = [
         ("costs", i, item, "fte", "cost_per_fte") for i, item in enumerate(s.costs)]
     pairs += [("benefits", i, item, "quantity", "unit_value") for i, item in enumerate(s.benefits)]
+    pairs += [("costs", i, item, "quantity", "unit_cost") for i, item in enumerate(s.costs)]
     for section, i, item, first, second in pairs:
         a, b = getattr(item, first), getattr(item, second)
         if a is not None and b is not None and a * b > MAX_AMOUNT:
@@ -409,7 +485,8 @@ def _uncertainty(s: Scenario, raw: dict[str, Any], *, base_inside: bool = True
     for path, dist in s.uncertainty.items():
         loc = ("uncertainty", path)
         if path not in known or _is_risk_probability(path):
-            problems.append((loc, _unknown_parameter(path, known, raw)))
+            problems.append((loc, _unknown_step(s, path)
+                             or _unknown_parameter(path, known, raw)))
             continue
         base = known[path]
         lowest, highest, what = parameter_domain(s, path, items)
@@ -432,6 +509,19 @@ def _uncertainty(s: Scenario, raw: dict[str, Any], *, base_inside: bool = True
                              f"{low:g}..{high:g}; the file's value is the base case and must lie "
                              "inside it"))
     return problems
+
+
+def _unknown_step(s: Scenario, path: str) -> str | None:
+    """Why a path into declining social rates (format 1.2) names no parameter, or None."""
+    steps = s.social_discount_steps
+    if steps is None or path.split(".")[0] != "social_discount_rate":
+        return None
+    what = f"'{s.social_discount_rate}'" if isinstance(s.social_discount_rate, str) else "a list"
+    name = f"social_discount_rate.<k>.rate with k from 0 to {len(steps) - 1}"
+    if path.endswith(".from"):
+        return f"names the year a step starts, not a real-valued parameter; a step's rate is {name}"
+    return (f"the social discount rate declines in {len(steps)} steps here ({what}); name a "
+            f"step's rate, {name}")
 
 
 def _unknown_parameter(path: str, known: dict[str, float], raw: dict[str, Any]) -> str:

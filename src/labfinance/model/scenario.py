@@ -136,6 +136,19 @@ Count = Annotated[int, AfterValidator(_positive_int),
                   Field(json_schema_extra={"minimum": 1, "maximum": MAX_SPAN})]
 Lag = Annotated[int, AfterValidator(_non_negative_int),
                 Field(json_schema_extra={"minimum": 0, "maximum": MAX_LAG})]
+
+
+def _grace_years(value: int) -> int:
+    if value < 0:
+        raise ValueError(f"must be a whole number of at least 0 (got {value})")
+    if value >= MAX_SPAN:
+        raise ValueError(f"must be less than {MAX_SPAN:,} years, the longest term (got {value:,})")
+    return value
+
+
+# a loan's interest-only years (format 1.2): 0..term - 1, checked against the term on the loan
+Grace = Annotated[int, AfterValidator(_grace_years),
+                  Field(json_schema_extra={"minimum": 0, "maximum": MAX_SPAN - 1})]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$"), _text(MAX_NAME),
                Field(json_schema_extra={"maxLength": MAX_NAME})]
 Name = Annotated[str, _text(MAX_NAME), Field(json_schema_extra={"maxLength": MAX_NAME})]
@@ -220,10 +233,15 @@ class Cost(Item, Timed):
     life: Count | None = None
     residual_value: bool | None = None
     contingency: Contingency | None = None
+    # unit prices (format 1.2): quantity × unit_cost, one-off or recurring
+    quantity: NonNegative | None = None
+    unit_cost: Money | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Cost:
-        if self.fte is not None or self.cost_per_fte is not None:
+        if self.quantity is not None or self.unit_cost is not None:
+            self._check_unit_price()
+        elif self.fte is not None or self.cost_per_fte is not None:
             self._check_product("fte", "cost_per_fte", "staff cost = fte × cost_per_fte")
             others = self._given("amount", "year", "schedule")
             if others:
@@ -242,6 +260,31 @@ class Cost(Item, Timed):
     @property
     def has_residual_value(self) -> bool:
         return self.life is not None and self.residual_value is not False
+
+    # ------------------------------------------------------------ unit prices (format 1.2)
+
+    def _check_unit_price(self) -> None:
+        """quantity × unit_cost, one-off (`year`) or recurring; never with another amount form."""
+        others = self._given("amount", "fte", "cost_per_fte")
+        if others:
+            key = "quantity" if self.quantity is not None else "unit_cost"
+            raise KeyProblem(key, f"comes with {_keys(others)}; keep exactly one of `amount`, "
+                                  "`fte`/`cost_per_fte`, `quantity`/`unit_cost` and `schedule`")
+        self._check_product("quantity", "unit_cost", "cost = quantity × unit_cost")
+        if self.schedule is not None:
+            raise KeyProblem("schedule", "cannot go with `quantity`/`unit_cost`, which are "
+                                         "one-off (with `year`) or recurring; keep exactly one "
+                                         "of `amount`, `fte`/`cost_per_fte`, "
+                                         "`quantity`/`unit_cost` and `schedule`")
+        recurring_keys = self._given("from", "to", "every")
+        if self.year is not None and recurring_keys:
+            raise KeyProblem(recurring_keys[0], "cannot go with a one-off `year`; keep exactly one "
+                                                "amount form")
+        _check_window(self.from_, self.to)
+
+    @property
+    def has_unit_price(self) -> bool:
+        return self.quantity is not None
 
 
 class Stakeholder(Model):
@@ -396,6 +439,19 @@ class Loan(Source):
     year: int
     rate: Rate
     term: Count
+    # --- format 1.2, loans (issue 15): grace years and a balloon -----------------------------
+    # interest-only years after the draw-down; the annuity runs over the remaining term - grace
+    grace: Grace = 0
+    # share of the principal repaid in one sum with the last instalment
+    balloon: Share = 0.0
+
+    @model_validator(mode="after")
+    def _check_grace(self) -> Loan:
+        if self.grace >= self.term:
+            raise KeyProblem("grace", f"is {self.grace} years, but the term is {self.term}: "
+                                      "grace must be less than the term (0..term - 1), so that "
+                                      "at least one year repays principal")
+        return self
 
 
 class OutcomePayment(Source):
@@ -523,6 +579,38 @@ class Criterion(Item):
     stakeholder: Id | None = None
 
 
+# --------------------------------------------------------------------------- declining discount
+# rates (format 1.2): `social_discount_rate` as a preset name or a schedule of steps
+
+# HM Treasury Green Book (2022), table 8: 3.5 % for years 0..30, 3.0 % for 31..75, 2.5 % for 76..125
+DISCOUNT_PRESETS: dict[str, tuple[tuple[int, float], ...]] = {
+    "green_book": ((0, 0.035), (31, 0.03), (76, 0.025)),
+}
+MAX_STEP_FROM = 1899  # a step's `from` counts years from the start; 1900 and on is a calendar year
+
+
+def _step_from(value: int) -> int:
+    if value < 0:
+        raise ValueError(f"must be a whole number of at least 0 (got {value})")
+    if value > MAX_STEP_FROM:
+        raise ValueError(f"counts years from the start year (t = 0 is the start year); {value} "
+                         "looks like a calendar year: write year - start_year")
+    return value
+
+
+class DiscountStep(Model):
+    """One step of a declining discount rate: ``rate`` from year ``from`` (t, counted from the
+    start year) until the next step."""
+
+    from_: Annotated[int, AfterValidator(_step_from),
+                     Field(alias="from", json_schema_extra={"minimum": 0,
+                                                            "maximum": MAX_STEP_FROM})]
+    rate: Rate
+
+
+SocialDiscountRate = Rate | Literal["green_book"] | list[DiscountStep]
+
+
 # ----------------------------------------------------------------------------- risk register and
 # correlated uncertainty (format 1.2, "Extensions"): kept apart so that merges stay easy
 
@@ -580,7 +668,7 @@ class Scenario(Model):
     prices: Literal["real", "nominal"] = "real"
     inflation: Rate = 0.0
     discount_rate: Rate
-    social_discount_rate: Rate | None = None
+    social_discount_rate: SocialDiscountRate | None = None
     contingency: Contingency | dict[Category, Contingency] = 0.0
     stakeholders: dict[Id, Stakeholder]
     costs: list[Cost]
@@ -593,6 +681,8 @@ class Scenario(Model):
     # format 1.2: risk register and correlated uncertainty
     risks: list[Risk] = []
     correlations: list[Correlation] = []
+    # --- format 1.2, EU decision amount (issue 15): the priority axis's co-financing rate ----
+    eu_cofinancing_rate: Share | None = None
 
     @property
     def calendar_years(self) -> list[int]:
@@ -604,8 +694,24 @@ class Scenario(Model):
 
     @property
     def effective_social_discount_rate(self) -> float:
+        """The social rate where it is one number (the discount rate where the file gives none);
+        for declining rates, the rate of the first step."""
+        steps = self.social_discount_steps
+        if steps is not None:
+            return steps[0][1]
         social = self.social_discount_rate
-        return self.discount_rate if social is None else social
+        return self.discount_rate if social is None else float(social)  # type: ignore[arg-type]
+
+    @property
+    def social_discount_steps(self) -> tuple[tuple[int, float], ...] | None:
+        """The steps ``(from t, rate)`` of a declining social rate (a preset or a schedule);
+        None where the social rate is one number."""
+        social = self.social_discount_rate
+        if isinstance(social, str):
+            return DISCOUNT_PRESETS[social]
+        if isinstance(social, list):
+            return tuple((step.from_, step.rate) for step in social)
+        return None
 
     def grant_window(self, grant: Grant) -> tuple[int, int]:
         return grant.window(self.start_year, self.last_year)

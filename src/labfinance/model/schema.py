@@ -24,7 +24,8 @@ DESCRIPTIONS = {
     "inflation": "General inflation per year, used only with prices: nominal.",
     "discount_rate": "Real discount rate of the financial case (FNPV, FIRR, funding-gap rate).",
     "social_discount_rate": "Real discount rate of the societal case (ENPV, BCR); default "
-                            "discount_rate.",
+                            "discount_rate. Or declining: 'green_book' (3.5 % to year 30, 3.0 % "
+                            "to 75, 2.5 % after) or a list of steps {from, rate}.",
     "contingency": "Expected cost overrun (optimism bias), >= 0: one number, or a map from cost "
                    "category to number.",
     "stakeholders": "Everyone who pays or benefits, by id.",
@@ -46,7 +47,8 @@ DESCRIPTIONS = {
     "amount": "Money: with `year` paid once, without it paid every year (from/to/every).",
     "year": "Year of a one-off amount (or of a loan).",
     "from": "First year of a recurring amount (default start_year); for a rate-based grant the "
-            "first year whose costs are eligible.",
+            "first year whose costs are eligible; for a step of declining discount rates the "
+            "year t it starts (0 = start_year).",
     "to": "Last year of a recurring amount, inclusive (default the last year); for a rate-based "
           "grant the last year whose costs are eligible.",
     "every": "A recurring amount falls every this many years, counted from `from` (default 1).",
@@ -61,7 +63,8 @@ DESCRIPTIONS = {
     "stakeholder": "Stakeholder id: who pays (funding) or whose criterion this is.",
     "status": "committed (default), expected or prospective.",
     "probability": "Chance the source comes through, 0..1: 1 for committed, required otherwise.",
-    "rate": "Grant: share of eligible cost paid, 0..1. Loan: interest rate per year.",
+    "rate": "Grant: share of eligible cost paid, 0..1. Loan: interest rate per year. Step of "
+            "declining discount rates: the real rate from its `from`.",
     "eligible": "Cost ids or categories a rate-based grant pays for (default all).",
     "cap": "Most the source pays in total (a contract sum, not price-adjusted).",
     "payment": "Grant payment terms: advance, retention (shares of the total) and lag (years).",
@@ -74,8 +77,11 @@ DESCRIPTIONS = {
     "benefit": "Outcome payment: id of a benefit with a quantity.",
     "price": "Outcome payment: money per unit of the benefit's net quantity.",
     "beneficiary": "Stakeholder id that receives the value.",
-    "quantity": "Units per year (e.g. burglaries avoided), valued at unit_value.",
+    "quantity": "Units: of a benefit per year (e.g. burglaries avoided), valued at unit_value; "
+                "of a cost (e.g. 12 cameras), priced at unit_cost.",
     "unit_value": "Money per unit of quantity.",
+    "unit_cost": "Cost: money per unit of quantity, in prices of start_year (with quantity, "
+                 "instead of amount).",
     "ramp_up": "Shares of full effect for the first years, e.g. [0.3, 0.7]; 1 afterwards.",
     "deadweight": "Share of the outcome that would happen anyway, 0..1.",
     "displacement": "Share of the outcome that moves elsewhere, 0..1.",
@@ -93,6 +99,13 @@ DESCRIPTIONS = {
     "baseline": "Value before the initiative.",
     "target": "Value aimed for.",
     "direction": "increase or decrease: which way is better.",
+    # format 1.2 (issue 15): loans with grace years and a balloon; the EU decision amount
+    "grace": "Loan: years after the draw-down with interest only (0..term - 1, default 0); the "
+             "annuity runs over the remaining term - grace years.",
+    "balloon": "Loan: share of the principal repaid in one sum with the last instalment, 0..1 "
+               "(default 0); the annuity amortises the rest.",
+    "eu_cofinancing_rate": "Maximum EU co-financing rate of the programme's priority axis, "
+                           "0..1: adds eligible_cost, decision_amount and max_eu_grant.",
 }
 
 # format 1.2: the risk register and correlated uncertainty (kept apart for easy merges)

@@ -281,6 +281,9 @@ UNKNOWN = _Unknown()
 def effective(s: Scenario, dump: dict[str, Any], path: str) -> Any:
     """The value the scenario gives ``path``, defaults filled in as the workbook shows them."""
     tokens = path.split(".")
+    preset = _preset_step(s, tokens)
+    if preset is not UNKNOWN:
+        return preset
     try:
         value = paths.get(dump, path)
     except paths.PathError:
@@ -292,6 +295,18 @@ def effective(s: Scenario, dump: dict[str, Any], path: str) -> Any:
     defaults = {"from": s.start_year, "to": s.last_year, "every": 1, "probability": 1.0,
                 "share": 1.0, "social_discount_rate": s.discount_rate}
     return defaults.get(tokens[-1], UNKNOWN)
+
+
+def _preset_step(s: Scenario, tokens: list[str]) -> Any:
+    """A step of a declining-rate preset (``social_discount_rate.1.rate`` of ``green_book``,
+    format 1.2): the preset's value, which the file does not spell out."""
+    steps = s.social_discount_steps
+    if (not isinstance(s.social_discount_rate, str) or steps is None or len(tokens) != 3
+            or tokens[0] != "social_discount_rate" or not tokens[1].isdigit()
+            or int(tokens[1]) >= len(steps) or tokens[2] not in ("from", "rate")):
+        return UNKNOWN
+    start, rate = steps[int(tokens[1])]
+    return start if tokens[2] == "from" else rate
 
 
 def shown(s: Scenario, dump: dict[str, Any], path: str) -> Any:
@@ -306,6 +321,8 @@ def shown(s: Scenario, dump: dict[str, Any], path: str) -> Any:
         return f"{dist.dist}: {fields}"
     if len(tokens) == 2 and tokens[0] in ("stakeholders", *paths.ID_LISTS):
         return tokens[1]  # the row of an item shows its id
+    if tokens == ["social_discount_rate"] and isinstance(s.social_discount_rate, list):
+        return UNKNOWN  # the heading of the steps below it, in words
     value = effective(s, dump, path)
     if tokens[-1] == "residual_value":
         return "no" if value is False else "yes"

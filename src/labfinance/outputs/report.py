@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from labfinance import __version__
-from labfinance.engine.catalogue import METRICS, YEAR_METRICS
+from labfinance.engine.catalogue import YEAR_METRICS, reported
 from labfinance.engine.core import LEDGER_ROWS, NOMINAL_ROWS, Results
 from labfinance.engine.metrics import finite_or_none
 
@@ -21,10 +21,17 @@ def _series(values: np.ndarray) -> list[float | int | None]:
 
 def metrics_json(results: Results, draw: int = 0) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in METRICS:
+    for name in reported(results.scenario):
         value = number(results.metrics[name][draw])
         out[name] = int(value) if name in YEAR_METRICS and value is not None else value
     return out
+
+
+def loans_json(results: Results, draw: int = 0) -> dict[str, Any]:
+    """Format 1.2: each loan's ``interest``, ``principal`` and ``balance`` (after that year's
+    payment) per year, as in the planned case."""
+    return {lid: {key: _series(rows[key][draw]) for key in ("interest", "principal", "balance")}
+            for lid, rows in results.loans.items()}
 
 
 def stakeholders_json(results: Results, draw: int = 0) -> dict[str, Any]:
@@ -71,8 +78,9 @@ def results_json(results: Results, *, path: str, sha256: str, variant: str | Non
         "years": results.years,
         "ledger": {row: _series(results.ledger[row][0])
                    for row in (*LEDGER_ROWS, *NOMINAL_ROWS) if row in results.ledger},
-        "lines": {kind: {lid: _series(v[0]) for lid, v in lines.items()}
-                  for kind, lines in results.lines.items()},
+        "lines": {**{kind: {lid: _series(v[0]) for lid, v in lines.items()}
+                     for kind, lines in results.lines.items()},
+                  "loans": loans_json(results)},
         "metrics": metrics_json(results),
         "stakeholders": stakeholders_json(results),
         "warnings": list(results.warnings),

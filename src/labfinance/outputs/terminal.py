@@ -64,13 +64,38 @@ def summary_lines(results: Results) -> list[str]:
         f"peak cash need {money(m['peak_cash_need'], cur)}",
         f"  financial NPV {money(m['financial_npv'], cur)} at {s.discount_rate:.2%}, "
         f"funding-gap rate {pct(m['funding_gap_rate'])}; economic NPV "
-        f"{money(m['economic_npv'], cur)} at {s.effective_social_discount_rate:.2%}, "
+        f"{money(m['economic_npv'], cur)} at {_social_rate(s)}, "
         f"EIRR {pct(m['economic_irr'])}, BCR "
         f"{'n/a' if math.isnan(m['bcr']) else format(m['bcr'], '.2f')}",
     ]
     lines += risk_register_lines(results)
+    lines += eu_decision_lines(results)
     lines += [f"  warning: {w}" for w in results.warnings]
     return lines
+
+
+def _social_rate(s: Any) -> str:
+    """The social rate in words: one rate, or declining rates from the first to the last step
+    (format 1.2)."""
+    steps = s.social_discount_steps
+    if steps is None:
+        return f"{s.effective_social_discount_rate:.2%}"
+    return f"declining rates {steps[0][1]:.2%} to {steps[-1][1]:.2%}"
+
+
+def eu_decision_lines(results: Results) -> list[str]:
+    """Format 1.2 (issue 15): the EU decision amount, where the file gives a co-financing rate."""
+    s = results.scenario
+    if s.eu_cofinancing_rate is None:
+        return []
+    m = {k: float(results.metrics[k][0]) for k in ("eligible_cost", "decision_amount",
+                                                   "max_eu_grant")}
+    if math.isnan(m["decision_amount"]):
+        return [f"  EU decision amount n/a: {results.notes.get('decision_amount', '')}"]
+    return [f"  EU decision amount {money(m['decision_amount'], s.currency)} (eligible cost "
+            f"{money(m['eligible_cost'], s.currency)} × funding-gap rate), maximum EU grant "
+            f"{money(m['max_eu_grant'], s.currency)} at {s.eu_cofinancing_rate:.0%} "
+            "co-financing"]
 
 
 def risk_register_lines(results: Results) -> list[str]:

@@ -52,12 +52,14 @@ def write_workbook(cases: Sequence[Any], path: str | Path) -> None:
                 sheet.write_string(top + i, col, text, bold if i == 0 else wrap)
         first = top + len(labels) + 1
         metrics = [metrics_json(case.results) for case in cases]
-        for i, metric in enumerate(CATALOGUE):
+        # a metric no case reports (the EU decision amount without eu_cofinancing_rate) is left out
+        shown = [m for m in CATALOGUE if any(m.name in values for values in metrics)]
+        for i, metric in enumerate(shown):
             name, kind = metric.name, metric.kind
             sheet.write_string(first + i, 0, name, st.label)
             sheet.write_string(first + i, 1, metric.unit, st.unit)
             for j, values in enumerate(metrics):
-                value = values[name]
+                value = values.get(name)
                 if value is None:
                     sheet.write_string(first + i, 2 + j, "n/a", st.cell("text", "value"))
                 else:

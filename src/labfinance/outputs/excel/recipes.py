@@ -60,6 +60,10 @@ def base(sheet: TimelineSheet, prefix: str, item: Timed, timing: Row | None, val
     if amount_key == "fte":
         return sheet.series(label, cur, times(cells["fte"], cells["cost_per_fte"], timing),
                             series(values))
+    if amount_key == "quantity":  # unit prices (format 1.2): quantity × unit cost × timing
+        quantity, unit_cost = cells["quantity"], cells["unit_cost"]
+        return sheet.series(label, cur, lambda x: "=" + finance.unit_price_amount_formula(
+            x.c(quantity), x.c(unit_cost), x(timing)), series(values))
     return sheet.series(label, cur, times(cells[amount_key], timing), series(values))
 
 

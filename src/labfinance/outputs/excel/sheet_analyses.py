@@ -13,7 +13,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from labfinance import __version__
 from labfinance.analysis.montecarlo import spread
-from labfinance.engine.catalogue import BY_NAME, METRICS
+from labfinance.engine.catalogue import BY_NAME, METRICS, reported
 from labfinance.outputs.excel import charts, sheet_risks
 from labfinance.outputs.excel.book import NA, Book, scalar
 from labfinance.outputs.excel.layout import print_landscape
@@ -199,7 +199,7 @@ def variants(book: Book) -> None:
             "this workbook's case" if col == 1 else "the file's own case")
         ws.write_string(4, col, text, st.wrap)
     results = [a.results, *found.values()]
-    for i, metric in enumerate(METRICS):
+    for i, metric in enumerate(reported(a.scenario)):
         ws.write_string(5 + i, 0, metric, st.label)
         for col, res in enumerate(results, start=1):
             put(ws, st, 5 + i, col, scalar(res.metrics[metric]), kind_of(metric))

@@ -32,6 +32,27 @@ VALUE_COL, YEAR_COL, PATH_COL, KIND_COL, LIVE_COL, NOTE_COL, ANALYSED_COL = 2, 3
 NUMBER_KINDS = {"money": "money", "quantity": "quantity", "share": "percent", "rate": "percent",
                 "fraction": "percent", "year": "year", "count": "int", "text": "text"}
 FIRST_ROW = 4
+# format 1.2 (issue 15): visible labels of a loan's grace and balloon and the EU co-financing rate
+FORMAT_12_TEXT = {
+    "grace": "grace (interest-only years)",
+    "balloon": "balloon (share repaid with the last instalment)",
+    "none": "default: none",
+    "eu": "EU co-financing rate (priority axis)",
+    "eu_note": "Decision amount × this rate = maximum EU grant (Reg. 480/2014 arts. 15-19).",
+}
+
+# labels of the format 1.2 inputs of this helper's part (unit prices, declining rates), together
+# so that the catalogue of visible texts can take them over
+UNIT_QUANTITY = "quantity"
+UNIT_COST = "unit cost"
+DECLINING_LABEL = "Social discount rate (real, societal case)"
+DECLINING_SHOWN = "declining: steps below"
+DECLINING_NOTE = ("Declining rates: the rate of year t is that of the last step starting at or "
+                  "before t; discount factor D_t = D_(t-1) / (1 + r_t).")
+DECLINING_PRESET_NOTE = ("HM Treasury Green Book (2022), table 8. Not live: write the steps as a "
+                         "list in the scenario file to change them.")
+DECLINING_FROM = "step {} starts in year t"
+DECLINING_RATE = "step {} rate"
 
 
 def column_range(col: int, first: int, last: int) -> str:
@@ -113,6 +134,7 @@ class AssumptionsSheet:
         print_landscape(ws)
         ws.repeat_rows(FIRST_ROW - 1)
         self.general()
+        self.eu_decision()
         self.stakeholders()
         self.band("Costs (in prices of the start year; positive)")
         for cost in s.costs:
@@ -149,7 +171,9 @@ class AssumptionsSheet:
                  note="" if s.prices == "nominal" else "Used only in nominal prices.")
         rate = self.put("Discount rate (real, financial case)", "%/yr", s.discount_rate,
                         "discount_rate", "rate")
-        if s.social_discount_rate is None:
+        if s.social_discount_steps is not None:
+            self.declining_rates()
+        elif s.social_discount_rate is None:
             self.put("Social discount rate (real, societal case)", "%/yr", s.discount_rate,
                      "social_discount_rate", "rate", formula=f"={rate.ref(NAME)}",
                      note="Not in the file: follows the discount rate. Type a rate to set it.")
@@ -164,6 +188,30 @@ class AssumptionsSheet:
         else:
             self.put("Contingency (all categories)", "share", s.contingency, "contingency",
                      "fraction", note="Expected cost overrun (optimism bias).")
+
+    def declining_rates(self) -> None:
+        """Declining social rates (format 1.2): the starts of the steps, then their rates, each
+        a contiguous column range that the Cash flow sheet looks the year's rate up in. A
+        preset's steps are shown but not live: its rates are the preset's."""
+        s = self.book.scenario
+        steps = s.social_discount_steps
+        assert steps is not None
+        preset = isinstance(s.social_discount_rate, str)
+        shown = s.social_discount_rate if preset else DECLINING_SHOWN
+        self.put(DECLINING_LABEL, "text", shown, "social_discount_rate", "text", live=False,
+                 note=DECLINING_PRESET_NOTE if preset else DECLINING_NOTE)
+        ranges = {}
+        for key, label, unit, kind in (("from", DECLINING_FROM, "t (years)", "count"),
+                                       ("rate", DECLINING_RATE, "%/yr", "rate")):
+            first = self.r
+            for k, step in enumerate(steps):
+                value = step[0] if key == "from" else step[1]
+                self.put(label.format(k + 1), unit, value, f"social_discount_rate.{k}.{key}",
+                         kind, live=not preset,
+                         note=(f"year {s.start_year + step[0]}" if key == "from" else ""))
+            ranges[key] = (first, self.r - 1)
+        self.book.schedules["social_discount_rate.from"] = ranges["from"]
+        self.book.schedules["social_discount_rate.rate"] = ranges["rate"]
 
     def stakeholders(self) -> None:
         self.band("Stakeholders")
@@ -202,7 +250,12 @@ class AssumptionsSheet:
     def cost(self, c: Cost) -> None:
         prefix = f"costs.{c.id}"
         self.header(c.label, c.category, c.id, prefix, c.note)
-        if c.fte is not None:
+        if c.quantity is not None:  # unit prices (format 1.2)
+            cur = self.book.scenario.currency
+            self.put(UNIT_QUANTITY, "units", c.quantity, f"{prefix}.quantity", "quantity")
+            self.put(UNIT_COST, f"{cur}/unit", c.unit_cost, f"{prefix}.unit_cost", "money")
+            self.timing(prefix, c, "/yr")
+        elif c.fte is not None:
             self.put("FTE", "FTE", c.fte, f"{prefix}.fte", "quantity")
             self.put("cost per FTE", f"{self.book.scenario.currency}/FTE/yr", c.cost_per_fte,
                      f"{prefix}.cost_per_fte", "money")
@@ -266,6 +319,7 @@ class AssumptionsSheet:
             self.put("year", "year", f.year, f"{prefix}.year", "year")
             self.put("rate", "%/yr", f.rate, f"{prefix}.rate", "rate")
             self.put("term", "years", f.term, f"{prefix}.term", "count")
+            self.loan_terms(prefix, f)
         elif isinstance(f, OutcomePayment):
             self.put("benefit (id)", "id", f.benefit, f"{prefix}.benefit", "text", live=False)
             self.put("price", f"{cur}/unit", f.price, f"{prefix}.price", "money")
@@ -273,6 +327,20 @@ class AssumptionsSheet:
                 self.put("cap (total)", cur, f.cap, f"{prefix}.cap", "money")
             self.put("lag", "years", f.lag, f"{prefix}.lag", "count")
             self.put("escalation", "%/yr", f.escalation, f"{prefix}.escalation", "rate")
+
+    # ---- format 1.2 (issue 15): a loan's grace years and balloon; the EU co-financing rate --
+    def loan_terms(self, prefix: str, f: Loan) -> None:
+        t = FORMAT_12_TEXT
+        self.put(t["grace"], "years", f.grace, f"{prefix}.grace", "count",
+                 note="" if f.grace else t["none"])
+        self.put(t["balloon"], "share", f.balloon, f"{prefix}.balloon", "share",
+                 note="" if f.balloon else t["none"])
+
+    def eu_decision(self) -> None:
+        rate = self.book.scenario.eu_cofinancing_rate
+        if rate is not None:
+            self.put(FORMAT_12_TEXT["eu"], "share", rate, "eu_cofinancing_rate", "share",
+                     note=FORMAT_12_TEXT["eu_note"])
 
     def benefit(self, b: Any) -> None:
         cur = self.book.scenario.currency

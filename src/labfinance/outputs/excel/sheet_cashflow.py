@@ -12,8 +12,10 @@ from typing import Any
 import numpy as np
 
 from labfinance.engine import decision, finance
+from labfinance.engine.catalogue import BY_NAME
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import layout as L
+from labfinance.outputs.excel import sheet_assumptions as assumptions
 from labfinance.outputs.excel import sheet_risks
 from labfinance.outputs.excel.book import NA, TOL, Book, scalar, series, value_or_na
 from labfinance.outputs.excel.cells import (
@@ -27,6 +29,10 @@ from labfinance.outputs.excel.cells import (
 )
 
 NAME = "Cash flow"
+# labels of declining social rates (format 1.2), together for the catalogue of visible texts
+STEP_RATE_LABEL = "social discount rate of the year (its step's rate)"
+FIRST_STEP_LABEL = "social discount rate of the case, first step"
+DECLINING_FACTOR_LABEL = "discount factor, social: D_t = D_(t-1) / (1 + r_t)"
 
 
 def _factor(rate: Cell) -> Formula:
@@ -93,6 +99,51 @@ class CashFlowSheet:
                              _factor(cell), series(factors[label]), kind="factor")
             for label, cell in cells.items()}
         return cells["financial"], cells["social"]
+
+    # ------------------------------------------------------------------ declining social rates
+    def declining_rates(self) -> tuple[Cell, Cell]:
+        """Rates and factors where the social rate declines in steps (format 1.2): the
+        financial rate as ever; each year's social rate looked up among the steps of the
+        Assumptions sheet; D_t = D_(t-1) / (1 + r_t). The first step's rate is the cell EIRR
+        starts its search from."""
+        sh, book = self.sh, self.book
+        inputs = book.inputs
+        a = book.workings.appraisal
+        assert a.social_rate_by_year is not None
+        sh.band("Discount rates and factors")
+        inflation = inputs["inflation"].ref(NAME)
+        suffix = " (nominal)" if self.nominal else " (real)"
+
+        def case(rate: str) -> str:
+            return f"(1+{rate})*(1+{inflation})-1" if self.nominal else rate
+
+        rate = inputs["discount_rate"].ref(NAME)
+        fin = sh.constant("financial discount rate of the case" + suffix, "%/yr",
+                          "=" + case(rate), scalar(a.financial_rate), kind="percent")
+        first_step = inputs["social_discount_rate.0.rate"].ref(NAME)
+        soc = sh.constant(FIRST_STEP_LABEL + suffix, "%/yr", "=" + case(first_step),
+                          scalar(a.social_rate), kind="percent")
+        starts = assumptions.column_range(assumptions.VALUE_COL,
+                                          *book.schedules["social_discount_rate.from"])
+        rates = assumptions.column_range(assumptions.VALUE_COL,
+                                         *book.schedules["social_discount_rate.rate"])
+        by_year = sh.series(STEP_RATE_LABEL + suffix, "%/yr",
+                            lambda x: "=" + case(finance.step_rate_formula(x.tt, starts, rates)),
+                            series(a.social_rate_by_year), kind="percent")
+        self.factors = {
+            "financial": sh.series("discount factor, financial (1 in the first year)", "factor",
+                                   _factor(fin), series(a.financial_factors), kind="factor"),
+            "social": sh.corkscrew(
+                DECLINING_FACTOR_LABEL, "factor",
+                lambda x, previous: "=" + finance.declining_discount_factor_formula(
+                    x.tt, previous, x(by_year)),
+                series(a.social_factors), kind="factor")}
+        return fin, soc
+
+    def social_pv(self, row: Row) -> str:
+        """A present value at the social rate: with declining rates the sum of the row times
+        the factor row, else ``first + NPV(rate, rest)``."""
+        return social_present_value(self.book, row, NAME)
 
     def ledger(self) -> dict[str, Row]:
         sh, book = self.sh, self.book
@@ -209,11 +260,11 @@ class CashFlowSheet:
                           scalar(a.dnr))
 
         sh.band("Present values at the social rate")
-        pv_costs = sh.constant("PV of costs", cur, "=" + self.pv(rows["costs"], soc),
+        pv_costs = sh.constant("PV of costs", cur, "=" + self.social_pv(rows["costs"]),
                                scalar(a.pv_costs))
         pv_gains = sh.constant("PV of benefits and residual value", cur,
-                               f"={self.pv(rows['benefits'], soc)}+"
-                               f"{self.pv(rows['residual_value'], soc)}", scalar(a.pv_gains))
+                               f"={self.social_pv(rows['benefits'])}+"
+                               f"{self.social_pv(rows['residual_value'])}", scalar(a.pv_gains))
 
         sh.band("Metrics")
         after = book.rows.get("all.after")
@@ -263,8 +314,9 @@ class CashFlowSheet:
             gap_formula = None
         self.metric("funding_gap_rate", "Funding-gap rate (EU method)", "share", gap_formula,
                     value_or_na(m("funding_gap_rate")), "percent")
+        self.eu_decision(pvs["dic"], dnr, book.cells["metric.funding_gap_rate"])
         self.metric("economic_npv", "Economic NPV, ENPV", cur,
-                    "=" + self.pv(flows["economic"], soc),
+                    "=" + self.social_pv(flows["economic"]),
                     m("economic_npv"), "money")
         self.irr("economic_irr", "Economic IRR, EIRR (real)", flows["economic"], soc)
         c, g = pv_costs.ref(here), pv_gains.ref(here)
@@ -279,6 +331,29 @@ class CashFlowSheet:
             self.metric(name, label, "year",
                         f'=IF({last(cum)}<-{TOL},"{NA}",IF(MAX({f_})=0,{s.start_year},'
                         f"MAX({f_})+1))", value_or_na(m(name)), "year")
+
+    # ---- format 1.2 (issue 15): DIC, DNR and the EU decision amount -----------------------
+    def eu_decision(self, dic: Cell, dnr: Cell, gap: Cell) -> None:
+        """DIC and DNR as metrics; where the file gives ``eu_cofinancing_rate``, the eligible
+        cost, decision amount and maximum EU grant beside the funding-gap rate."""
+        book, cur, here = self.book, self.cur, NAME
+        m = book.metric
+        for name, cell in (("dic", dic), ("dnr", dnr)):
+            self.metric(name, BY_NAME[name].label, cur, f"={cell.ref(here)}", m(name), "money")
+        if book.scenario.eu_cofinancing_rate is None:
+            return
+        eligible = self.metric("eligible_cost", BY_NAME["eligible_cost"].label, cur,
+                               "=" + finance.eligible_cost_formula(
+                                   book.rows["costs.investment"].range(here)),
+                               m("eligible_cost"), "money")
+        decided = self.metric("decision_amount", BY_NAME["decision_amount"].label, cur,
+                              "=" + finance.decision_amount_formula(
+                                  eligible.ref(here), gap.ref(here), NA),
+                              value_or_na(m("decision_amount")), "money")
+        self.metric("max_eu_grant", BY_NAME["max_eu_grant"].label, cur,
+                    "=" + finance.max_eu_grant_formula(
+                        decided.ref(here), book.inputs["eu_cofinancing_rate"].ref(here), NA),
+                    value_or_na(m("max_eu_grant")), "money")
 
     def decision(self, rows: dict[str, Row]) -> None:
         """The decision view: the new money each year that keeps cash at or above zero (the
@@ -389,7 +464,10 @@ class CashFlowSheet:
                     formula, value, "percent")
 
     def build(self) -> None:
-        fin, soc = self.rates()
+        declining = self.book.scenario.social_discount_steps is not None
+        fin, soc = self.declining_rates() if declining else self.rates()
+        self.book.rows["factor.social"] = self.factors["social"]
+        self.book.cells["rate.social"] = soc
         rows = self.ledger()
         flows = self.appraisal(rows)
         self.metrics(rows, flows, fin, soc)
@@ -398,6 +476,15 @@ class CashFlowSheet:
         self.book.cells["rate.social"] = soc
         self.book.rows["factor.financial"] = self.factors["financial"]
         self.book.rows["factor.social"] = self.factors["social"]
+
+
+def social_present_value(book: Book, row: Row, here: str) -> str:
+    """A present value at the social rate on sheet ``here``: ``first + NPV(rate, rest)``, or
+    with declining rates (format 1.2) the row times the Cash flow sheet's factor row."""
+    if book.scenario.social_discount_steps is None:
+        return present_value(row, book.cells["rate.social"].ref(here), here)
+    return finance.sum_of_products_formula(row.range(here),
+                                           book.rows["factor.social"].range(here))
 
 
 def build(book: Book) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labfinance.model.scenario import Grant
+from labfinance.model.scenario import Grant, Loan
 from labfinance.outputs.excel import sheet_assumptions as assumptions
 from labfinance.outputs.excel.book import TOL, Book
 from labfinance.outputs.excel.cells import At, Cell, Row, TimelineSheet, col_name, present_value
@@ -110,6 +110,8 @@ class ChecksSheet:
             ret = book.inputs[f"{prefix}.payment.retention"].ref(NAME)
             self.single(f"grant {g.id}: advance + retention at most 1", f"=IF({adv}+{ret}>1,1,0)")
 
+        self.loans()
+
         sh.band("Inputs")
         # the Assumptions rows, with room for rows a reader adds
         first, last = assumptions.FIRST_ROW, assumptions.FIRST_ROW + 2000
@@ -155,6 +157,26 @@ class ChecksSheet:
                                                 "value": '"ERROR"', "format": sh.st.error})
         book.names["master_check"] = master
         return master
+
+
+    # ---- format 1.2 (issue 15): each loan's schedule adds up -----------------------------
+    def loans(self) -> None:
+        book = self.book
+        loans = [f for f in book.scenario.funding if isinstance(f, Loan)]
+        if loans:
+            self.sh.band(LOANS_BAND)
+        for f in loans:
+            drawn = f"SUM({book.rows[f'loan.{f.id}.drawn'].range(NAME)})"
+            repaid = f"SUM({book.rows[f'loan.{f.id}.principal'].range(NAME)})"
+            owed = book.cells[f"loan.{f.id}.balance_end"].ref(NAME)
+            # a balance within half a cent of 0 is 0 (engine and workbook): a cent of slack
+            self.single(LOAN_CHECK.format(id=f.id),
+                        f"=IF(ABS({drawn}-{repaid}-{owed})>2*{TOL}+1E-12*{drawn},1,0)")
+
+
+# format 1.2 (issue 15): visible labels, gathered for the catalogue
+LOANS_BAND = "Loans"
+LOAN_CHECK = "loan {id}: money drawn = principal repaid + principal owed at the end"
 
 
 def build(book: Book) -> Cell:

@@ -48,7 +48,8 @@ def _cost(sh: TimelineSheet, c: Cost) -> Line:
     sh.item(c.label, c.category)
     timing = recipes.flag(sh, prefix, c, w.timing, life=c.fte is None and c.life is not None)
     amount = recipes.base(sh, prefix, c, timing, w.base,
-                          amount_key="fte" if c.fte is not None else "amount")
+                          amount_key=("fte" if c.fte is not None
+                                      else "quantity" if c.quantity is not None else "amount"))
     pf = recipes.price(sh, prefix, w.price_factor)
     before = sh.series("before contingency", cur, times(amount, pf),
                        series(w.before_contingency))

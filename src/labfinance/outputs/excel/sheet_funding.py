@@ -50,6 +50,15 @@ from labfinance.outputs.excel.sheet_costs import Line
 NAME = "Funding"
 CASES = ("all", "committed")
 CASE_LABEL = {"all": "all sources", "committed": "committed only"}
+# format 1.2 (issue 15): the visible labels of a loan's schedule, gathered for the catalogue
+LOAN_LABELS = {
+    "in": "loan in",
+    "instalment": "instalment after the grace years (annuity; the balloon left owed)",
+    "service": "debt service (interest only in grace years, instalments, balloon at the end)",
+    "balance": "balance at the end of the year (corkscrew)",
+    "interest": "interest (last year's balance × rate)",
+    "principal": "principal repaid (debt service - interest)",
+}
 
 
 class FundingSheet:
@@ -251,24 +260,27 @@ class FundingSheet:
         prefix = f"funding.{f.id}"
         sh.item(f.label, f"loan; {f.status}")
         flags = self.flags(f)
-        c = {k: book.inputs[f"{prefix}.{k}"] for k in ("amount", "year", "rate", "term")}
+        c = {k: book.inputs[f"{prefix}.{k}"]
+             for k in ("amount", "year", "rate", "term", "grace", "balloon")}
         detail = self.source(f).detail
         assert isinstance(detail, LoanWorkings)
-        loan_in = sh.series("loan in", self.cur,
+        loan_in = sh.series(LOAN_LABELS["in"], self.cur,
                             lambda x: f"={x.c(c['amount'])}*({x.year}={x.c(c['year'])})",
                             series(detail.loan_in))
-        a, r_, n = (x.ref(NAME) for x in (c["amount"], c["rate"], c["term"]))
-        payment = sh.constant("annual payment (annuity: interest and principal)", self.cur,
-                              "=" + finance.annuity_payment_formula(a, r_, n),
+        a, r_, n, g, b = (c[k].ref(NAME) for k in ("amount", "rate", "term", "grace", "balloon"))
+        payment = sh.constant(LOAN_LABELS["instalment"], self.cur,
+                              "=" + finance.loan_instalment_formula(a, r_, n, g, b),
                               scalar(detail.payment))
-        service = sh.series("debt service", self.cur,
-                            lambda x: f"={x.c(payment)}*({x.year}>{x.c(c['year'])})*({x.year}<="
-                                      f"{x.c(c['year'])}+{x.c(c['term'])})",
+
+        def service_formula(x: At) -> str:
+            return "=" + finance.loan_service_formula(
+                f"({x.year}-{x.c(c['year'])})", x.c(c["amount"]), x.c(c["rate"]),
+                x.c(c["term"]), x.c(c["grace"]), x.c(c["balloon"]), x.c(payment))
+
+        service = sh.series(LOAN_LABELS["service"], self.cur, service_formula,
                             series(detail.service))
-        balance = sh.corkscrew("balance at the end of the year (corkscrew)", self.cur,
-                               lambda x, previous: "=" + finance.loan_balance_formula(
-                                   previous, x.c(c["rate"]), x(loan_in), x(service)),
-                               series(detail.balance))
+        balance = self.loan_schedule(f, c["rate"], loan_in, service, detail)
+        book.add_row(f"loan.{f.id}.drawn", loan_in, series(detail.loan_in))
         last = balance.cell(self.Y - 1).ref(NAME)
         left = sh.constant("principal outstanding at the end of the horizon", self.cur,
                            "=" + finance.zero_small_formula(last, TOL), scalar(detail.outstanding))
@@ -289,6 +301,33 @@ class FundingSheet:
             book.add_row(f"{case}.loan.{f.id}.service", rows["service"],
                          series(w.debt_service))
         sh.skip()
+
+    # ---- format 1.2: a loan's schedule, interest and principal (issue 15) -----------------
+    def loan_schedule(self, f: Loan, rate: Cell, loan_in: Row, service: Row,
+                      detail: LoanWorkings) -> Row:
+        """The rows behind ``lines.loans.<id>`` as a corkscrew: interest (last year's balance ×
+        rate), principal (payment less interest) and the balance (last year's + money drawn -
+        principal); returns the balance row."""
+        sh = self.sh
+        balance_at = Row(sh.name, sh.r + 2, sh.tl)  # written two rows below, read a year back
+        interest = sh.series(LOAN_LABELS["interest"], self.cur,
+                             lambda x: "=" + finance.loan_interest_formula(x.prev(balance_at),
+                                                                           x.c(rate)),
+                             series(detail.interest), total=True)
+        principal = sh.series(LOAN_LABELS["principal"], self.cur,
+                              lambda x: "=" + finance.loan_principal_formula(x(service),
+                                                                             x(interest)),
+                              series(detail.principal), total=True)
+        balance = sh.corkscrew(LOAN_LABELS["balance"], self.cur,
+                               lambda x, previous: "=" + finance.loan_balance_formula(
+                                   previous, x(loan_in), x(principal), TOL),
+                               series(detail.balance))
+        assert balance.row == balance_at.row
+        # for the Checks sheet: money drawn = principal repaid + the balance at the end
+        self.book.add_row(f"loan.{f.id}.principal", principal, series(detail.principal))
+        self.book.add_cell(f"loan.{f.id}.balance_end", balance.cell(self.Y - 1),
+                           float(detail.balance[0, -1]))
+        return balance
 
     def outcome(self, f: OutcomePayment) -> None:
         sh, book = self.sh, self.book

@@ -18,10 +18,10 @@ from labfinance.outputs.excel.cells import (
     Row,
     TimelineSheet,
     col_name,
-    present_value,
     total,
 )
 from labfinance.outputs.excel.layout import FIRST_YEAR_COL, LABEL_COL, UNIT_COL
+from labfinance.outputs.excel.sheet_cashflow import social_present_value
 
 NAME = "Stakeholders"
 TABLE = (("contributed", "Contributed (total)"), ("contributed_pv", "Contributed (PV)"),
@@ -40,7 +40,6 @@ def build(book: Book) -> None:
     cur = s.currency
     sh = TimelineSheet(book, NAME, f"{cur}; contributions include in-kind and grants naming the "
                        "stakeholder, inside the horizon. PVs at the social rate.")
-    soc = book.cells["rate.social"]
     yearly: dict[str, dict[str, Row]] = {}
     sh.band("By year")
     for sid, holder in s.stakeholders.items():
@@ -121,7 +120,7 @@ def build(book: Book) -> None:
                             value_or_na(fig["gain"]))
         represented = payer_of.get(sid) is not None
         for key in ("contributed", "benefits_received", "cash_releasing_received"):
-            pv = present_value(yearly[sid][key], soc.ref(NAME), NAME)
+            pv = social_present_value(book, yearly[sid][key], NAME)
             formulas[f"{key}_pv"] = (f"={pv}", fig[f"{key}_pv"])
         for key in ("fair_share", "secured_fair_share"):
             w = ref("weight", row)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from labfinance import __version__
-from labfinance.engine.catalogue import BY_NAME, METRICS
+from labfinance.engine.catalogue import BY_NAME, reported
 from labfinance.model.scenario import Loan
 from labfinance.outputs.excel import charts, verdict_workings
 from labfinance.outputs.excel import sheet_assumptions as assumptions
@@ -262,7 +262,10 @@ def _headlines(book: Book, row: int) -> int:
     row = _band(book, row, "Headline figures (each explained in the Glossary of the About sheet)")
     row = _header(book, row, ["Figure", "Unit", "Value"])
     units = {"money": cur, "percent": "%", "year": "year", "ratio": "ratio"}
-    for name in HEADLINES:
+    # format 1.2: the EU decision amount and maximum EU grant beside the funding-gap rate
+    given = book.scenario.eu_cofinancing_rate is not None
+    eu = ("decision_amount", "max_eu_grant") if given else ()
+    for name in (*HEADLINES, *eu):
         cell = book.cells[f"metric.{name}"]
         kind = kind_of(name)
         ws.write_string(row, 0, BY_NAME[name].label, st.label)
@@ -297,7 +300,7 @@ def _workings(book: Book, row: int) -> tuple[str, str]:
         return cell.ref(NAME) if cell is not None else None
 
     cells = verdict_workings.VerdictCells(
-        {name: book.cells[f"metric.{name}"].ref(NAME) for name in METRICS},
+        {name: book.cells[f"metric.{name}"].ref(NAME) for name in reported(book.scenario)},
         book.cells["secured_peak_cash_need"].ref(NAME),
         stakeholders + names, stakeholders + ranks, stakeholders + asked,
         ref("answer.likely.funding_shortfall"), ref("answer.prudent.funding_shortfall"),
