@@ -77,3 +77,23 @@ def test_a_recording_call_reads_the_same_paths_in_the_same_order_from_reused_lin
     assert again.recorded is not None and afresh.recorded is not None
     assert list(again.recorded.items()) == list(afresh.recorded.items())
     assert lines[0] is reused_cost_lines(Case(s, Parameters()))[0]
+
+
+@pytest.mark.parametrize(("values", "rebuilt"), MOVES)
+def test_a_recording_call_that_moves_paths_records_what_a_full_build_records(tmp_path, values,
+                                                                              rebuilt):
+    """Sensitivity's probe for parameters that follow another: every line's reads, the rebuilt
+    lines' with the moved values (kit without its own contingency reads contingency.capex's
+    moved value), the others' with the case's (values compared, not their order). The probe
+    moves each path to one number, as here (a column of values is not recorded)."""
+    s = load(scenario_file(tmp_path, BODY, years=4)).scenario
+    moved = {k: v[0] for k, v in values.items()}
+    afresh = Parameters(1, moved, record=True)
+    cost_lines(Case(s, afresh))
+    reused_cost_lines(Case(s, Parameters()))  # the case's lines now remembered
+    again = Parameters(1, moved, record=True)
+    reused_cost_lines(Case(s, again))
+    assert again.recorded is not None and afresh.recorded is not None
+    assert again.recorded == afresh.recorded
+    if "contingency.capex" in values:  # 0.2, the value moved to, read by kit as its own
+        assert again.recorded["costs.kit.contingency"] == 0.2

@@ -8,6 +8,7 @@ per line, ``FILE:LINE: PATH: message``, the path written as a user writes a para
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import subprocess
@@ -759,3 +760,25 @@ def test_libyaml_and_pure_python_yaml_read_the_same(tmp_path, monkeypatch):
     with_libyaml = [reading.read_document(str(f)) for f in files]
     monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
     assert [reading.read_document(str(f)) for f in files] == with_libyaml
+
+
+@pytest.mark.parametrize("path, value", [
+    ("costs.cameras.amount", 7.0),        # an existing leaf: only the maps and lists on the way
+    ("costs.cameras.contingency", 0.2),   # a new key in an existing map
+    ("contingency", 0.1),                 # a top-level key
+    ("costs.cameras.schedule.2027", 5.0), # a map the file leaves out: the whole is copied first
+])
+def test_an_override_leaves_the_file_as_it_was_and_changes_only_its_path(path, value):
+    from labfinance.model import paths
+
+    raw = {"contingency": 0.0, "costs": [{"id": "cameras", "amount": 1.0, "year": 2026},
+                                         {"id": "app", "amount": 2.0, "year": 2026}],
+           "benefits": [{"id": "b", "quantity": 1.0}]}
+    before = copy.deepcopy(raw)
+    new, _ = paths.with_override(raw, path, value)
+    assert raw == before  # the file's own document is untouched
+    assert paths.get(new, path) == value
+    expected = copy.deepcopy(before)
+    container, key, _ = paths.locate(expected, path, create=True)
+    container[key] = value
+    assert new == expected  # and nothing else moved

@@ -78,12 +78,12 @@ class Draws:
 
 
 def draw(scenario: Scenario, parameters: Sequence[Uncertain], seed: int, first: int, n: int,
-         linked: Copula | None = None) -> Draws:
+         linked: Copula | None = None, kept: dict[int, np.ndarray] | None = None) -> Draws:
     """The inputs of ``n`` draws from draw ``first`` on: each depends only on the seed, the
     file's structure and the draw's index (never on the chunk), correlated parameters included
-    (the copula maps each draw's own uniforms)."""
+    (the copula maps each draw's own uniforms). ``kept`` is passed to :func:`uniforms`."""
     columns = {name: row for row, name in enumerate(random_columns(scenario))}
-    u = uniforms(seed, first, n, len(columns))
+    u = uniforms(seed, first, n, len(columns), kept)
     rows = {p.path: u[columns[p.path]] for p in parameters}
     if linked is not None:
         moved = linked.correlate(np.stack([rows[path] for path in linked.paths]))
@@ -99,14 +99,26 @@ def draw(scenario: Scenario, parameters: Sequence[Uncertain], seed: int, first: 
     return Draws(values, awarded, happens)
 
 
-def uniforms(seed: int, first: int, count: int, columns: int) -> np.ndarray:
-    """Uniforms ``(columns, count)`` for draws ``first .. first + count - 1`` of ``seed``."""
+def uniforms(seed: int, first: int, count: int, columns: int,
+             kept: dict[int, np.ndarray] | None = None) -> np.ndarray:
+    """Uniforms ``(columns, count)`` for draws ``first .. first + count - 1`` of ``seed``.
+
+    ``kept`` (block -> its numbers) keeps the last block made, for the next chunk: chunks
+    smaller than a block (many parameters) would otherwise make each block two or three times.
+    """
     out = np.empty((columns, count))
     if count == 0:
         return out
     done = 0
     for block in range(first // BLOCK, (first + count - 1) // BLOCK + 1):
-        numbers = Generator(PCG64(SeedSequence(seed, spawn_key=(block,)))).random((columns, BLOCK))
+        if kept is not None and block in kept:
+            numbers = kept[block]
+        else:
+            numbers = Generator(PCG64(SeedSequence(seed, spawn_key=(block,)))).random(
+                (columns, BLOCK))
+            if kept is not None:
+                kept.clear()
+                kept[block] = numbers
         lo = max(first, block * BLOCK) - block * BLOCK
         hi = min(first + count, (block + 1) * BLOCK) - block * BLOCK
         out[:, done:done + hi - lo] = numbers[:, lo:hi]
@@ -231,9 +243,10 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
     if chunk is None:
         chunk = chunk_draws(scenario, parameters)
     chunk = _whole_blocks(chunk)
+    kept: dict[int, np.ndarray] = {}
     for first in range(0, draws, chunk):
         n = min(chunk, draws - first)
-        d = draw(scenario, parameters, seed, first, n, linked)
+        d = draw(scenario, parameters, seed, first, n, linked, kept)
         results = evaluate(scenario, Parameters(n, d.values), d.awarded, detail=False,
                            happens=d.happens)
         for name, sample in samples.items():

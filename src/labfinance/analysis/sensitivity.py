@@ -105,8 +105,14 @@ def _followers(scenario: Scenario, paths: Sequence[str],
     probe = Parameters(1, odd, record=True)
     evaluate(scenario, probe, detail=False, rates=False)
     assert probe.recorded is not None
-    return {path: [other for other in paths
-                   if other != path and probe.recorded.get(other) == odd[path]]
+    # paths by the value the engine read for them, in order: one pass, not one per pair (400
+    # parameters made 160,000 comparisons, a quarter of a second)
+    read_as: dict[float, list[str]] = {}
+    for other in paths:
+        value = probe.recorded.get(other)
+        if value is not None:
+            read_as.setdefault(value, []).append(other)
+    return {path: [other for other in read_as.get(odd[path], []) if other != path]
             for path in paths}
 
 

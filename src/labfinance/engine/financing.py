@@ -15,7 +15,7 @@ import numpy as np
 
 from labfinance.engine import finance
 from labfinance.engine.lineitems import BenefitLine, Case, CostLine, shift
-from labfinance.engine.sums import add_up
+from labfinance.engine.linesums import LineSums
 from labfinance.model.scenario import Contribution, Grant, InKind, Loan, OutcomePayment, Revenue
 
 
@@ -98,8 +98,10 @@ class FundingFlows:
 
 
 def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
-                  taking_part: Mapping[str, Any]) -> FundingFlows:
-    """``taking_part[source id]`` is 1.0/0.0 or a ``(draws, 1)`` column of them."""
+                  taking_part: Mapping[str, Any], sums: LineSums | None = None) -> FundingFlows:
+    """``taking_part[source id]`` is 1.0/0.0 or a ``(draws, 1)`` column of them; ``sums`` adds
+    up ``costs`` (reusing the case's lines where it can)."""
+    sums = LineSums(costs, None) if sums is None else sums
     s, P, Y = c.s, c.P, c.Y
     zeros = np.zeros((1, Y))
     rows = dict.fromkeys(("funding", "revenue", "loan_in", "debt_service"), zeros)
@@ -113,8 +115,9 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
                   + [f.lag for f in s.funding if isinstance(f, OutcomePayment)], default=0)
     after: Any = np.zeros((1, max_lag))
 
-    # in-kind first: rate-based grants are paid on eligible cost less what in-kind covers
-    covered: dict[str, Any] = {line.id: zeros for line in costs}
+    # in-kind first: rate-based grants are paid on eligible cost less what in-kind covers;
+    # only the lines an in-kind source covers are listed (most lines of a long file are not)
+    covered: dict[str, Any] = {}
     for f in s.funding:
         if isinstance(f, InKind):
             inc = taking_part[f.id]
@@ -128,7 +131,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
                 gross, covers = zeros, None
             value = c.full(gross * inc)
             if covers is not None:
-                covered[covers] = covered[covers] + value
+                covered[covers] = covered.get(covers, zeros) + value
             lines[f.id] = value
             sources[f.id] = SourceWorkings(inc, gross, value)
 
@@ -152,7 +155,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
                 detail = _amount(c, path, f)
                 due = shift(detail.gross, lag, n)
             else:
-                detail = _rate_grant(c, f, costs, covered, n)
+                detail = _rate_grant(c, f, sums, covered, n)
                 due = detail.instalments + detail.advance + detail.retention
             paid = due * inc
             sources[f.id] = SourceWorkings(inc, due, paid, detail)
@@ -188,7 +191,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
                                            taken_in, taken_service)
             loans[f.id] = {key: c.full(getattr(loan, key) * inc)
                            for key in ("interest", "principal", "balance")}
-    net = {line.id: _less(line.cost, covered[line.id]) for line in costs}
+    net = {line.id: _less(line.cost, covered.get(line.id)) for line in costs}
     for f in s.funding:  # an in-kind amount at probability 0 implies no cost: nothing to cover
         if isinstance(f, InKind) and f.covers is None and f.id not in net:
             net[f.id] = zeros
@@ -203,15 +206,16 @@ def _amount(c: Case, path: str, f: Contribution | Revenue | Grant) -> AmountWork
     return AmountWorkings(c.timing(f), base, pf, c.full(base * pf))
 
 
-def _less(cost: np.ndarray, covered: np.ndarray) -> np.ndarray:
-    """Cost less what in-kind covers; the cost itself where nothing covers it, so that a line
-    that varies by draw is not copied at full size for every grant and funding choice."""
-    if covered.shape[0] == 1 and not covered.any():
+def _less(cost: np.ndarray, covered: np.ndarray | None) -> np.ndarray:
+    """Cost less what in-kind covers; the cost itself where nothing covers it (``None``: no
+    in-kind source names the line), so that a line that varies by draw is not copied at full
+    size for every grant and funding choice."""
+    if covered is None or (covered.shape[0] == 1 and not covered.any()):
         return cost
     return cost - covered
 
 
-def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, np.ndarray],
+def _rate_grant(c: Case, g: Grant, sums: LineSums, covered: dict[str, Any],
                 n: int) -> RateGrantWorkings:
     """Entitlement e_t = min(rate × eligible cost_t, cap - earlier e), paid as advance, interim
     instalments ``lag`` years late, and retention after the window's last year."""
@@ -220,8 +224,10 @@ def _rate_grant(c: Case, g: Grant, costs: list[CostLine], covered: dict[str, np.
     first, last = s.grant_window(g)
     t0, t1 = first - s.start_year, last - s.start_year
     window = ((np.arange(c.Y) >= t0) & (np.arange(c.Y) <= t1)).astype(float)
-    eligible = add_up((_less(line.cost, covered[line.id]) for line in costs
-                       if g.pays_on(line.id, line.category)), (c.Y,)) * window
+    # the key names the grant's eligibility: the lines it pays on are the same in every call
+    eligible = sums.total(f"eligible:{g.id}:{g.eligible}",
+                          lambda line: _less(line.cost, covered.get(line.id)), (c.Y,),
+                          lambda line: g.pays_on(line.id, line.category)) * window
     rate = P.get(f"{path}.rate", g.rate)
     cap = P.get(f"{path}.cap", g.cap) if g.cap is not None else np.inf
     cumulative = finance.capped_running_total(rate * eligible, cap)

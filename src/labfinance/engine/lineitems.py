@@ -7,7 +7,7 @@ up the ledger, so that lines nobody varies cost one row each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -102,6 +102,16 @@ class CostLine:
     contingency: Any = 0.0            # the rate applied (a number or a (draws, 1) column)
     life_left: np.ndarray | None = None  # share of each year's purchase left after the horizon
     residual_row: np.ndarray | None = None  # the residual value, in the last year
+    _investment: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def investment(self) -> np.ndarray:
+        """``before_contingency - repurchases``: a capex line's investment cost (for the
+        funding-gap rate), computed once a line so that a line reused across calls is the same
+        array each time (:mod:`labfinance.engine.linesums`)."""
+        if self._investment is None:
+            self._investment = self.before_contingency - self.repurchases
+        return self._investment
 
 
 def cost_lines(c: Case) -> list[CostLine]:
@@ -147,8 +157,12 @@ def cost_lines(c: Case) -> list[CostLine]:
             residual = (c.full(base) * left).sum(axis=-1) * c.full(pf)[:, -1]
             residual_row = np.zeros((np.size(residual), c.Y))
             residual_row[:, -1] = residual
+        # a line bought once (no `life` inside the horizon) repurchases nothing: one row of 0,
+        # not a row per draw (amounts are finite and not negative, so before × 0 is that 0)
+        repurchases = (before * repurchase_mask if repurchase_mask.any()
+                       else np.zeros((1, c.Y)))
         lines.append(CostLine(item.id, item.category, c.full(before * (1 + contingency)), before,
-                               before * repurchase_mask, residual, None, timing, c.full(base),
+                               repurchases, residual, None, timing, c.full(base),
                                c.full(pf), contingency, left, residual_row))
     for source in s.funding:
         if isinstance(source, InKind) and source.covers is None and source.award_probability > 0:

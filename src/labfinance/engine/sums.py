@@ -26,17 +26,90 @@ def add_up(series: Iterable[Any], tail: tuple[int, ...]) -> np.ndarray:
     >>> add_up([], ()).tolist()
     [0.0]
     """
-    narrow = np.zeros((1, *tail))
+    narrow: list[np.ndarray] = []
     wide: np.ndarray | None = None
     for term in series:
         x = np.asarray(term, dtype=float)
         if x.shape[0] == 1:
-            narrow += x
+            narrow.append(x)
         elif wide is None:
             wide = x.copy()  # the total is added to in place; the line stays as it was
         else:
             wide += x
+    total = in_order(narrow, tail)
     if wide is None:
-        return narrow
-    wide += narrow
+        return total
+    wide += total
     return wide
+
+
+def in_order(rows: list[np.ndarray], tail: tuple[int, ...]) -> np.ndarray:
+    """The ``(1, *tail)`` sum of one-row terms, added one after the other in their order.
+
+    One numpy reduction over the stacked rows instead of one addition per row (2,000 cost lines
+    made each sum cost about 4 ms of Python). Bit for bit the running sum from 0: a reduction
+    down the rows of a C-ordered matrix adds row after row, and for scalars, where numpy would
+    sum pairwise, a running total (``accumulate``) keeps the order; ``+ 0.0`` makes a sum of
+    negative zeros 0, as the running sum from 0 does.
+
+    >>> rows = [np.array([[0.1]]), np.array([[0.2]]), np.array([[0.3]])]
+    >>> float(in_order(rows, (1,))[0, 0]) == (0.0 + 0.1) + 0.2 + 0.3
+    True
+    """
+    if not rows:
+        return np.zeros((1, *tail))
+    if len(rows) == 1:
+        return rows[0] + 0.0
+    stacked = np.concatenate(rows)
+    if tail:
+        return stacked.sum(axis=0, keepdims=True) + 0.0
+    return np.add.accumulate(stacked)[-1:] + 0.0
+
+
+class Stacked:
+    """Terms that come back call after call, most of them the very same arrays (the case's cost
+    lines a Monte Carlo chunk or a sensitivity call leaves alone): their rows stacked once, so
+    that :meth:`add_up` costs one reduction over the stack plus the terms that changed.
+
+    >>> a, b, c = np.ones((1, 2)), np.full((1, 2), 2.0), np.full((1, 2), 4.0)
+    >>> stack = Stacked([a, b, c], (2,))
+    >>> stack.add_up([a, b, c]).tolist(), stack.add_up([a, np.full((3, 2), 8.0), c]).tolist()
+    ([[7.0, 7.0]], [[13.0, 13.0], [13.0, 13.0], [13.0, 13.0]])
+    """
+
+    def __init__(self, terms: list[np.ndarray], tail: tuple[int, ...]):
+        self.terms = terms
+        self.tail = tail
+        self.rows = np.concatenate(terms) if terms else np.zeros((0, *tail))
+        if self.rows.shape[0] != len(terms):
+            raise ValueError("stacked terms are one row each")
+        self.total = in_order(terms, tail)
+
+    def add_up(self, terms: list[np.ndarray]) -> np.ndarray:
+        """:func:`add_up` of ``terms`` (as many as stacked, in the same order), bit for bit."""
+        changed = [i for i, (x, y) in enumerate(zip(terms, self.terms, strict=True)) if x is not y]
+        if not changed:
+            return self.total.copy()
+        rows = self.rows
+        keep = np.ones(len(terms), dtype=bool)
+        wide: np.ndarray | None = None
+        for i in changed:
+            x = np.asarray(terms[i], dtype=float)
+            if x.shape[0] == 1:
+                if rows is self.rows:
+                    rows = rows.copy()
+                rows[i] = x[0]
+            else:
+                keep[i] = False
+                if wide is None:
+                    wide = x.copy()
+                else:
+                    wide += x
+        kept = rows[keep] if not keep.all() else rows
+        total = in_order(list(kept[:, None]), self.tail) if kept.shape[0] < 2 else (
+            kept.sum(axis=0, keepdims=True) + 0.0 if self.tail
+            else np.add.accumulate(kept)[-1:] + 0.0)
+        if wide is None:
+            return total
+        wide += total
+        return wide

@@ -16,7 +16,7 @@ cannot be read at all gives ``file: message`` (no such file, a folder, a wrong s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +41,15 @@ __all__ = ["Document", "Loaded", "ScenarioError", "load", "load_document", "over
 
 @dataclass(frozen=True)
 class Loaded:
-    """A validated scenario with the document it came from."""
+    """A validated scenario with the document it came from.
+
+    ``variants`` holds the scenarios of variants that set one path, validated while loading, so
+    that :func:`with_overrides` does not validate them again (a whole check of the file each:
+    about 0.1 s at 2,000 lines)."""
 
     document: Document
     scenario: Scenario
+    variants: dict[str, Scenario] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def path(self) -> str:
@@ -80,14 +85,16 @@ def validate_document(doc: Document, *, check_file_rules: bool = True) -> Scenar
     return scenario
 
 
-def _override_problems(doc: Document, set_path: str, value: Any) -> list[str]:
-    """What is wrong with the document once ``set_path`` is set to ``value`` (path first)."""
+def _override_problems(doc: Document, set_path: str, value: Any
+                       ) -> tuple[Scenario | None, list[str]]:
+    """The scenario once ``set_path`` is set to ``value`` (None if it fails) and what is wrong
+    with it (path first)."""
     try:
         raw, _ = paths.with_override(doc.raw, set_path, value)
     except paths.PathError as exc:
-        return [str(exc)]
-    _, problems = _check(doc.with_raw(raw), False)
-    return [p.text if p.path == set_path else p.unlocated() for p in problems]
+        return None, [str(exc)]
+    scenario, problems = _check(doc.with_raw(raw), False)
+    return scenario, [p.text if p.path == set_path else p.unlocated() for p in problems]
 
 
 def load(path: str | Path) -> Loaded:
@@ -99,17 +106,21 @@ def load_document(doc: Document) -> Loaded:
     """Validate a read document, variants included; raises :class:`ScenarioError`."""
     scenario = validate_document(doc)
     problems: list[Problem] = []
+    variants: dict[str, Scenario] = {}
     for name, variant in scenario.variants.items():
         for set_path, value in variant.set.items():
             loc = ("variants", name, "set", set_path)
             where = f"variants.{name}.set.{set_path}"
-            for text in _override_problems(doc, set_path, value):
+            changed, texts = _override_problems(doc, set_path, value)
+            if changed is not None and not texts and len(variant.set) == 1:
+                variants[name] = changed  # exactly what with_overrides would validate
+            for text in texts:
                 problem = Problem(doc.line_of(loc), where, text)
                 if problem not in problems:
                     problems.append(problem)
     if problems:
         raise ScenarioError([p.located(doc.path) for p in sorted(problems, key=lambda p: p.line)])
-    return Loaded(doc, scenario)
+    return Loaded(doc, scenario, variants)
 
 
 def override_problems(doc: Document, set_path: str, value: Any) -> list[Problem]:
@@ -161,6 +172,8 @@ def with_overrides(loaded: Loaded, variant: str | None = None,
     """
     doc = loaded.document
     sets = list(sets)
+    if not sets and variant in loaded.variants:
+        return loaded.variants[variant]
     raw = doc.raw
     if variant is not None and variant != "base":
         if variant not in loaded.scenario.variants:
