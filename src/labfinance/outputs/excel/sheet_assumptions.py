@@ -23,7 +23,7 @@ from labfinance.model.scenario import (
 from labfinance.outputs.excel import sheet_risks
 from labfinance.outputs.excel.book import SETTINGS, Book
 from labfinance.outputs.excel.cells import Cell, col_name, sheet_prefix, write_value
-from labfinance.outputs.excel.layout import print_landscape
+from labfinance.outputs.excel.layout import print_landscape, wrapped_height
 
 NAME = "Assumptions"
 COLUMNS = (("input", 46), ("unit", 20), ("value", 16), ("year", 8), ("path", 40),
@@ -82,7 +82,14 @@ class AssumptionsSheet:
         ws, st = self.ws, self.st
         ws.write_string(self.r, 0, label, st.label_indent)
         ws.write_string(self.r, 1, unit, st.unit)
-        fmt = st.cell(NUMBER_KINDS[kind], "input" if live else "structural")
+        # a long text (a range's distribution) wraps in its cell rather than being cut off by
+        # the next column, and the row is as tall as its longest wrapped text (no overprint)
+        long = isinstance(value, str) and len(value) > COLUMNS[VALUE_COL][1]
+        fmt = st.cell(NUMBER_KINDS[kind], "input" if live else "structural", wrap=long)
+        height = wrapped_height([(label, COLUMNS[0][1]), (note, COLUMNS[NOTE_COL][1]),
+                                 (value if long else "", COLUMNS[VALUE_COL][1])])
+        if height > 15.0:
+            ws.set_row(self.r, height)
         if formula is not None:
             ws.write_formula(self.r, VALUE_COL, formula, st.cell(NUMBER_KINDS[kind], "calc"),
                              float(value))
@@ -116,6 +123,10 @@ class AssumptionsSheet:
             ws.set_column(ANALYSED_COL, ANALYSED_COL, 16)
             ws.write_string(FIRST_ROW - 1, ANALYSED_COL, t("assumptions.col.analysed"),
                             st.header)
+        heads = [(t(f"assumptions.col.{key}"), width) for key, width in COLUMNS]
+        if self.copy:
+            heads.append((t("assumptions.col.analysed"), 16))
+        ws.set_row(FIRST_ROW - 1, wrapped_height(heads))  # headings wrapped in full
         ws.freeze_panes(FIRST_ROW, 1)
         print_landscape(ws)
         ws.repeat_rows(FIRST_ROW - 1)

@@ -112,13 +112,21 @@ def _header(book: Book, row: int, texts: list[str], first: int = 0) -> int:
     widths = [float(LABEL_WIDTH), float(UNIT_WIDTH)] + [float(NUMBER_WIDTH)] * (
         book.values["summary_last_col"] + 1)
     for col, text in enumerate(texts, start=first):
-        ws.write_string(row, col, text, st.header)
+        # from column C the tables hold numbers: their headings right-aligned over them
+        ws.write_string(row, col, text, st.header_number if col >= 2 else st.header)
     height = wrapped_height([(text, widths[col] * 0.85)
                              for col, text in enumerate(texts, start=first)])
     if height > 15.0:
         ws.set_row(row, height)
         book.values.setdefault("summary_heights", {})[row] = height
     return row + 1
+
+
+def _tall(book: Book, row: int, height: float) -> None:
+    """Give ``row`` the height its wrapped words need (noted for the page breaks)."""
+    if height > 15.0:
+        book.sheets[NAME].set_row(row, height)
+        book.values.setdefault("summary_heights", {})[row] = height
 
 
 def _status(book: Book, row: int) -> int:
@@ -330,7 +338,10 @@ def _headlines(book: Book, row: int) -> int:
         kind = kind_of(name)
         ws.write_string(row, 0, t(f"metric.{name}.label"), st.label)
         # every metric explained beside it (runs on to the right, unwrapped)
-        ws.write_string(row, 3, t(f"metric.{name}.meaning"), st.note_line)
+        # its meaning across the columns to the page's edge, wrapped there (not cut off)
+        meaning, last = t(f"metric.{name}.meaning"), book.values["summary_last_col"]
+        ws.merge_range(row, 3, row, last, meaning, st.wrap)
+        _tall(book, row, wrapped_height([(meaning, NUMBER_WIDTH * (last - 2))]))
         ws.write_string(row, 1, units[kind], st.unit)
         fmt = st.cell(kind, "summary")  # the unit column names the currency
         ws.write_formula(row, 2, f"={cell.ref(NAME)}", fmt, value_or_na(book.metric(name)))
@@ -346,9 +357,14 @@ def _workings(book: Book, row: int) -> tuple[str, str]:
     row = _band(book, row, book.t("summary.band_workings"))
     at = [row]
 
+    last = book.values["summary_last_col"]
+
     def put(label: str, formula: str, cached: Any) -> str:
         ws.write_string(at[0], 0, label, st.label_indent)
-        ws.write_formula(at[0], 2, formula, st.label, cached)
+        # the step's words across the columns to the page's edge, wrapped there
+        ws.merge_range(at[0], 2, at[0], last, "", st.wrap)
+        ws.write_formula(at[0], 2, formula, st.wrap, cached)
+        _tall(book, at[0], wrapped_height([(str(cached), NUMBER_WIDTH * (last - 1))]))
         at[0] += 1
         return Cell(NAME, at[0] - 1, 2).ref(NAME)
 

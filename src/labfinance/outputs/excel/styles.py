@@ -59,11 +59,14 @@ class Styles:
                                                          **props})
         return self._cache[key]
 
-    def cell(self, kind: str = "money", role: str = "calc") -> Format:
-        """The format of a number or text cell of ``kind`` playing ``role``."""
+    def cell(self, kind: str = "money", role: str = "calc", wrap: bool = False) -> Format:
+        """The format of a number or text cell of ``kind`` playing ``role`` (``wrap``: a text
+        wrapped in its column, for a row made tall enough)."""
         props: dict[str, Any] = {"num_format": self.formats[kind]}
         if kind == "text":
             props["valign"] = "top"
+        if wrap:
+            props["text_wrap"] = True
         if role == "input":
             props.update(font_color=INPUT_FONT, bg_color=INPUT_FILL, border=1,
                          border_color="#BFBFBF")
@@ -81,7 +84,7 @@ class Styles:
             props.update(bg_color=VALUE_FILL)
         elif role == "key":
             props.update(bold=True, bg_color=VALUE_FILL, border=1, border_color="#8EA9DB")
-        return self._make(("cell", kind, role), props)
+        return self._make(("cell", kind, role, wrap), props)
 
     @property
     def title(self) -> Format:
