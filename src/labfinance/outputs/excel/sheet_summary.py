@@ -78,13 +78,11 @@ def build(book: Book, tornado: dict[str, Any] | None) -> None:
     # tall enough for the verdict wrapped across the page (12-point bold runs about 0.85 characters
     # a unit of width), with half a line to spare for an edit that lengthens it
     width = LABEL_WIDTH + UNIT_WIDTH + NUMBER_WIDTH * (last_col - 1)
-    verdict_height = wrapped_height([(text, width * 0.85 / 1.1)], line=16.0) + 8.0
-    ws.set_row(2, verdict_height)
+    _tall(book, 2, wrapped_height([(text, width * 0.85 / 1.1)], line=16.0) + 8.0)
     last = book.values["summary_last_row"]
     blocks = [(first, nxt, together) for (first, together), (nxt, _) in
               zip(sections, sections[1:] + [(last + 1, False)], strict=True)]
-    heights = {**book.values.get("summary_heights", {}), 2: verdict_height}
-    ws.set_h_pagebreaks(page_breaks(blocks, heights, _pixels(last_col)))
+    ws.set_h_pagebreaks(page_breaks(blocks, book.values["summary_heights"], _pixels(last_col)))
     ws.print_area(0, 0, book.values["summary_last_row"], last_col)
     print_landscape(ws)
     ws.center_horizontally()
@@ -114,11 +112,8 @@ def _header(book: Book, row: int, texts: list[str], first: int = 0) -> int:
     for col, text in enumerate(texts, start=first):
         # from column C the tables hold numbers: their headings right-aligned over them
         ws.write_string(row, col, text, st.header_number if col >= 2 else st.header)
-    height = wrapped_height([(text, widths[col] * 0.85)
-                             for col, text in enumerate(texts, start=first)])
-    if height > 15.0:
-        ws.set_row(row, height)
-        book.values.setdefault("summary_heights", {})[row] = height
+    _tall(book, row, wrapped_height([(text, widths[col] * 0.85)
+                                     for col, text in enumerate(texts, start=first)]))
     return row + 1
 
 
@@ -303,14 +298,10 @@ def _criteria(book: Book, row: int) -> int:
     row = _band(book, row, t("summary.band_criteria"))
     row = _header(book, row, [t(f"criteria.col.{k}") for k in (
         "criterion", "unit", "baseline", "target", "direction")])
-    heights = book.values.setdefault("summary_heights", {})
     for c in criteria:
         ws.write_string(row, 0, c.label, st.wrap)  # a criterion is a sentence: wrapped, whole
         ws.write_string(row, 1, c.unit, st.wrap)
-        height = wrapped_height([(c.label, LABEL_WIDTH), (c.unit, UNIT_WIDTH)])
-        if height > 15.0:
-            ws.set_row(row, height)
-            heights[row] = height
+        _tall(book, row, wrapped_height([(c.label, LABEL_WIDTH), (c.unit, UNIT_WIDTH)]))
         for col, value in ((2, c.baseline), (3, c.target)):
             if value is not None:
                 ws.write_number(row, col, value, st.cell("general", "value"))
