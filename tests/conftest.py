@@ -10,10 +10,18 @@ imports numpy and scipy, and a timing-dependent failure is not a finding.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import settings
 
+from examples import ExampleBooks
 from helpers import profile
 
 settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True)
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.load_profile(profile())
+
+
+@pytest.fixture(scope="session")
+def example_workbooks(tmp_path_factory: pytest.TempPathFactory) -> ExampleBooks:
+    """The examples' workbooks, written once per session (tests/examples.py)."""
+    return ExampleBooks(tmp_path_factory.mktemp("example-books"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlsxwriter
@@ -34,6 +35,7 @@ from recalc import compare_formula_cells, recalculate
 
 NAN = math.nan
 EXAMPLES = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+LANGUAGES = ["en", "nl"]
 MONEY = [0.0, 0.004, 950, 999.5, 9_999.5, 12_345.5, -12_500, 350_400, -350_400, 999_950,
          1_250_000, 1_234_567, 2_449_999.99, 1_234_567_890, -2.5]
 PERCENT = [0.0, 0.004, 0.005, 0.125, 0.895, 1.0]
@@ -53,16 +55,14 @@ def _value(ws, row: int, col: int, x: float) -> None:
         ws.write_number(row, col, x)
 
 
-@pytest.mark.libreoffice
-@pytest.mark.parametrize("lang", ["en", "nl"])
-def test_every_verdict_formula_gives_the_terminals_words(lang: str, tmp_path: Path):
+def _verdict_book(lang: str, path: Path) -> Path:
+    """Every verdict formula over its cases, with the terminal's words as cached values."""
     # in each language: the formulas' words and the terminal's come from the same texts
     F, w = Formulas(Texts(lang)), Words(Texts(lang))
 
     def money(x: float, cur: str) -> str:
         return w.money(x, cur)
 
-    path = tmp_path / "verdict.xlsx"
     book = xlsxwriter.Workbook(str(path))
     ws = book.add_worksheet("T")
     row = 0
@@ -138,8 +138,33 @@ def test_every_verdict_formula_gives_the_terminals_words(lang: str, tmp_path: Pa
                                         f"D{row + 1}"]), None,
                      f"{parts[0]}; {parts[2]}.")
     book.close()
+    return path
 
-    [fresh] = recalculate([path], tmp_path / "out")
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The verdict books of both languages and the workings book of every example (300 draws,
+    seed 2), recalculated by LibreOffice in one soffice call: key -> (written, recalculated); and
+    each example's (cached verdict, terminal verdict)."""
+    folder = tmp_path_factory.mktemp("verdict")
+    written = {lang: _verdict_book(lang, folder / f"verdict-{lang}.xlsx") for lang in LANGUAGES}
+    texts = {}
+    for example in EXAMPLES:
+        loaded = load(example)
+        analysis = analyse(loaded, loaded.scenario, draws=300, seed=2)
+        written[example.stem] = folder / f"{example.stem}.xlsx"
+        texts[example.stem] = (_workings_book(analysis, written[example.stem]),
+                               analysis_verdict(analysis))
+    fresh = recalculate(list(written.values()), folder / "out")
+    return {"books": {key: (path, out) for (key, path), out in zip(written.items(), fresh,
+                                                                     strict=True)},
+            "texts": texts}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_verdict_formula_gives_the_terminals_words(lang: str, recalculated):
+    path, fresh = recalculated["books"][lang]
     count, failures, _ = compare_formula_cells(path, fresh)
     assert not failures, "\n".join(failures)
     assert count == len(MONEY) + len(PERCENT) + 3 * len(SECURED) + 5 * len(PLANNED) \
@@ -210,17 +235,11 @@ def _workings_book(analysis, path: Path, lang: str = "en") -> str:
 
 
 @pytest.mark.libreoffice
-def test_the_verdict_workings_give_the_terminals_verdict_on_every_example(tmp_path: Path):
-    written, texts = [], []
-    for example in EXAMPLES:
-        loaded = load(example)
-        analysis = analyse(loaded, loaded.scenario, draws=300, seed=2)
-        path = tmp_path / f"{example.stem}.xlsx"
-        texts.append((_workings_book(analysis, path), analysis_verdict(analysis)))
-        written.append(path)
-    for cached, terminal in texts:
+def test_the_verdict_workings_give_the_terminals_verdict_on_every_example(recalculated):
+    for cached, terminal in recalculated["texts"].values():
         assert cached == terminal
-    for path, fresh in zip(written, recalculate(written, tmp_path / "out"), strict=True):
+    for example in EXAMPLES:
+        path, fresh = recalculated["books"][example.stem]
         count, failures, _ = compare_formula_cells(path, fresh)
         assert not failures, "\n".join(failures)
         assert count > 20

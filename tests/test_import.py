@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from examples import ExampleBooks
 from labfinance.analysis.run import analyse
 from labfinance.cli import main
 from labfinance.model import paths
@@ -599,7 +600,8 @@ def test_a_workbook_copy_of_a_variant_brings_the_variant_values(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def saved_by_libreoffice(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def saved_by_libreoffice(tmp_path_factory: pytest.TempPathFactory,
+                         example_workbooks: ExampleBooks) -> dict[str, Any]:
     """Workbooks edited with openpyxl, then opened, recalculated and saved by LibreOffice (which
     rewrites the whole file: styles, cached values, shared strings), in one soffice call."""
     from recalc import recalculate, require_soffice
@@ -616,7 +618,7 @@ def saved_by_libreoffice(tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     edit(books["small"], folder / "lab-formula.xlsx", {"costs.build.amount": "=100000*1.25"})
     books["small-formula"] = folder / "lab-formula.xlsx"
     for example in EXAMPLES:
-        books[example.name] = write_book(example, folder / f"{example.stem}.xlsx")
+        books[example.name] = example_workbooks.workbook(example)  # as write_book writes it
     saved = recalculate(list(books.values()), out_dir=folder / "saved")
     return {"folder": folder, "small": small, "changes": changes,
             "saved": dict(zip(books, saved, strict=True)), "written": books}
@@ -658,12 +660,11 @@ class _Books(list):  # type: ignore[type-arg]
 
 
 @pytest.fixture(scope="module")
-def example_books(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+def example_books(example_workbooks: ExampleBooks) -> list[dict[str, Any]]:
     """Each example's workbook, its bytes and its live inputs typed as numbers (path, old)."""
-    folder = tmp_path_factory.mktemp("examples")
     out = _Books()
     for example in EXAMPLES[:5]:
-        book = write_book(example, folder / f"{example.stem}.xlsx")
+        book = example_workbooks.workbook(example)  # as write_book writes it: no draws, English
         ws = openpyxl.load_workbook(book)["Assumptions"]
         where = cells(book)
         live = [(path, ws[cell].value) for path, cell in where.items()

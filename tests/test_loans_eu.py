@@ -310,12 +310,24 @@ def test_loans_at_the_corners_recalculate_in_python(tmp_path):
     assert not result.failures and not result.excluded, result.failures[:10]
 
 
-@pytest.mark.libreoffice
-@pytest.mark.parametrize("body", [BOTH, CORNERS], ids=["grace-balloon-eu", "corners"])
-def test_the_workbook_recalculates_in_libreoffice(tmp_path, body):
+LOAN_CASES = {"grace-balloon-eu": BOTH, "corners": CORNERS}
+
+
+@pytest.fixture(scope="module")
+def recalculated_loans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    """Each loan case's workbook and its LibreOffice recalculation, both in one soffice call."""
     require_soffice()
-    target, _ = _workbook(tmp_path, body)
-    fresh = recalculate([target], tmp_path / "recalculated")[0]
+    written = {}
+    for key, body in LOAN_CASES.items():
+        written[key], _ = _workbook(tmp_path_factory.mktemp(key), body)
+    fresh = recalculate(list(written.values()), tmp_path_factory.mktemp("recalculated"))
+    return {key: (written[key], out) for key, out in zip(written, fresh, strict=True)}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", LOAN_CASES)
+def test_the_workbook_recalculates_in_libreoffice(recalculated_loans, case):
+    target, fresh = recalculated_loans[case]
     count, failures, _ = compare_formula_cells(target, fresh)
     assert count > 300
     assert not failures, failures[:10]

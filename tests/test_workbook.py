@@ -18,6 +18,7 @@ import numpy as np
 import openpyxl
 import pytest
 
+from examples import ExampleBooks
 from helpers import TRICKY
 from labfinance.analysis.run import Analysis, analyse
 from labfinance.engine.catalogue import METRICS, reported
@@ -106,8 +107,12 @@ def scenario_path(name: str, folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def suite(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Write every workbook, make the live and tampered copies, recalculate all in one call."""
+def suite(tmp_path_factory: pytest.TempPathFactory, example_workbooks: ExampleBooks,
+          ) -> dict[str, Any]:
+    """Write every workbook, make the live and tampered copies, recalculate all in one call.
+
+    An example's base case (200 draws, seed 7), English and Dutch, is the session's shared file
+    (tests/examples.py), the very bytes the print test renders."""
     require_soffice()
     folder = tmp_path_factory.mktemp("workbooks")
     (folder / "tricky.yaml").write_text(TRICKY, encoding="utf-8")
@@ -115,6 +120,12 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     analyses: dict[str, Analysis] = {}
     for case in CASES:
         key = case_id(case)
+        if case[1] is None and case[0] != "tricky.yaml":
+            path = scenario_path(case[0], folder)
+            analyses[key] = example_workbooks.analysis(path, draws=200, seed=7)
+            written[key] = example_workbooks.workbook(path, "en", draws=200, seed=7)
+            written[f"nl-{key}"] = example_workbooks.workbook(path, "nl", draws=200, seed=7)
+            continue
         analyses[key] = analysis_of(scenario_path(case[0], folder), case[1],
                                     draws=200 if case[1] is None else 0)
         written[key] = folder / f"{key}.xlsx"

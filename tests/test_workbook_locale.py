@@ -10,15 +10,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from labfinance.analysis.run import analyse
-from labfinance.model.loader import load
-from labfinance.outputs.excel import write_workbook
+from examples import ExampleBooks
 from labfinance.outputs.verdict import Words, verdict
 from labfinance.texts import Texts
 from recalc import recalculate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
+LANGUAGES = ["en", "nl"]
 
 
 def dutch(sentence: str) -> str:
@@ -29,20 +28,29 @@ def dutch(sentence: str) -> str:
     return swapped
 
 
+@pytest.fixture(scope="module")
+def in_dutch_locale(example_workbooks: ExampleBooks, tmp_path_factory: pytest.TempPathFactory,
+                    ) -> dict[str, list[Path]]:
+    """Every example's workbook (no draws) in English and in Dutch, recalculated by LibreOffice
+    set to nl-NL, all ten in one soffice call: language -> recalculated copies, in EXAMPLES
+    order."""
+    written = {lang: [example_workbooks.workbook(path, lang) for path in EXAMPLES]
+               for lang in LANGUAGES}
+    fresh = recalculate([p for lang in LANGUAGES for p in written[lang]],
+                        tmp_path_factory.mktemp("nl-locale"), locale="nl-NL")
+    return {lang: fresh[i * len(EXAMPLES):(i + 1) * len(EXAMPLES)]
+            for i, lang in enumerate(LANGUAGES)}
+
+
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("lang", ["en", "nl"])
-def test_the_verdict_gives_the_engine_numbers_in_a_dutch_spreadsheet(lang, tmp_path):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_verdict_gives_the_engine_numbers_in_a_dutch_spreadsheet(lang, example_workbooks,
+                                                                     in_dutch_locale):
     # the English workbook in a Dutch Excel, and the Dutch workbook as a Dutch reader opens it
     t = Texts(lang)
-    written, expected = [], []
-    for path in EXAMPLES:
-        loaded = load(path)
-        analysis = analyse(loaded, loaded.scenario, draws=0)
-        target = tmp_path / f"{path.stem}.xlsx"
-        write_workbook(analysis, target, lang)
-        written.append(target)
-        expected.append(verdict(analysis.results, w=Words(t)))
-    fresh = recalculate(written, tmp_path / "nl", locale="nl-NL")
+    expected = [verdict(example_workbooks.analysis(path).results, w=Words(t))
+                for path in EXAMPLES]
+    fresh = in_dutch_locale[lang]
     for path, english, recalculated in zip(EXAMPLES, expected, fresh, strict=True):
         book = openpyxl.load_workbook(recalculated, data_only=True)
         sentence = book[t("sheet.summary")]["A3"].value

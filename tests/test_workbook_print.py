@@ -12,9 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from labfinance.analysis.run import analyse
-from labfinance.model.loader import load
-from labfinance.outputs.excel import write_workbook
+from examples import ExampleBooks
 from labfinance.texts import Texts
 from render import page_texts, to_pdf, to_png
 
@@ -31,16 +29,11 @@ def lang_of(key: str) -> Texts:
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("print")
-    out = {}
-    for path in EXAMPLES:
-        loaded = load(path)
-        analysis = analyse(loaded, loaded.scenario, draws=200, seed=7)
-        for key, lang in ((path.stem, "en"), (f"nl-{path.stem}", "nl")):
-            out[key] = folder / f"{key}.xlsx"
-            write_workbook(analysis, out[key], lang)
-    return out
+def books(example_workbooks: ExampleBooks) -> dict[str, Path]:
+    """Each example's base case with 200 draws (seed 7), as the session wrote it (the same files
+    the LibreOffice parity test recalculates: tests/examples.py)."""
+    return {key: example_workbooks.workbook(path, lang, draws=200, seed=7)
+            for path in EXAMPLES for key, lang in ((path.stem, "en"), (f"nl-{path.stem}", "nl"))}
 
 
 def printed(path: Path) -> list[str]:
