@@ -25,3 +25,4 @@ settings.load_profile(profile())
 def example_workbooks(tmp_path_factory: pytest.TempPathFactory) -> ExampleBooks:
     """The examples' workbooks, written once per session (tests/examples.py)."""
     return ExampleBooks(tmp_path_factory.mktemp("example-books"))
+
