@@ -287,6 +287,19 @@ def test_irr_root_beyond_search_range_is_nan():
     assert irr([-1, 1e12], 0.0).rate == pytest.approx(1e12 - 1, rel=1e-12)
 
 
+def test_irr_near_minus_100_percent_of_outlays_with_a_small_inflow_at_the_end():
+    # Eleven outlays of 100 and an inflow of 1 in year 11 (the shape of a lab's financial flows
+    # whose revenue is small): sum_{t<11} 100 x**t = x**11 with x = 1 / (1 + r). By hand in
+    # u = ln(1 + r) = -ln x: 100 (x**11 - 1) / (x - 1) = x**11; x = 101 solves it to within
+    # 100 / 101**11 relative, so r = 1 / 101 - 1 to about 1e-20 (below double precision).
+    values = [-100.0] * 11 + [1.0]
+    assert irr(values, 0.1).rate == pytest.approx(1 / 101 - 1, rel=1e-13)
+    # and a mix of such series with ordinary ones, solved together, each to its own root:
+    # [-100, 110] is 10 % (110 / 100 - 1), [-100, 0, 121] is 10 % (sqrt(1.21) - 1)
+    rows = np.array([values, [-100.0, 110.0] + [0.0] * 10, [-100.0, 0.0, 121.0] + [0.0] * 9])
+    assert irr(rows, 0.1).rate == pytest.approx([1 / 101 - 1, 0.1, 0.1], rel=1e-13)
+
+
 def test_irr_several_sign_changes_without_root():
     # 1 - x + x**2 has no real root
     result = irr([1, -1, 1], 0.1)

@@ -305,7 +305,8 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     firr = fm.irr(financial, financial_rate, count_roots=detail) if rates else no_rate
     m["financial_irr"] = fm.real_rate_from_nominal(firr.rate, inflation)
     m["financial_mirr"] = (fm.real_rate_from_nominal(
-        fm.mirr(financial, financial_rate, financial_rate), inflation) if rates else no_rate.rate)
+        fm.mirr_discounted(financial, financial_df, financial_df), inflation)
+        if rates else no_rate.rate)
     gap = _funding_gap(costs, sums, everything.revenue, residual_row, financial_df)
     m["funding_gap_rate"] = (finance.funding_gap_rate(gap["dic"], gap["dnr"])
                              if any(line.category == "capex" for line in costs)
