@@ -17,8 +17,8 @@ iterations can stop one rounding apart when a series sits elsewhere in a batch.)
 
 The engine runs on chunks of draws with ``detail=False``, so memory stays bounded while the metric
 samples are kept whole for percentiles (8 MB a metric per million draws). A chunk takes about
-:data:`CHUNK_BYTES` of working memory: fewer draws for a longer horizon or more uncertain
-parameters (each makes the lines it feeds one row per draw), between :data:`MIN_CHUNK` draws and
+:data:`CHUNK_BYTES` of working memory: fewer draws for a longer horizon or more items fed by
+uncertain parameters (each such line is one row per draw), between :data:`MIN_CHUNK` draws and
 whole blocks.
 """
 
@@ -44,11 +44,15 @@ BLOCK = 2_500
 CHUNK_BYTES = 160 * 2 ** 20  # working memory of one engine call
 MIN_CHUNK = 1_000            # below this the engine's fixed cost per call dominates
 # Measured working memory per draw and year, in 8-byte numbers: about 130 for the ledger, funding
-# and metrics, and 4 per uncertain parameter (the line it feeds and its workings, one row per
-# draw). The largest example (12 years, 7 parameters) then takes 10,000 draws a call, as fast
-# as 17,500 (1.26 s against 1.28 s of CPU for 100,000 draws) in 60 % of the memory.
+# and metrics, and 4 per item an uncertain parameter feeds (a cost line's cost, cost before
+# contingency, base amount and price factor become one row per draw; two parameters of one line
+# widen the same rows: 200 lines with two ranges each measured 3.75 a line, 100 MB at 1,000
+# draws). The largest example (12 years, 7 parameters on 7 items) then takes 10,000 draws a
+# call, as fast as 17,500 (1.26 s against 1.28 s of CPU for 100,000 draws) in 60 % of the
+# memory; 2,000 cost lines with 200 uncertain ones take 1,800 (1,000 when counted by parameter:
+# 10 calls, each paying the Python of 2,000 lines: 0.2 s more CPU at 10,000 draws, in 166 MB).
 _NUMBERS_PER_DRAW_YEAR = 130
-_NUMBERS_PER_PARAMETER = 4
+_NUMBERS_PER_ITEM = 4
 PERCENTILES = (5, 10, 20, 50, 80, 90, 95)  # P20 and P80: the decision view's prudent figures
 
 
@@ -179,10 +183,12 @@ def describe(values: np.ndarray) -> dict[str, float | None]:
 
 
 def chunk_draws(scenario: Scenario, parameters: Sequence[Uncertain]) -> int:
-    """Draws per engine call, sized by the horizon and the parameters drawn (see the module); a
-    risk, whose cost line and events are one row per draw, counts as a parameter."""
-    drawn = len(parameters) + len(scenario.risks)
-    per_draw = 8 * scenario.years * (_NUMBERS_PER_DRAW_YEAR + _NUMBERS_PER_PARAMETER * drawn)
+    """Draws per engine call, sized by the horizon and the items the drawn parameters feed (see
+    the module: ``costs.cameras.amount`` and ``costs.cameras.escalation`` feed one line); a
+    risk, whose cost line and events are one row per draw, counts as an item."""
+    items = {".".join(p.path.split(".")[:2]) for p in parameters}
+    drawn = len(items) + len(scenario.risks)
+    per_draw = 8 * scenario.years * (_NUMBERS_PER_DRAW_YEAR + _NUMBERS_PER_ITEM * drawn)
     return _whole_blocks(CHUNK_BYTES // per_draw)
 
 

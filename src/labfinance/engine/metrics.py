@@ -120,7 +120,8 @@ def irr(values: ArrayLike, guess: ArrayLike = 0.1, *, count_roots: bool = True) 
 
     * No sign change in the series (zeros ignored, all zeros included): NaN, ``n_roots`` 0.
     * One sign change: exactly one root (Descartes' rule), solved to full double precision by
-      safeguarded Newton in ``u = ln(1 + r)`` with bisection fallback.
+      safeguarded Newton in ``u = ln(1 + r)`` with bisection fallback, on
+      ``ln(PV of inflows / PV of outlays)``, which falls strictly and nearly straight.
     * Several sign changes: every real root is bracketed by a scan of NPV over a grid in u
       (points 0.008 apart at r = 0, 0.011 at 22 %, wider further out) and polished; the root
       nearest `guess` is returned (the lower one on a tie) and ``n_roots`` counts them. Two
