@@ -33,16 +33,77 @@ class AmountWorkings:
 @dataclass
 class RateGrantWorkings:
     """A rate-based grant: eligible cost -> capped entitlement -> advance, instalments,
-    retention. Series after ``eligible`` run past the horizon by the payment lag."""
+    retention. Series after ``eligible`` run past the horizon by the payment lag.
+
+    Worked on the window's years alone (often 3 of 12: the running total and its increases
+    cost a quarter in a Monte Carlo chunk); the yearly rows the workbook shows are built from
+    them when asked, the same numbers bit for bit (outside the window the running total only
+    adds zeros)."""
 
     window: np.ndarray             # 1 in the years whose costs are eligible
-    eligible: np.ndarray           # eligible cost less in-kind cover, inside the window
-    cumulative: np.ndarray         # capped running total of rate × eligible
-    entitlement: np.ndarray        # its yearly increase, e(t)
+    eligible_cost: np.ndarray      # eligible cost less in-kind cover, every year
+    in_window: np.ndarray          # capped running total of rate × eligible, window years only
     total: np.ndarray              # (draws, 1): E
-    advance: np.ndarray
-    instalments: np.ndarray
-    retention: np.ndarray
+    advance_share: Any
+    retention_share: Any
+    first: int                     # the window's first and last year index
+    last: int
+    lag: int
+    n: int                         # the horizon and the lag after it
+
+    @property
+    def eligible(self) -> np.ndarray:
+        """Eligible cost inside the window."""
+        return self.eligible_cost * self.window
+
+    @property
+    def cumulative(self) -> np.ndarray:
+        """The capped running total, every year of the horizon."""
+        rows = self.in_window.shape[0]
+        y = self.window.shape[-1]
+        out = np.zeros((rows, y))
+        out[:, self.first:self.last + 1] = self.in_window
+        out[:, self.last + 1:] = self.in_window[:, -1:]
+        return out
+
+    @property
+    def entitlement(self) -> np.ndarray:
+        """e(t), the running total's yearly increase, every year of the horizon."""
+        out = np.zeros((self.in_window.shape[0], self.window.shape[-1]))
+        out[:, self.first:self.last + 1] = finance.increase(self.in_window)
+        return out
+
+    def _at(self, share: Any, year: int) -> np.ndarray:
+        amount = np.asarray(share * self.total, dtype=float)
+        out = np.zeros((amount.shape[0], self.n))
+        out[:, year] = amount[:, 0]
+        return out
+
+    @property
+    def advance(self) -> np.ndarray:
+        return self._at(self.advance_share, self.first)
+
+    @property
+    def instalments(self) -> np.ndarray:
+        return shift(self.entitlement * (1 - self.advance_share - self.retention_share),
+                     self.lag, self.n)
+
+    @property
+    def retention(self) -> np.ndarray:
+        return self._at(self.retention_share, self.last + self.lag)
+
+    def due(self) -> np.ndarray:
+        """Instalments + advance + retention, built on the window's columns alone."""
+        paid_late = (finance.increase(self.in_window)
+                     * np.asarray(1 - self.advance_share - self.retention_share))
+        advance = np.asarray(self.advance_share * self.total, dtype=float)
+        retention = np.asarray(self.retention_share * self.total, dtype=float)
+        rows = np.broadcast_shapes(paid_late.shape[:1], advance.shape[:1], retention.shape[:1])
+        out = np.zeros((rows[0], self.n))
+        out[:, self.first + self.lag:self.last + self.lag + 1] = paid_late
+        out[:, self.first] += advance[:, 0]
+        out[:, self.last + self.lag] += retention[:, 0]
+        return out
 
 
 @dataclass
@@ -156,7 +217,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
                 due = shift(detail.gross, lag, n)
             else:
                 detail = _rate_grant(c, f, sums, covered, n)
-                due = detail.instalments + detail.advance + detail.retention
+                due = detail.due()
             paid = due * inc
             sources[f.id] = SourceWorkings(inc, due, paid, detail)
             lines[f.id] = paid[:, :Y]
@@ -227,21 +288,14 @@ def _rate_grant(c: Case, g: Grant, sums: LineSums, covered: dict[str, Any],
     # the key names the grant's eligibility: the lines it pays on are the same in every call
     eligible = sums.total(f"eligible:{g.id}:{g.eligible}",
                           lambda line: _less(line.cost, covered.get(line.id)), (c.Y,),
-                          lambda line: g.pays_on(line.id, line.category)) * window
+                          lambda line: g.pays_on(line.id, line.category))
     rate = P.get(f"{path}.rate", g.rate)
     cap = P.get(f"{path}.cap", g.cap) if g.cap is not None else np.inf
-    cumulative = finance.capped_running_total(rate * eligible, cap)
-    entitlement = finance.increase(cumulative)
-    total = cumulative[:, -1:]
+    in_window = finance.capped_running_total(rate * eligible[:, t0:t1 + 1], cap)
     advance = P.get(f"{path}.payment.advance", g.payment.advance)
     retention = P.get(f"{path}.payment.retention", g.payment.retention)
-    lag = g.payment.lag
-    at = np.eye(n)
-    return RateGrantWorkings(
-        window, c.full(eligible), c.full(cumulative), c.full(entitlement), total,
-        c.full(advance * total * at[t0]),
-        shift(entitlement * (1 - advance - retention), lag, n),
-        c.full(retention * total * at[t1 + lag]))
+    return RateGrantWorkings(window, c.full(eligible), c.full(in_window), in_window[:, -1:],
+                             advance, retention, t0, t1, g.payment.lag, n)
 
 
 def _loan(c: Case, loan: Loan) -> LoanWorkings:
