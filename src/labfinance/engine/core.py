@@ -187,8 +187,8 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
 
     ``awarded`` maps a non-committed source id to a ``(draws,)`` boolean array of the draws that
     award it (Monte Carlo); by default every source with a probability above 0 takes part.
-    ``detail=False`` skips the stakeholders and workings; ``rates=False`` skips the IRRs and
-    MIRR (NaN), which sensitivity searches do not need. ``happens`` maps a risk id to a
+    ``detail=False`` skips the stakeholders, workings and top-up rows; ``rates=False`` skips
+    the IRRs and MIRR (NaN), which sensitivity searches do not need. ``happens`` maps a risk id to a
     ``(draws, years)`` 0/1 array of the years in which its event happens (Monte Carlo); without
     it each risk costs its expected cost.
     """
@@ -295,7 +295,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     m["peak_cash_need"] = _zero_small(np.maximum(0.0, -cumulative.min(axis=-1)))
     m["first_shortfall_year"] = _year_or_nan(fm.first_index_below(cumulative, -ZERO), s.start_year)
     decided = decision.decision_view(s, cumulative, secured_cumulative, everything.lines, m,
-                                     inflation_of_case)
+                                     inflation_of_case, with_rows=detail)
     ledger.update(decided.rows)
     m.update(decided.metrics)
 
