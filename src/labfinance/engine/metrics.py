@@ -584,10 +584,15 @@ def _nearest_roots(by_year, guesses, limit, chunk=1024, grid=None):
 
     n_series = by_year.shape[1]
     n_roots = np.bincount(root_series, minlength=n_series)
+    rate = np.full(n_series, np.nan)
+    # a series with one root found has it; only those with several are sorted (most series of
+    # a Monte Carlo window have one: the sort of all of them cost as much as their scan)
+    alone = n_roots[root_series] == 1
+    rate[root_series[alone]] = root_rates[alone]
+    root_series, root_rates = root_series[~alone], root_rates[~alone]
     distance = np.abs(root_rates - guesses[root_series])
     order = np.lexsort((root_rates, distance, root_series))  # nearest first, then the lower
     chosen, first_of_each = np.unique(root_series[order], return_index=True)
-    rate = np.full(n_series, np.nan)
     rate[chosen] = root_rates[order[first_of_each]]
     return rate, n_roots
 
