@@ -14,6 +14,7 @@ Conventions shared by every function:
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -453,6 +454,11 @@ def _single_roots(by_year, solve, limit):
     Returns rates for every column; those not solved are meaningless, and NaN marks a root
     beyond the search range.
     """
+    if not solve.all():  # most columns have several sign changes: work on the others alone
+        rates = np.full(solve.size, np.nan)
+        rates[solve] = _single_roots(by_year[:, solve], np.ones(np.count_nonzero(solve), bool),
+                                     limit)
+        return rates
     by_year = _drop_leading_zeros(by_year)
     orientation = -np.sign(by_year[0])  # 1 where the series opens with an outlay
     n_years, n_series = by_year.shape
@@ -472,8 +478,10 @@ def _single_roots(by_year, solve, limit):
     # precision at the root, where NPV is the difference of nearly equal sums. Newton on NPV
     # itself crept towards a root near -100 % (13 steps for outlays with a small inflow at the
     # end) and, started at a root, could bisect 50 times on rounding noise.
-    oriented = by_year * orientation
-    parts = np.stack([np.maximum(oriented, 0.0), np.maximum(-oriented, 0.0)])
+    parts = np.empty((2, n_years, n_series))
+    np.multiply(by_year, orientation, out=parts[0])
+    np.negative(parts[0], out=parts[1])
+    np.maximum(parts, 0.0, out=parts)
     u = _polish_roots(
         parts,
         shift=np.zeros(n_series),
@@ -490,22 +498,31 @@ def _single_roots(by_year, solve, limit):
 
 def _log_ratio_and_slope(parts, u, shift):
     """g(u) = ln(PV of inflows / PV of outlays) and dg/du; ``parts`` stacks the inflows and the
-    outlays (both positive), (2, years, series). ``shift`` is unused (g needs none)."""
+    outlays (both positive), (2, years, series). ``shift`` is unused (g needs none).
+
+    The powers x**t are built once for both parts, and the PVs and their year-weighted sums
+    come from one matrix product: a third of the time of two Horner passes. With positive
+    terms only, neither sum loses precision to cancellation.
+    """
+    n_years = parts.shape[1]
     x = np.exp(-u)
-    (pv_in, timed_in), (pv_out, timed_out) = (_pv_and_timed(part, x) for part in parts)
+    weighted = np.empty_like(parts)
+    weighted[:, 0] = parts[:, 0]
+    power = x.copy()
+    for t in range(1, n_years):
+        np.multiply(parts[:, t], power, out=weighted[:, t])
+        if t < n_years - 1:
+            power *= x
+    (pv_in, timed_in), (pv_out, timed_out) = _YEAR_WEIGHTS(n_years) @ weighted
     return np.log(pv_in) - np.log(pv_out), timed_out / pv_out - timed_in / pv_in
 
 
-def _pv_and_timed(coeffs, x):
-    """sum_t c_t x**t and sum_t t c_t x**t of each column (Horner in x)."""
-    pv = coeffs[-1].copy()
-    d_pv_dx = np.zeros_like(pv)
-    for year_coeffs in coeffs[-2::-1]:
-        d_pv_dx *= x
-        d_pv_dx += pv
-        pv *= x
-        pv += year_coeffs
-    return pv, x * d_pv_dx
+@functools.lru_cache(maxsize=64)
+def _YEAR_WEIGHTS(n_years):  # noqa: N802 (a constant per horizon)
+    """Rows of 1 and of t: a PV and its year-weighted sum in one product."""
+    weights = np.stack([np.ones(n_years), np.arange(n_years, dtype=float)])
+    weights.setflags(write=False)
+    return weights
 
 
 def _scan_grid(limit):
