@@ -209,6 +209,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
     # in-kind first: rate-based grants are paid on eligible cost less what in-kind covers;
     # only the lines an in-kind source covers are listed (most lines of a long file are not)
     covered: dict[str, Any] = {}
+    eligible_sums: dict[str, np.ndarray] = {}  # grants that pay on the same costs share the sum
     for f in s.funding:
         if isinstance(f, InKind):
             inc = taking_part[f.id]
@@ -246,7 +247,7 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
                 detail = _amount(c, path, f)
                 due = shift(detail.gross, lag, n)
             else:
-                detail = _rate_grant(c, f, sums, covered, n)
+                detail = _rate_grant(c, f, sums, covered, n, eligible_sums)
                 due = detail.due()
             paid = due * inc
             sources[f.id] = SourceWorkings(inc, due, paid, detail)
@@ -306,7 +307,7 @@ def _less(cost: np.ndarray, covered: np.ndarray | None) -> np.ndarray:
 
 
 def _rate_grant(c: Case, g: Grant, sums: LineSums, covered: dict[str, Any],
-                n: int) -> RateGrantWorkings:
+                n: int, eligible_sums: dict[str, np.ndarray]) -> RateGrantWorkings:
     """Entitlement e_t = min(rate × eligible cost_t, cap - earlier e), paid as advance, interim
     instalments ``lag`` years late, and retention after the window's last year."""
     s, P = c.s, c.P
@@ -314,10 +315,13 @@ def _rate_grant(c: Case, g: Grant, sums: LineSums, covered: dict[str, Any],
     first, last = s.grant_window(g)
     t0, t1 = first - s.start_year, last - s.start_year
     window = ((np.arange(c.Y) >= t0) & (np.arange(c.Y) <= t1)).astype(float)
-    # the key names the grant's eligibility: the lines it pays on are the same in every call
-    eligible = sums.total(f"eligible:{g.id}:{g.eligible}",
-                          lambda line: _less(line.cost, covered.get(line.id)), (c.Y,),
-                          lambda line: g.pays_on(line.id, line.category))
+    # the key names the grant's eligibility: the lines it pays on are the same in every call,
+    # and grants with the same eligibility (a programme and its co-financing) share the sum
+    key = f"eligible:{g.eligible}"
+    if key not in eligible_sums:
+        eligible_sums[key] = sums.total(key, lambda line: _less(line.cost, covered.get(line.id)),
+                                        (c.Y,), lambda line: g.pays_on(line.id, line.category))
+    eligible = eligible_sums[key]
     rate = P.get(f"{path}.rate", g.rate)
     cap = P.get(f"{path}.cap", g.cap) if g.cap is not None else np.inf
     in_window = finance.capped_running_total(rate * eligible[:, t0:t1 + 1], cap)
