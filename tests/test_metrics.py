@@ -255,6 +255,18 @@ def test_present_value_per_draw_rates():
     assert np.ndim(present_value([-100, 110], 0.1)) == 0
 
 
+def test_discount_factors_stay_within_rounding_of_the_power_over_a_long_horizon():
+    # the factors are a running product of 1 / (1 + r); the spreadsheet writes (1 + r)^-t. At
+    # 100 years the product has taken 100 roundings of about 1.1e-16 each: at most ~1.1e-14
+    # relative (and the workbook's parity asks 1e-9).
+    rates = np.array([-0.5, 0.0, 0.035, 0.25, 3.0])
+    t = np.arange(101.0)
+    power = (1.0 + rates[:, None]) ** -t
+    assert discount_factors(rates, 101) == pytest.approx(power, rel=2e-14)
+    assert discount_factors(rates, 101)[:, 0].tolist() == [1.0] * 5
+    assert discount_factors(0.035, 0).shape == (0,)
+
+
 def test_irr_shapes_and_guess_broadcasting():
     draws = np.tile([-100.0, 100.0, 0.0, -7.0], (3, 2, 1))
     assert irr(draws, 0.1).rate.shape == (3, 2)
