@@ -18,7 +18,14 @@ from labfinance.analysis.distributions import (
     Uniform,
     uncertain_parameters,
 )
-from labfinance.analysis.montecarlo import BLOCK, MIN_CHUNK, simulate, uniforms
+from labfinance.analysis.montecarlo import (
+    BLOCK,
+    MIN_CHUNK,
+    MonteCarlo,
+    describe,
+    simulate,
+    uniforms,
+)
 from labfinance.analysis.run import analyse
 from labfinance.cli import main
 from labfinance.engine.catalogue import reported
@@ -187,6 +194,25 @@ def test_json_shape_and_null_statistics(tmp_path):
     # ENPV = q × 100 × 2.859 - 1000 < 0 for q < 3.5: never with q in 5..15
     assert doc["metrics"]["economic_npv"]["prob_below_zero"] == 0
     assert doc["prob_bcr_below_1"] == 0
+
+
+def test_percentiles_of_a_year_metric_are_years_the_draws_have():
+    # "year metrics are calendar years" (the JSON): half the draws run short in 2027, half in
+    # 2028. Linear interpolation puts the median at position 999 × 0.5 = 499.5 of the sorted
+    # draws, between 2027 and 2028: 2027.5, which the Risk sheet printed as "2028". The median
+    # year is the first by which at least half the draws have it: 2027 (500 of 1,000 by then).
+    drawn = np.array([2027.0] * 500 + [2028.0] * 500)
+    money = drawn * 1.0
+    mc = MonteCarlo(1000, 1, [2026, 2027, 2028], {"first_shortfall_year": drawn,
+                                                  "funding_shortfall": money,
+                                                  "bcr": np.full(1000, 1.2)}, np.zeros(3))
+    doc = mc.json()["metrics"]
+    assert doc["first_shortfall_year"]["p50"] == 2027  # inverted distribution function
+    assert doc["first_shortfall_year"]["p20"] == 2027 and doc["first_shortfall_year"]["p80"] == 2028
+    assert doc["first_shortfall_year"]["mean"] == 2027.5  # a mean is not a year a draw has
+    assert doc["funding_shortfall"]["p50"] == 2027.5  # money interpolates as before
+    # 499 of 1,000 draws by 2027 (49.9 %): the median year is 2028
+    assert describe(np.array([2027.0] * 499 + [2028.0] * 501), years=True)["p50"] == 2028
 
 
 def test_chunked_draws_equal_draws_at_once(tmp_path):

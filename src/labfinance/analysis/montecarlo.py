@@ -32,7 +32,7 @@ import numpy as np
 from numpy.random import PCG64, Generator, SeedSequence
 
 from labfinance.analysis.distributions import Copula, Uncertain, copula
-from labfinance.engine.catalogue import reported
+from labfinance.engine.catalogue import YEAR_METRICS, reported
 from labfinance.engine.core import ZERO, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
@@ -154,7 +154,8 @@ class MonteCarlo:
         return {
             "draws": self.draws,
             "seed": self.seed,
-            "metrics": {name: describe(values) for name, values in self.samples.items()},
+            "metrics": {name: describe(values, years=name in YEAR_METRICS)
+                        for name, values in self.samples.items()},
             "prob_shortfall": float(np.mean(shortfall > 0)) if self.draws else None,
             "prob_bcr_below_1": float(np.mean(defined < 1)) if defined.size else None,
             "prob_cash_out_by_year": [float(p) for p in self.cash_out_by_year],
@@ -162,11 +163,18 @@ class MonteCarlo:
         }
 
 
-def describe(values: np.ndarray) -> dict[str, float | None]:
+def describe(values: np.ndarray, years: bool = False) -> dict[str, float | None]:
     """``mean``, ``sd`` (n - 1), percentiles, ``prob_below_zero`` and ``share_null`` of draws.
 
     Nulls (NaN) count only in ``share_null``; the other figures are of the defined draws.
-    Percentiles interpolate linearly between order statistics (numpy's default).
+    Percentiles interpolate linearly between order statistics (numpy's default), except for a
+    year metric (``years``): its percentile p is a year a draw has, the first year by which at
+    least p % of the defined draws have it (the inverted distribution function), never 2027.5.
+
+    >>> describe(np.array([2027.0, 2028.0]), years=True)["p50"]
+    2027.0
+    >>> describe(np.array([2027.0, 2028.0]))["p50"]
+    2027.5
     """
     n = values.size
     defined = values[~np.isnan(values)]
@@ -175,7 +183,9 @@ def describe(values: np.ndarray) -> dict[str, float | None]:
     if defined.size:
         out["mean"] = float(np.mean(defined))
         out["sd"] = float(np.std(defined, ddof=1)) if defined.size > 1 else None
-        for p, v in zip(PERCENTILES, np.percentile(defined, PERCENTILES), strict=True):
+        at = (np.percentile(defined, PERCENTILES, method="inverted_cdf") if years
+              else np.percentile(defined, PERCENTILES))
+        for p, v in zip(PERCENTILES, at, strict=True):
             out[f"p{p}"] = float(v)
         out["prob_below_zero"] = float(np.mean(defined < 0))
     out["share_null"] = float((n - defined.size) / n) if n else None
