@@ -238,9 +238,9 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                              for i, rows in f.loans.items()})
 
     everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding},
-                                     sums))
+                                     sums, workings=detail))
     secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding},
-                                  sums))
+                                  sums, workings=detail))
 
     # risk lines add to the costs, but no source covers them (engine/risks.py); without any,
     # the cost lines' sum reuses the case's (engine/linesums.py), bit for bit the same

@@ -189,9 +189,13 @@ class FundingFlows:
 
 
 def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
-                  taking_part: Mapping[str, Any], sums: LineSums | None = None) -> FundingFlows:
+                  taking_part: Mapping[str, Any], sums: LineSums | None = None,
+                  workings: bool = True) -> FundingFlows:
     """``taking_part[source id]`` is 1.0/0.0 or a ``(draws, 1)`` column of them; ``sums`` adds
-    up ``costs`` (reusing the case's lines where it can)."""
+    up ``costs`` (reusing the case's lines where it can). ``workings=False`` (a Monte Carlo
+    chunk) leaves out what a source that takes no part (0.0) would have paid: its line is 0
+    and it has no workings, where the committed-only choice had worked out every unsigned
+    source's money only to multiply it by 0."""
     sums = LineSums(costs, None) if sums is None else sums
     s, P, Y = c.s, c.P, c.Y
     zeros = np.zeros((1, Y))
@@ -227,9 +231,14 @@ def funding_flows(c: Case, costs: list[CostLine], benefits: list[BenefitLine],
             lines[f.id] = value
             sources[f.id] = SourceWorkings(inc, gross, value)
 
+    # a parameter recording call reads every source's parameters, taking part or not
+    skip_absent = not workings and c.P.recorded is None
     for f in s.funding:
         path = f"funding.{f.id}"
         inc = taking_part[f.id]
+        if skip_absent and not isinstance(f, InKind) and isinstance(inc, float) and inc == 0.0:
+            lines[f.id] = zeros
+            continue
         if isinstance(f, InKind):
             rows["funding"] = rows["funding"] + lines[f.id]
         elif isinstance(f, Contribution | Revenue):
