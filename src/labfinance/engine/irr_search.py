@@ -87,8 +87,8 @@ def _drop_leading_zeros(by_year):
 def _single_roots(by_year, solve, limit):
     """IRR of the series (columns) marked in `solve`, which have one sign change each.
 
-    Returns rates for every column; those not solved are meaningless, and NaN marks a root
-    beyond the search range.
+    Returns rates for every column: NaN for those not solved and where the root lies beyond
+    the search range.
     """
     if not solve.all():  # most columns have several sign changes: work on the others alone
         rates = np.full(solve.size, np.nan)
@@ -99,7 +99,7 @@ def _single_roots(by_year, solve, limit):
     orientation = -np.sign(by_year[0])  # 1 where the series opens with an outlay
     n_years, n_series = by_year.shape
     # Start from the IRR of two flows with the totals and mean timing of the outlays and of
-    # the inflows: often within a few points, so Newton needs 3-4 evaluations. Sums of
+    # the inflows: often within a few points, so the search needs 4-5 evaluations. Sums of
     # inflows and outflows come from sums of amounts and of magnitudes.
     weights = np.stack([np.ones(n_years), np.arange(n_years)])
     (net, net_time), (gross, gross_time) = weights @ by_year, weights @ np.abs(by_year)
