@@ -254,11 +254,12 @@ def spreadsheet_irr(values: Any, guess: Any = 0.1) -> Any:
     for _ in range(IRR_TRIES):
         if rate == -1:
             break  # the flows cannot be discounted at -100 %; below it LibreOffice goes on too
-        factors = (1 + rate) ** -years
-        slope = -(years * flows * factors).sum() / (1 + rate)
-        if slope == 0:
-            break
-        step = (flows * factors).sum() / slope
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            factors = (1 + rate) ** -years
+            slope = -(years * flows * factors).sum() / (1 + rate)
+            step = (flows * factors).sum() / slope if slope != 0 else np.nan
+        if not np.isfinite(step):
+            break  # a flat or overflowing step: the search has failed, as the spreadsheet's does
         rate -= step
         if abs(step) < IRR_STEP:
             return float(rate)

@@ -255,6 +255,18 @@ def test_present_value_per_draw_rates():
     assert np.ndim(present_value([-100, 110], 0.1)) == 0
 
 
+def test_discount_factors_stay_within_rounding_of_the_power_over_a_long_horizon():
+    # the factors are a running product of 1 / (1 + r); the spreadsheet writes (1 + r)^-t. At
+    # 100 years the product has taken 100 roundings of about 1.1e-16 each: at most ~1.1e-14
+    # relative (and the workbook's parity asks 1e-9).
+    rates = np.array([-0.5, 0.0, 0.035, 0.25, 3.0])
+    t = np.arange(101.0)
+    power = (1.0 + rates[:, None]) ** -t
+    assert discount_factors(rates, 101) == pytest.approx(power, rel=2e-14)
+    assert discount_factors(rates, 101)[:, 0].tolist() == [1.0] * 5
+    assert discount_factors(0.035, 0).shape == (0,)
+
+
 def test_irr_shapes_and_guess_broadcasting():
     draws = np.tile([-100.0, 100.0, 0.0, -7.0], (3, 2, 1))
     assert irr(draws, 0.1).rate.shape == (3, 2)
@@ -285,6 +297,19 @@ def test_irr_root_beyond_search_range_is_nan():
     assert math.isnan(irr([-1e-20, 1], 0.0).rate)
     assert irr([-1, 1e-12], 0.0).rate == pytest.approx(-1 + 1e-12, abs=1e-15)
     assert irr([-1, 1e12], 0.0).rate == pytest.approx(1e12 - 1, rel=1e-12)
+
+
+def test_irr_near_minus_100_percent_of_outlays_with_a_small_inflow_at_the_end():
+    # Eleven outlays of 100 and an inflow of 1 in year 11 (the shape of a lab's financial flows
+    # whose revenue is small): sum_{t<11} 100 x**t = x**11 with x = 1 / (1 + r). By hand in
+    # u = ln(1 + r) = -ln x: 100 (x**11 - 1) / (x - 1) = x**11; x = 101 solves it to within
+    # 100 / 101**11 relative, so r = 1 / 101 - 1 to about 1e-20 (below double precision).
+    values = [-100.0] * 11 + [1.0]
+    assert irr(values, 0.1).rate == pytest.approx(1 / 101 - 1, rel=1e-13)
+    # and a mix of such series with ordinary ones, solved together, each to its own root:
+    # [-100, 110] is 10 % (110 / 100 - 1), [-100, 0, 121] is 10 % (sqrt(1.21) - 1)
+    rows = np.array([values, [-100.0, 110.0] + [0.0] * 10, [-100.0, 0.0, 121.0] + [0.0] * 9])
+    assert irr(rows, 0.1).rate == pytest.approx([1 / 101 - 1, 0.1, 0.1], rel=1e-13)
 
 
 def test_irr_several_sign_changes_without_root():

@@ -18,7 +18,15 @@ from labfinance.analysis.distributions import (
     Uniform,
     uncertain_parameters,
 )
-from labfinance.analysis.montecarlo import BLOCK, MIN_CHUNK, simulate, uniforms
+from labfinance.analysis.montecarlo import (
+    BLOCK,
+    MIN_CHUNK,
+    MonteCarlo,
+    describe,
+    percentiles,
+    simulate,
+    uniforms,
+)
 from labfinance.analysis.run import analyse
 from labfinance.cli import main
 from labfinance.engine.catalogue import reported
@@ -187,6 +195,41 @@ def test_json_shape_and_null_statistics(tmp_path):
     # ENPV = q × 100 × 2.859 - 1000 < 0 for q < 3.5: never with q in 5..15
     assert doc["metrics"]["economic_npv"]["prob_below_zero"] == 0
     assert doc["prob_bcr_below_1"] == 0
+
+
+def test_percentiles_of_sorted_draws_are_numpys_bit_for_bit():
+    # the reference is numpy's own np.percentile (linear, and inverted_cdf for years) on the
+    # unsorted draws: spreads over many magnitudes, many ties (years, rounded values), n = 1..
+    rng = np.random.default_rng(12)
+    levels = (5, 10, 20, 50, 80, 90, 95)
+    for trial in range(600):
+        n = int(rng.integers(1, 2_000))
+        x = (rng.normal(size=n) * 10.0 ** rng.integers(-3, 9) if trial % 3 == 0
+             else rng.integers(2025, 2040, size=n).astype(float) if trial % 3 == 1
+             else np.round(rng.normal(size=n), 1))
+        ordered = np.sort(x)
+        assert np.array_equal(percentiles(ordered, levels), np.percentile(x, levels))
+        assert np.array_equal(percentiles(ordered, levels, years=True),
+                              np.percentile(x, levels, method="inverted_cdf"))
+
+
+def test_percentiles_of_a_year_metric_are_years_the_draws_have():
+    # "year metrics are calendar years" (the JSON): half the draws run short in 2027, half in
+    # 2028. Linear interpolation puts the median at position 999 × 0.5 = 499.5 of the sorted
+    # draws, between 2027 and 2028: 2027.5, which the Risk sheet printed as "2028". The median
+    # year is the first by which at least half the draws have it: 2027 (500 of 1,000 by then).
+    drawn = np.array([2027.0] * 500 + [2028.0] * 500)
+    money = drawn * 1.0
+    mc = MonteCarlo(1000, 1, [2026, 2027, 2028], {"first_shortfall_year": drawn,
+                                                  "funding_shortfall": money,
+                                                  "bcr": np.full(1000, 1.2)}, np.zeros(3))
+    doc = mc.json()["metrics"]
+    assert doc["first_shortfall_year"]["p50"] == 2027  # inverted distribution function
+    assert doc["first_shortfall_year"]["p20"] == 2027 and doc["first_shortfall_year"]["p80"] == 2028
+    assert doc["first_shortfall_year"]["mean"] == 2027.5  # a mean is not a year a draw has
+    assert doc["funding_shortfall"]["p50"] == 2027.5  # money interpolates as before
+    # 499 of 1,000 draws by 2027 (49.9 %): the median year is 2028
+    assert describe(np.array([2027.0] * 499 + [2028.0] * 501), years=True)["p50"] == 2028
 
 
 def test_chunked_draws_equal_draws_at_once(tmp_path):

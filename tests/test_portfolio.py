@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -22,6 +23,7 @@ from labfinance.cli import main
 from labfinance.engine.core import LEDGER_ROWS, evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.model.loader import load
+from test_import import edit, write_book
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -135,6 +137,41 @@ def test_a_broken_file_is_reported_and_left_out_and_the_rest_still_run(tmp_path)
     doc = json.loads(out.read_text())
     assert [Path(i["path"]).name for i in doc["initiatives"]] == [p.name for p in EXAMPLES[:2]]
     assert any("broken.yaml:17" in problem for problem in doc["problems"])
+
+
+def test_a_workbook_counts_as_the_scenario_it_comes_back_as(tmp_path):
+    # "run BOOK.xlsx ... accept[s] a workbook wherever a scenario file is expected": a portfolio
+    # PATH too. Unedited, the workbook is its scenario: same text, same sha256, same seed, so the
+    # same portfolio figures as the file; edited, it is the scenario with the reader's edits,
+    # exactly as `run BOOK.xlsx` evaluates it.
+    scenario, other = EXAMPLES[1], EXAMPLES[2]
+    book = write_book(scenario, tmp_path / "book.xlsx")
+    as_file = invoke(str(scenario), str(other), "--json", "-", "--draws", "200", "--jobs", "1")
+    as_book = invoke(str(book), str(other), "--json", "-", "--draws", "200", "--jobs", "1")
+    assert as_file.exit_code == as_book.exit_code == 0, as_book.output
+    a, b = json.loads(as_file.stdout), json.loads(as_book.stdout)
+    assert b["initiatives"][0]["path"] == str(book)
+    assert b["initiatives"][0]["sha256"] == a["initiatives"][0]["sha256"]
+    assert (b["totals"], b["monte_carlo"]) == (a["totals"], a["monte_carlo"])
+
+    edited = tmp_path / "edited.xlsx"
+    edit(book, edited, {"discount_rate": 0.03})  # inside its range 0.01..0.04
+    result = invoke(str(edited), "--json", "-", "--draws", "0", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    run = run_json(edited, "--draws", "0")
+    assert doc["initiatives"][0]["metrics"]["financial_npv"] == run["metrics"]["financial_npv"]
+    assert run["metrics"]["financial_npv"] != a["initiatives"][0]["metrics"]["financial_npv"]
+
+
+def test_a_workbook_not_written_by_labfinance_is_located_bad_input(tmp_path):
+    stranger = tmp_path / "other.xlsx"
+    openpyxl.Workbook().save(stranger)
+    out = tmp_path / "out.json"
+    result = invoke(str(stranger), str(EXAMPLES[0]), "--json", str(out), "--draws", "0")
+    assert result.exit_code == 2
+    assert f"{stranger}: was not written by labfinance" in result.stderr
+    assert [i["path"] for i in json.loads(out.read_text())["initiatives"]] == [str(EXAMPLES[0])]
 
 
 def test_nothing_is_written_when_no_file_is_valid(tmp_path):

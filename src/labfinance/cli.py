@@ -391,10 +391,14 @@ def run(file: str, output: str | None, json_path: str | None, draws: int, seed: 
     analysis = analyse(loaded, scenario, variant=variant, overrides=dict(overrides), draws=draws,
                        seed=seed, extra_metrics=extra_metrics, progress=_progress)
     results = analysis.results
-    from labfinance.outputs.excel import write_workbook
-
     language = _lang(lang, scenario)
-    _deliver(workbook, lambda temp: write_workbook(analysis, temp, language), json_path,
+
+    def write_book(temp: Path) -> None:
+        from labfinance.outputs.excel import write_workbook  # 0.14 s of imports: only for -o
+
+        write_workbook(analysis, temp, language)
+
+    _deliver(workbook, write_book, json_path,
              lambda: results_json(results, path=loaded.path, sha256=loaded.document.sha256,
                                   variant=variant, overrides=dict(overrides),
                                   extra={**decision_json(analysis), **analysis_json(analysis)}),

@@ -36,9 +36,10 @@ import pandas as pd
 
 from labfinance.analysis.run import Analysis, analyse
 from labfinance.engine.core import LEDGER_ROWS, Results
-from labfinance.model.loader import Loaded, load
+from labfinance.model.loader import Loaded
 from labfinance.model.reading import ScenarioError
 from labfinance.model.scenario import Loan
+from labfinance.model.workbook import load_any
 
 SUFFIXES = (".yaml", ".yml", ".toml")
 QUANTILES = (20, 50, 80, 95)
@@ -135,9 +136,11 @@ class Outcome:
 
 def evaluate_file(path: str, seed: int, draws: int) -> Outcome:
     """Evaluate one scenario file as ``run`` would, with the file's own seed (a process-pool
-    worker: everything it returns is pickled)."""
+    worker: everything it returns is pickled). A workbook labfinance wrote counts as the
+    scenario it comes back as, the reader's edits included (its seed from that text, so an
+    unedited workbook draws as its scenario file does)."""
     try:
-        loaded = load(path)
+        loaded = load_any(path)
     except ScenarioError as exc:
         return Outcome(None, exc.messages)
     sha = loaded.document.sha256

@@ -187,8 +187,8 @@ def evaluate(scenario: Scenario, params: Parameters | None = None,
 
     ``awarded`` maps a non-committed source id to a ``(draws,)`` boolean array of the draws that
     award it (Monte Carlo); by default every source with a probability above 0 takes part.
-    ``detail=False`` skips the stakeholders and workings; ``rates=False`` skips the IRRs and
-    MIRR (NaN), which sensitivity searches do not need. ``happens`` maps a risk id to a
+    ``detail=False`` skips the stakeholders, workings and top-up rows; ``rates=False`` skips
+    the IRRs and MIRR (NaN), which sensitivity searches do not need. ``happens`` maps a risk id to a
     ``(draws, years)`` 0/1 array of the years in which its event happens (Monte Carlo); without
     it each risk costs its expected cost.
     """
@@ -238,9 +238,9 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
                              for i, rows in f.loans.items()})
 
     everything = widen(funding_flows(c, costs, benefits, {f.id: part(f, False) for f in s.funding},
-                                     sums))
+                                     sums, workings=detail))
     secured = widen(funding_flows(c, costs, benefits, {f.id: part(f, True) for f in s.funding},
-                                  sums))
+                                  sums, workings=detail))
 
     # risk lines add to the costs, but no source covers them (engine/risks.py); without any,
     # the cost lines' sum reuses the case's (engine/linesums.py), bit for bit the same
@@ -295,7 +295,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     m["peak_cash_need"] = _zero_small(np.maximum(0.0, -cumulative.min(axis=-1)))
     m["first_shortfall_year"] = _year_or_nan(fm.first_index_below(cumulative, -ZERO), s.start_year)
     decided = decision.decision_view(s, cumulative, secured_cumulative, everything.lines, m,
-                                     inflation_of_case)
+                                     inflation_of_case, with_rows=detail)
     ledger.update(decided.rows)
     m.update(decided.metrics)
 
@@ -305,7 +305,8 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     firr = fm.irr(financial, financial_rate, count_roots=detail) if rates else no_rate
     m["financial_irr"] = fm.real_rate_from_nominal(firr.rate, inflation)
     m["financial_mirr"] = (fm.real_rate_from_nominal(
-        fm.mirr(financial, financial_rate, financial_rate), inflation) if rates else no_rate.rate)
+        fm.mirr_discounted(financial, financial_df, financial_df), inflation)
+        if rates else no_rate.rate)
     gap = _funding_gap(costs, sums, everything.revenue, residual_row, financial_df)
     m["funding_gap_rate"] = (finance.funding_gap_rate(gap["dic"], gap["dnr"])
                              if any(line.category == "capex" for line in costs)

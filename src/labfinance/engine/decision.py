@@ -77,16 +77,19 @@ def _per_year(shortfall: np.ndarray, first_year: np.ndarray, last_year: int) -> 
 
 def decision_view(s: Scenario, cumulative: np.ndarray, secured_cumulative: np.ndarray,
                   lines: dict[str, np.ndarray], m: dict[str, np.ndarray],
-                  inflation: np.ndarray) -> Decision:
+                  inflation: np.ndarray, with_rows: bool = True) -> Decision:
     """Top-up rows and decision metrics of one evaluation.
 
     ``lines`` are the planned funding lines by source (``(draws, years)``); ``m`` holds the
     metrics already computed (shortfalls, peak cash need); ``inflation`` is the ``(draws,)``
-    inflation of the case, used for the cash-of-the-day rows in real prices.
+    inflation of the case, used for the cash-of-the-day rows in real prices. ``with_rows=False``
+    leaves out the top-up rows (the metrics do not need them; a Monte Carlo chunk does not
+    report them).
     """
     D = cumulative.shape[0]
-    rows = {"top_up": top_up(cumulative), "secured_top_up": top_up(secured_cumulative)}
-    if s.prices == "real" and s.inflation != 0:
+    rows = ({"top_up": top_up(cumulative), "secured_top_up": top_up(secured_cumulative)}
+            if with_rows else {})
+    if with_rows and s.prices == "real" and s.inflation != 0:
         growth = (1 + inflation.reshape(-1, 1)) ** np.arange(s.years)
         rows["top_up_nominal"] = rows["top_up"] * growth
         rows["secured_top_up_nominal"] = rows["secured_top_up"] * growth

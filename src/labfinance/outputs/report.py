@@ -16,7 +16,13 @@ number = finite_or_none  # a JSON number: NaN and infinities become null
 
 
 def _series(values: np.ndarray) -> list[float | int | None]:
-    return [number(v) for v in values]
+    """JSON numbers of a row, NaN and infinities null (as :func:`number` each, at once: a file
+    of 2,000 lines has 24,000 of them)."""
+    row = np.asarray(values, dtype=float)
+    out: list[float | int | None] = list(row.tolist())
+    for i in np.flatnonzero(~np.isfinite(row)):
+        out[i] = None
+    return out
 
 
 def metrics_json(results: Results, draw: int = 0) -> dict[str, Any]:

@@ -160,7 +160,10 @@ def risk(book: Book) -> None:
     for metric, stats in mc.get("metrics", {}).items():
         ws.write_string(row, 0, metric_label(t, metric), st.label)
         for col, key in enumerate(stats_keys, start=1):
-            put(ws, st, row, col, stats.get(key), kind_of(metric))
+            # a year metric's mean and sd are not years a draw has: shown to a tenth of a year
+            kind = "tenths" if kind_of(metric) == "year" and key in ("mean", "sd") \
+                else kind_of(metric)
+            put(ws, st, row, col, stats.get(key), kind)
         put(ws, st, row, len(stats_keys) + 1, stats.get("prob_below_zero"), "percent")
         put(ws, st, row, len(stats_keys) + 2, stats.get("share_null"), "percent")
         row += 1

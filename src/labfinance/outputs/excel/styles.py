@@ -38,6 +38,7 @@ def number_formats(currency: str) -> dict[str, str]:
         "quantity": "#,##0.00",
         "int": "0",
         "year": "0",
+        "tenths": "0.0",  # a mean year (2027.4) or a spread in years
         "flag": "0",
         "text": "@",
         "general": "General",
