@@ -244,16 +244,10 @@ def _nearest_roots(by_year, guesses, limit, chunk=1024, grid=None):
 
 
 def _npv_and_slope(coeffs, u, shift):
-    """NPV at u, and d/du of NPV * exp(shift * u) divided by exp(shift * u) (Horner in x)."""
-    x = np.exp(-u)
-    npv = coeffs[-1].copy()
-    d_npv_dx = np.zeros_like(npv)
-    for year_coeffs in coeffs[-2::-1]:
-        d_npv_dx *= x
-        d_npv_dx += npv
-        npv *= x
-        npv += year_coeffs
-    return npv, shift * npv - x * d_npv_dx
+    """NPV at u, and d/du of NPV * exp(shift * u) divided by exp(shift * u): shift * NPV less
+    the year-weighted sum (dNPV/du = -sum_t t c_t x**t)."""
+    npv, timed = _pv_and_timed(coeffs, np.exp(-u))
+    return npv, shift * npv - timed
 
 
 def _polish_roots(coeffs, shift, lower, upper, sign_at_lower, start, skip=None, max_iter=200,
