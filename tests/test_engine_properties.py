@@ -174,3 +174,31 @@ def test_one_draw_of_many_equals_the_base_case(raw):
     for name, value in base.metrics.items():
         np.testing.assert_allclose(many.metrics[name], np.repeat(value, 3), rtol=1e-12,
                                    atol=1e-9, equal_nan=True, err_msg=name)
+
+
+@pytest.mark.parametrize("example", ["smart-mobility-lab", "fire-risk-alerts", "citizen-alert-app"])
+def test_a_monte_carlo_chunk_that_awards_every_source_is_the_planned_case(example):
+    # A Monte Carlo chunk (detail=False) works a rate grant on its window, skips the top-up rows
+    # and leaves out the sources that take no part; none of that may change a metric. Awarding
+    # every non-committed source in every draw, at the case's values, is the planned case; and
+    # awarding none leaves each draw's secured figures as the case's own.
+    from labfinance.engine.parameters import Parameters
+    from labfinance.model.loader import load
+
+    s = load(f"scenarios/{example}.yaml").scenario
+    base = evaluate(s)
+    pending = [f.id for f in s.funding if not f.committed and f.award_probability > 0]
+    assert pending  # else the awards would prove nothing
+    every = evaluate(s, Parameters(4), {i: np.ones(4, bool) for i in pending}, detail=False)
+    none = evaluate(s, Parameters(4), {i: np.zeros(4, bool) for i in pending}, detail=False)
+    for name, value in base.metrics.items():
+        np.testing.assert_allclose(every.metrics[name], np.repeat(value, 4), rtol=1e-12,
+                                   atol=1e-9, equal_nan=True, err_msg=name)
+    for name in ("secured_funding_shortfall", "secured_first_shortfall_year",
+                 "secured_shortfall_per_year"):
+        np.testing.assert_allclose(none.metrics[name], np.repeat(base.metrics[name], 4),
+                                   rtol=1e-12, atol=1e-9, equal_nan=True, err_msg=name)
+    # with no unsigned source, the planned shortfall is the committed-only one
+    np.testing.assert_allclose(none.metrics["funding_shortfall"],
+                               np.repeat(base.metrics["secured_funding_shortfall"], 4),
+                               rtol=1e-12, atol=1e-9)
