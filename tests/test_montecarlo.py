@@ -22,6 +22,7 @@ from labfinance.analysis.montecarlo import (
     BLOCK,
     MIN_CHUNK,
     MonteCarlo,
+    chunk_draws,
     describe,
     percentiles,
     simulate,
@@ -230,6 +231,23 @@ def test_percentiles_of_a_year_metric_are_years_the_draws_have():
     assert doc["funding_shortfall"]["p50"] == 2027.5  # money interpolates as before
     # 499 of 1,000 draws by 2027 (49.9 %): the median year is 2028
     assert describe(np.array([2027.0] * 499 + [2028.0] * 501), years=True)["p50"] == 2028
+
+
+def test_a_chunk_is_sized_by_the_items_the_ranges_feed(tmp_path):
+    # Ranges on one benefit widen the same rows however many there are: the chunk is sized by
+    # the items fed. By hand over 100 years, one item: CHUNK_BYTES // (8 × 100 × (130 + 4 × 1))
+    # = 167,772,160 // 107,200 = 1,565 draws, in multiples of 100 below a block: 1,500. Counted
+    # by parameter (three ranges) it would be 167,772,160 // (8 × 100 × 142) = 1,476 -> 1,400.
+    # Over 3 years: 167,772,160 // (8 × 3 × 134) = 52,167, in whole blocks of 2,500: 50,000.
+    text = LINEAR.format(dist="{dist: uniform, low: 5, high: 15}").rstrip() + """
+      benefits.thefts.unit_value: {dist: uniform, low: 90, high: 110}
+      benefits.thefts.deadweight: {dist: uniform, low: 0, high: 0.2}
+    """
+    for years, want in ((100, 1_500), (3, 50_000)):
+        loaded = load(scenario_file(tmp_path, text, years=years, rate=0.05))
+        params, _ = uncertain_parameters(loaded.scenario, {})
+        assert len(params) == 3
+        assert chunk_draws(loaded.scenario, params) == want, years
 
 
 def test_chunked_draws_equal_draws_at_once(tmp_path):
