@@ -202,3 +202,24 @@ def test_a_monte_carlo_chunk_that_awards_every_source_is_the_planned_case(exampl
     np.testing.assert_allclose(none.metrics["funding_shortfall"],
                                np.repeat(base.metrics["secured_funding_shortfall"], 4),
                                rtol=1e-12, atol=1e-9)
+
+
+def test_a_rate_grant_pays_its_advance_instalments_and_retention_bit_for_bit():
+    # the engine adds a rate grant's payments on its window's columns (RateGrantWorkings.due);
+    # the workbook shows the three rows built at full width: they must add up to the same money
+    import glob
+
+    from labfinance.engine.financing import RateGrantWorkings
+    from labfinance.model.loader import load
+
+    grants = 0
+    for path in sorted(glob.glob("scenarios/*.yaml")):
+        r = evaluate(load(path).scenario)
+        assert r.workings is not None
+        for cash in (r.workings.planned, r.workings.secured):
+            for source in cash.flows.sources.values():
+                d = source.detail
+                if isinstance(d, RateGrantWorkings):
+                    grants += 1
+                    assert np.array_equal(d.due(), d.instalments + d.advance + d.retention)
+    assert grants >= 6  # the examples' Interreg, ERDF and province grants, both selections

@@ -90,11 +90,17 @@ def _single_roots(by_year, solve, limit):
     Returns rates for every column: NaN for those not solved and where the root lies beyond
     the search range.
     """
-    if not solve.all():  # most columns have several sign changes: work on the others alone
-        rates = np.full(solve.size, np.nan)
-        rates[solve] = _single_roots(by_year[:, solve], np.ones(np.count_nonzero(solve), bool),
-                                     limit)
-        return rates
+    if solve.all():
+        return _one_root_each(by_year, limit)
+    # most columns may have several sign changes (92 % of a lab's economic flows): work on the
+    # others alone
+    rates = np.full(solve.size, np.nan)
+    rates[solve] = _one_root_each(by_year[:, solve], limit)
+    return rates
+
+
+def _one_root_each(by_year, limit):
+    """The root of each column, every one of which has one sign change (NaN beyond the range)."""
     by_year = _drop_leading_zeros(by_year)
     orientation = -np.sign(by_year[0])  # 1 where the series opens with an outlay
     n_years, n_series = by_year.shape
@@ -125,7 +131,6 @@ def _single_roots(by_year, solve, limit):
         upper=np.full(n_series, limit),
         sign_at_lower=np.ones(n_series),
         start=np.clip(start, -0.9 * limit, 0.9 * limit),
-        skip=~solve,
         evaluate=_log_ratio_and_slope,
     )
     # Converging onto the edge of the search range means the root lies beyond it.
@@ -250,7 +255,7 @@ def _npv_and_slope(coeffs, u, shift):
     return npv, shift * npv - timed
 
 
-def _polish_roots(coeffs, shift, lower, upper, sign_at_lower, start, skip=None, max_iter=200,
+def _polish_roots(coeffs, shift, lower, upper, sign_at_lower, start, max_iter=200,
                   evaluate=None):
     """One root per series inside [lower, upper], where NPV has sign `sign_at_lower` at `lower`.
 
@@ -259,7 +264,8 @@ def _polish_roots(coeffs, shift, lower, upper, sign_at_lower, start, skip=None, 
     before last. A series stops when its step is below 1e-14 * (1 + |u|), or when two Newton
     steps in a row show the error left after the last (step**3 / previous step**2 under
     quadratic convergence) is below 1e-16 * (1 + |u|): full precision, one evaluation sooner.
-    Series marked in `skip` are left at `start`.
+    ``evaluate(coeffs, u, shift)`` gives the function and its slope (default: the NPV's, by
+    :func:`_npv_and_slope`; a single root uses :func:`_log_ratio_and_slope`).
     """
     root = np.asarray(start, dtype=float).copy()
     active = np.arange(root.size)  # series still iterating; the arrays below hold their state
@@ -271,7 +277,7 @@ def _polish_roots(coeffs, shift, lower, upper, sign_at_lower, start, skip=None, 
     step = upper - lower
     step_before = step.copy()
     newton_before = np.zeros(root.size, dtype=bool)
-    finished = np.zeros(root.size, dtype=bool) if skip is None else skip.copy()
+    finished = np.zeros(root.size, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for _ in range(max_iter):
             if finished.all():
