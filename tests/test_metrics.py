@@ -312,6 +312,30 @@ def test_irr_near_minus_100_percent_of_outlays_with_a_small_inflow_at_the_end():
     assert irr(rows, 0.1).rate == pytest.approx([1 / 101 - 1, 0.1, 0.1], rel=1e-13)
 
 
+def test_irr_search_stops_when_its_last_step_is_below_the_last_digit(monkeypatch):
+    # Economic flows of one Monte Carlo draw of the smart-mobility example (one sign change).
+    # A step lands on the root to the last digit, where the next Newton step (about 1e-17)
+    # rounds to no move at all. That left u on the bracket's end, which a strict inside test
+    # read as "outside": the search then bisected from the root out to the edge of the range
+    # and back, 36 evaluations in all. Now 4.
+    import labfinance.engine.irr_search as irr_search
+
+    values = [-1880181.0949642328, -413746.0808140142, 109607.03952390747, 764913.0155673586,
+              832439.8787787121, 945114.7582430255, 527379.5955861233, 896219.7227251295,
+              854620.8459353885, 849569.0359114888, 109869.62313558557, 1252528.5640721475]
+    evaluations = []
+    log_ratio = irr_search._log_ratio_and_slope
+
+    def counted(parts, u, spans):
+        evaluations.append(u.size)
+        return log_ratio(parts, u, spans)
+
+    monkeypatch.setattr(irr_search, "_log_ratio_and_slope", counted)
+    rate = float(irr(values, 0.03).rate)
+    assert len(evaluations) <= 5
+    assert rate == pytest.approx(npf.irr(values), rel=1e-12)  # numpy-financial: 20.50 %
+
+
 def test_irr_several_sign_changes_without_root():
     # 1 - x + x**2 has no real root
     result = irr([1, -1, 1], 0.1)

@@ -5,9 +5,10 @@ vector operation across series. The unknown is u = ln(1 + r): x = exp(-u) is the
 factor of one year and NPV(u) = sum_t flows[t] * x**t is a polynomial in x.
 
 * One sign change: one root, by a bracketed Newton search on ln(PV inflows / PV outlays)
-  (:func:`_single_roots`).
+  (:func:`_one_root_each`).
 * Several: every root bracketed on a grid in u and polished, the one nearest the guess kept
-  (:func:`_nearest_roots`); without counting roots, a window of the grid around the guess first
+  (:func:`_nearest_roots`); without counting roots, a window of the grid around the guess first,
+  one window for guesses that lie close together (a Monte Carlo's drawn discount rates)
   (:func:`_roots_near_guess`).
 
 Internal: the rules, edge cases and examples are those of :func:`~labfinance.engine.metrics.irr`,
@@ -26,37 +27,32 @@ _BLOCK_ROWS = 8192
 def solve_irr(flows, guesses, rate, n_roots, count_roots=True):
     """Fill `rate` and `n_roots` for the rows of `flows` (series, years).
 
-    Series go through in blocks, years first, small enough to stay in cache (3-4 times faster
-    than whole arrays). Each block is copied into one reused buffer, and the solvers avoid
-    large temporaries: on the 2-core development VM, fresh multi-megabyte arrays cost more in
-    page faults than the arithmetic done on them.
+    Series are turned years first once, and those with one sign change go through in blocks
+    small enough to stay in cache (3-4 times faster than whole arrays). The solvers avoid large
+    temporaries: on the 2-core development VM, fresh multi-megabyte arrays cost more in page
+    faults than the arithmetic done on them.
     """
     n_series, n_years = flows.shape
     limit = min(30.0, 600.0 / (n_years - 1))
-    buffer = np.empty((n_years, min(n_series, _BLOCK_ROWS)))
-    several = []
-    for first in range(0, n_series, _BLOCK_ROWS):
-        block = flows[first : first + _BLOCK_ROWS]
-        by_year = buffer[:, : block.shape[0]]
-        np.copyto(by_year, block.T)
-        changes = _count_sign_changes(by_year)
-        changes[~np.isfinite(by_year).all(axis=0)] = 0
-        single = changes == 1
-        if single.any():
-            found = _single_roots(by_year, single, limit)
-            rate[first : first + block.shape[0]][single] = found[single]
-        several.append(np.flatnonzero(changes >= 2) + first)
-    several = np.concatenate(several)
+    by_year = np.ascontiguousarray(flows.T)
+    changes = _count_sign_changes(by_year)
+    changes[~np.isfinite(by_year).all(axis=0)] = 0
+    # one sign change: one root each, solved together (most of a lab's economic flows have
+    # several and are left to the grid below)
+    single = np.flatnonzero(changes == 1)
+    singles = by_year if single.size == n_series else by_year[:, single]
+    for first in range(0, single.size, _BLOCK_ROWS):
+        block = singles[:, first : first + _BLOCK_ROWS]
+        rate[single[first : first + block.shape[1]]] = _one_root_each(block, limit)
+    several = np.flatnonzero(changes >= 2)
     n_roots[~np.isnan(rate)] = 1  # each rate found so far is the only root of its series
     if several.size and not count_roots:
-        near, count, settled = _roots_near_guess(
-            np.ascontiguousarray(flows[several].T), guesses[several], limit)
+        near, count, settled = _roots_near_guess(by_year[:, several], guesses[several], limit)
         rate[several[settled]], n_roots[several[settled]] = near[settled], count[settled]
         several = several[~settled]
     if several.size:
         rate[several], n_roots[several] = _nearest_roots(
-            np.ascontiguousarray(flows[several].T), guesses[several], limit
-        )
+            by_year[:, several], guesses[several], limit)
 
 
 def _count_sign_changes(by_year):
@@ -84,21 +80,6 @@ def _drop_leading_zeros(by_year):
     return shifted
 
 
-def _single_roots(by_year, solve, limit):
-    """IRR of the series (columns) marked in `solve`, which have one sign change each.
-
-    Returns rates for every column: NaN for those not solved and where the root lies beyond
-    the search range.
-    """
-    if solve.all():
-        return _one_root_each(by_year, limit)
-    # most columns may have several sign changes (92 % of a lab's economic flows): work on the
-    # others alone
-    rates = np.full(solve.size, np.nan)
-    rates[solve] = _one_root_each(by_year[:, solve], limit)
-    return rates
-
-
 def _one_root_each(by_year, limit):
     """The root of each column, every one of which has one sign change (NaN beyond the range)."""
     by_year = _drop_leading_zeros(by_year)
@@ -124,6 +105,9 @@ def _one_root_each(by_year, limit):
     np.multiply(by_year, orientation, out=parts[0])
     np.negative(parts[0], out=parts[1])
     np.maximum(parts, 0.0, out=parts)
+    # years where some series of the batch has an inflow (an outlay): a Monte Carlo's series
+    # share their pattern, often a single year of inflow at the end, and Horner skips the rest
+    spans = tuple(_nonzero_span(part) for part in parts)
     u = _polish_roots(
         parts,
         shift=np.zeros(n_series),
@@ -131,19 +115,33 @@ def _one_root_each(by_year, limit):
         upper=np.full(n_series, limit),
         sign_at_lower=np.ones(n_series),
         start=np.clip(start, -0.9 * limit, 0.9 * limit),
-        evaluate=_log_ratio_and_slope,
+        evaluate=lambda parts, u, shift: _log_ratio_and_slope(parts, u, spans),
     )
     # Converging onto the edge of the search range means the root lies beyond it.
     return np.where(np.abs(u) < limit * (1.0 - 1e-9), np.expm1(u), np.nan)
 
 
-def _log_ratio_and_slope(parts, u, shift):
+def _nonzero_span(part):
+    """(first, last + 1) of the years in which any column of ``part`` is not zero."""
+    years = np.flatnonzero(part.any(axis=1))
+    return (int(years[0]), int(years[-1]) + 1) if years.size else (0, 1)
+
+
+def _log_ratio_and_slope(parts, u, spans):
     """g(u) = ln(PV of inflows / PV of outlays) and dg/du; ``parts`` stacks the inflows and the
-    outlays (both positive), (2, years, series). ``shift`` is unused (g needs none). With
-    positive terms only, neither sum loses precision to cancellation."""
+    outlays (both positive), (2, years, series), and ``spans`` gives for each the years outside
+    which it is zero in every column. With positive terms only, neither sum loses precision to
+    cancellation. A part's years from ``first`` on are summed as if ``first`` were year 0:
+    ln PV = ln(that sum) - first * u, and its PV-weighted mean year is that sum's plus ``first``.
+    """
     x = np.exp(-u)
-    (pv_in, timed_in), (pv_out, timed_out) = (_pv_and_timed(part, x) for part in parts)
-    return np.log(pv_in) - np.log(pv_out), timed_out / pv_out - timed_in / pv_in
+    (first_in, stop_in), (first_out, stop_out) = spans
+    pv_in, timed_in = _pv_and_timed(parts[0][first_in:stop_in], x)
+    pv_out, timed_out = _pv_and_timed(parts[1][first_out:stop_out], x)
+    g = np.log(pv_in) - np.log(pv_out)
+    if first_in != first_out:
+        g -= (first_in - first_out) * u
+    return g, timed_out / pv_out - timed_in / pv_in + (first_out - first_in)
 
 
 def _pv_and_timed(coeffs, x):
@@ -182,16 +180,21 @@ def _roots_near_guess(by_year, guesses, limit):
     n_series = by_year.shape[1]
     centre = np.searchsorted(grid, np.log1p(np.maximum(guesses, -1 + 1e-300)))
     low = np.clip(centre - _WINDOW, 0, max(grid.size - 2 * _WINDOW - 1, 0))
-    high = np.minimum(low + 2 * _WINDOW, grid.size - 1)
     rate = np.full(n_series, np.nan)
     count = np.zeros(n_series, dtype=np.int64)
     settled = np.zeros(n_series, dtype=bool)
-    for start in np.unique(low):  # guesses cluster: one window serves many series
-        members = np.flatnonzero(low == start)
-        window = grid[start : high[members[0]] + 1]
-        near, found = _nearest_roots(by_year[:, members], guesses[members], limit, grid=window)
+    # guesses cluster (a Monte Carlo draws the discount rate near its base value): series whose
+    # windows start within _WINDOW points of each other share one window, the union of theirs
+    bucket = low // _WINDOW
+    for b in np.flatnonzero(np.bincount(bucket)):
+        members = np.flatnonzero(bucket == b)
+        start = int(low[members].min())
+        stop = min(int(low[members].max()) + 2 * _WINDOW, grid.size - 1)
+        window = grid[start : stop + 1]
+        columns = by_year if members.size == n_series else by_year[:, members]
+        near, found = _nearest_roots(columns, guesses[members], limit, grid=window, chunk=4096)
         below = -np.inf if start == 0 else np.expm1(window[0])
-        above = np.inf if high[members[0]] == grid.size - 1 else np.expm1(window[-1])
+        above = np.inf if stop == grid.size - 1 else np.expm1(window[-1])
         distance = np.abs(near - guesses[members])
         settled[members] = (found > 0) & (distance < guesses[members] - below) \
             & (distance < above - guesses[members])
@@ -299,7 +302,8 @@ def _polish_roots(coeffs, shift, lower, upper, sign_at_lower, start, max_iter=20
             upper = np.where(on_lower_side, upper, u)
             newton_step = -npv / slope
             newton_u = u + newton_step
-            bisect = ~((newton_u > lower) & (newton_u < upper))
+            # a step below the last digit leaves u on the bracket's end: Newton still (it stops)
+            bisect = ~((newton_u >= lower) & (newton_u <= upper))
             bisect |= ~(np.abs(newton_step) <= 0.5 * np.abs(step_before))
             step_before = step
             step = np.where(bisect, 0.5 * (upper - lower), newton_step)

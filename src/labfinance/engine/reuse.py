@@ -10,6 +10,7 @@ scenario's run; the case's lines are now built once and only the moved ones agai
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 from labfinance.engine.lineitems import Case, CostLine, cost_lines
@@ -19,6 +20,7 @@ from labfinance.model.scenario import InKind, Scenario
 _KEEP = 8  # scenarios remembered (the case, its variants, a comparison)
 # scenario id -> (the scenario, its case's lines, the paths they read with their values)
 _cache: OrderedDict[int, tuple[Scenario, list[CostLine], dict[str, float]]] = OrderedDict()
+_lock = threading.Lock()
 
 
 def _implied_sources(s: Scenario) -> list[InKind]:
@@ -44,6 +46,11 @@ def _same_lines(s: Scenario) -> tuple[list[CostLine], dict[str, float]] | None:
 
 
 def _case_lines(s: Scenario) -> tuple[list[CostLine], dict[str, float]]:
+    with _lock:  # Monte Carlo threads share the cache; the first builds the lines, once
+        return _remembered_lines(s)
+
+
+def _remembered_lines(s: Scenario) -> tuple[list[CostLine], dict[str, float]]:
     entry = _cache.get(id(s))
     if entry is not None and entry[0] is s:
         _cache.move_to_end(id(s))
