@@ -36,7 +36,7 @@ from numpy.random import PCG64, Generator, SeedSequence
 
 from labfinance.analysis.distributions import Copula, Uncertain, copula
 from labfinance.engine.catalogue import YEAR_METRICS, reported
-from labfinance.engine.core import ZERO, evaluate
+from labfinance.engine.core import evaluate
 from labfinance.engine.parameters import Parameters
 from labfinance.engine.threads import one_blas_thread
 from labfinance.model.scenario import Scenario
@@ -300,7 +300,6 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
     """
     linked = copula(scenario, list(parameters))
     samples = {name: np.empty(draws) for name in reported(scenario)}
-    cash_out = np.zeros(scenario.years)
     threads = max(1, default_threads() if threads is None else threads)
     if chunk is None:
         threads = usable_threads(scenario, parameters, threads)
@@ -308,25 +307,27 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
     chunk = _whole_blocks(chunk)
     starts = list(range(0, draws, chunk))
 
-    def run(first: int, kept: dict[int, np.ndarray]) -> tuple[int, np.ndarray]:
-        """Draws ``first`` .. of one chunk into ``samples``: (how many, the draws out of cash
-        in each year)."""
+    def run(first: int, kept: dict[int, np.ndarray]) -> int:
+        """Draws ``first`` .. of one chunk into ``samples``; how many there were."""
         n = min(chunk, draws - first)
         d = draw(scenario, parameters, seed, first, n, linked, kept)
         results = evaluate(scenario, Parameters(n, d.values), d.awarded, detail=False,
                            happens=d.happens)
         for name, sample in samples.items():
             sample[first:first + n] = results.metrics[name]
-        lowest = np.minimum.accumulate(results.ledger["cumulative_cash"], axis=-1)
-        return n, np.count_nonzero(lowest < -ZERO, axis=0)
+        return n
 
     # One BLAS thread from the calling thread, held across the chunks: OpenBLAS (0.3.31) ignores
     # a limit set from any other thread, and each chunk's own limit then sets and restores 1.
     with one_blas_thread():
-        for n, out in _in_threads(starts, run, min(threads, len(starts))):
-            cash_out += out  # whole numbers of draws: exact in any order
+        for n in _in_threads(starts, run, min(threads, len(starts))):
             if on_chunk is not None:
                 on_chunk(n)
+    # a draw is out of cash in year t from its first year short of cash on (cumulative cash
+    # below -0.005, as the engine finds that year)
+    short = samples["first_shortfall_year"]
+    first_short = (short[~np.isnan(short)] - scenario.start_year).astype(np.int64)
+    cash_out = np.cumsum(np.bincount(first_short, minlength=scenario.years)).astype(float)
     return MonteCarlo(draws, seed, scenario.calendar_years, samples,
                       cash_out / draws if draws else cash_out, dict(notes or {}))
 
@@ -346,11 +347,10 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-Chunk = Callable[[int, dict[int, np.ndarray]], tuple[int, np.ndarray]]
+Chunk = Callable[[int, dict[int, np.ndarray]], int]
 
 
-def _in_threads(starts: list[int], run: Chunk, threads: int
-                ) -> Iterator[tuple[int, np.ndarray]]:
+def _in_threads(starts: list[int], run: Chunk, threads: int) -> Iterator[int]:
     """``run(first, kept)`` for each chunk start, yielding each result in the calling thread.
 
     Each of ``threads`` threads takes a contiguous share of the chunks, in order, with its own
@@ -362,7 +362,7 @@ def _in_threads(starts: list[int], run: Chunk, threads: int
         for first in starts:
             yield run(first, kept)
         return
-    finished: queue.SimpleQueue[tuple[int, np.ndarray] | BaseException] = queue.SimpleQueue()
+    finished: queue.SimpleQueue[int | BaseException] = queue.SimpleQueue()
     share = -(-len(starts) // threads)
 
     def work(mine: list[int]) -> None:

@@ -37,7 +37,7 @@ from labfinance.engine.parameters import Parameters
 from labfinance.engine.reuse import case_cost_lines, reused_cost_lines
 from labfinance.engine.risks import RiskLine, risk_lines
 from labfinance.engine.stakeholders import stakeholder_totals, stakeholders
-from labfinance.engine.sums import add_up
+from labfinance.engine.sums import add_up, running
 from labfinance.engine.threads import one_blas_thread
 from labfinance.engine.timeline import ZERO, case_rate
 from labfinance.model.scenario import Scenario
@@ -254,7 +254,7 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
 
     def cash(f: FundingFlows) -> tuple[np.ndarray, np.ndarray]:
         net = f.funding + f.revenue + f.loan_in - f.debt_service - cost_row
-        return net, np.cumsum(net, axis=-1)
+        return net, running(np.add, net)
 
     net_cash, cumulative = cash(everything)
     secured_net_cash, secured_cumulative = cash(secured)
@@ -321,10 +321,10 @@ def _evaluate(scenario: Scenario, params: Parameters | None,
     pv_gains = _present_value(benefit_row + residual_row, social_df)
     m["bcr"] = finance.benefit_cost_ratio(pv_gains, pv_costs)
     yearly_net = benefit_row - cost_row
-    cumulative_net = np.cumsum(yearly_net, axis=-1)
+    cumulative_net = running(np.add, yearly_net)
     m["payback_year"] = _year_or_nan(fm.payback_year_index(cumulative_net, ZERO), s.start_year)
     discounted = yearly_net * social_df
-    cumulative_discounted = np.cumsum(discounted, axis=-1)
+    cumulative_discounted = running(np.add, discounted)
     m["discounted_payback_year"] = _year_or_nan(
         fm.payback_year_index(cumulative_discounted, ZERO), s.start_year)
 

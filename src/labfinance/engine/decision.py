@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labfinance.engine import metrics as fm
+from labfinance.engine.sums import increase, running
 from labfinance.engine.timeline import ZERO
 from labfinance.model.scenario import Loan, Scenario
 
@@ -38,8 +39,8 @@ def top_up(cumulative: np.ndarray) -> np.ndarray:
     # sum of c_s for s <= t is the running maximum of the deficits counted so far, so the
     # year-by-year rule is the increments of that running maximum (vectorised over draws)
     deficit = -np.asarray(cumulative, dtype=float)
-    need = np.maximum.accumulate(np.where(deficit < ZERO, 0.0, deficit), axis=-1)
-    return np.diff(need, axis=-1, prepend=0.0)
+    need = running(np.maximum, np.where(deficit < ZERO, 0.0, deficit))
+    return increase(need)
 
 
 def top_up_formula(cumulative: str, earlier: str, tolerance: str) -> str:

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from labfinance.engine import sums
+
 ZERO = 0.005  # money within half a cent of zero counts as zero (shortfalls, balances, payback)
 RATE_ZERO = 1e-12  # a loan rate this close to 0 is 0: the annuity is amount / term
 
@@ -156,7 +158,7 @@ def capped_running_total(flows: ArrayLike, cap: ArrayLike) -> NDArray[np.float64
     >>> capped_running_total([40.0, 40.0, 40.0], 100.0).tolist()
     [40.0, 80.0, 100.0]
     """
-    return np.minimum(np.cumsum(np.asarray(flows, dtype=float), axis=-1),
+    return np.minimum(sums.running(np.add, np.asarray(flows, dtype=float)),
                       np.asarray(cap, dtype=float))
 
 
@@ -167,7 +169,7 @@ def capped_running_total_formula(previous: str, flow: str, cap: str | None) -> s
 
 def increase(running: NDArray[np.float64]) -> NDArray[np.float64]:
     """Each year's increase of a running total (the first year's is the total itself)."""
-    return np.diff(running, axis=-1, prepend=0.0)
+    return sums.increase(running)
 
 
 def increase_formula(this_year: str, last_year: str) -> str:

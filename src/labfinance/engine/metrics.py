@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from labfinance.engine.irr_search import solve_irr
+from labfinance.engine.sums import running
 
 __all__ = [
     "IrrResult",
@@ -336,7 +337,7 @@ def payback_year_index(cumulative: ArrayLike, tolerance: float = 0.005) -> NDArr
     """
     paid_back = np.asarray(cumulative, dtype=float) >= -tolerance
     # Years from the end back to the last shortfall: all of them stay paid back.
-    years_paid_back_to_end = np.logical_and.accumulate(paid_back[..., ::-1], axis=-1).sum(axis=-1)
+    years_paid_back_to_end = running(np.logical_and, paid_back[..., ::-1]).sum(axis=-1)
     n_years = paid_back.shape[-1]
     return np.where(years_paid_back_to_end > 0, n_years - years_paid_back_to_end, -1)[()]
 

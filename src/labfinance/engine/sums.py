@@ -113,3 +113,40 @@ class Stacked:
             return total
         wide += total
         return wide
+
+
+def running(step: np.ufunc, values: Any) -> np.ndarray:
+    """``step.accumulate`` along the years (the last axis): a running total with ``np.add``, a
+    running minimum with ``np.minimum``. The same numbers bit for bit, taken one year at a time
+    across the draws where there are many draws: numpy accumulates along each short row in turn,
+    twice as slow at 10,000 draws x 12 years (0.68 against 0.36 ms for a total).
+
+    >>> running(np.add, np.array([[1.0, 2.0, 3.0]])).tolist()
+    [[1.0, 3.0, 6.0]]
+    >>> running(np.minimum, np.arange(6.0).reshape(2, 3)[:, ::-1]).tolist()
+    [[2.0, 1.0, 0.0], [5.0, 4.0, 3.0]]
+    """
+    values = np.asarray(values)
+    if values.ndim != 2 or values.shape[0] < _MANY_DRAWS:
+        return step.accumulate(values, axis=-1)
+    out = np.empty_like(values)
+    out[:, 0] = values[:, 0]
+    for year in range(1, values.shape[1]):
+        step(out[:, year - 1], values[:, year], out=out[:, year])
+    return out
+
+
+def increase(values: np.ndarray) -> np.ndarray:
+    """Each year's increase of a running total (the first year's is the total itself): numpy's
+    ``diff`` with 0 prepended, bit for bit, without the copy it makes to prepend.
+
+    >>> increase(np.array([[40.0, 80.0, 100.0]])).tolist()
+    [[40.0, 40.0, 20.0]]
+    """
+    out = np.empty(values.shape)
+    out[..., :1] = values[..., :1]
+    np.subtract(values[..., 1:], values[..., :-1], out=out[..., 1:])
+    return out
+
+
+_MANY_DRAWS = 64  # from here a year at a time is quicker than numpy's accumulate
