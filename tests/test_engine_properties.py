@@ -223,3 +223,24 @@ def test_a_rate_grant_pays_its_advance_instalments_and_retention_bit_for_bit():
                     grants += 1
                     assert np.array_equal(d.due(), d.instalments + d.advance + d.retention)
     assert grants >= 6  # the examples' Interreg, ERDF and province grants, both selections
+
+
+# --- running sums over the years -----------------------------------------------------------
+
+year_rows = st.integers(1, 200).flatmap(lambda draws: st.integers(1, 14).flatmap(
+    lambda years: st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=draws * years,
+                           max_size=draws * years).map(
+        lambda values: np.array(values).reshape(draws, years))))
+
+
+@given(year_rows)
+def test_running_totals_are_numpys_accumulate_bit_for_bit(values):
+    # A year at a time across the draws (from 64 draws on) must add in numpy's order: each
+    # year's total is last year's plus this year's, the same rounding, so the same bytes.
+    from labfinance.engine.sums import increase, running
+
+    for step in (np.add, np.minimum, np.maximum):
+        assert running(step, values).tobytes() == step.accumulate(values, axis=-1).tobytes()
+    assert running(np.logical_and, values[:, ::-1] > 0).tolist() == \
+        np.logical_and.accumulate(values[:, ::-1] > 0, axis=-1).tolist()
+    assert increase(values).tobytes() == np.diff(values, axis=-1, prepend=0.0).tobytes()

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import nullcontext
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labfinance.analysis.montecarlo import available_cores
 from labfinance.analysis.run import Analysis, analyse
 from labfinance.engine.core import LEDGER_ROWS, Results
 from labfinance.model.loader import Loaded
@@ -134,11 +134,12 @@ class Outcome:
     draws: np.ndarray | None = None
 
 
-def evaluate_file(path: str, seed: int, draws: int) -> Outcome:
+def evaluate_file(path: str, seed: int, draws: int, threads: int | None = None) -> Outcome:
     """Evaluate one scenario file as ``run`` would, with the file's own seed (a process-pool
     worker: everything it returns is pickled). A workbook labfinance wrote counts as the
     scenario it comes back as, the reader's edits included (its seed from that text, so an
-    unedited workbook draws as its scenario file does)."""
+    unedited workbook draws as its scenario file does). ``threads``: the Monte Carlo's, one
+    where files run in parallel processes (each process takes a core)."""
     try:
         loaded = load_any(path)
     except ScenarioError as exc:
@@ -146,7 +147,7 @@ def evaluate_file(path: str, seed: int, draws: int) -> Outcome:
     sha = loaded.document.sha256
     own_seed = file_seed(seed, sha)
     analysis = analyse(loaded, loaded.scenario, draws=draws, seed=own_seed,
-                       with_variants=False, with_sensitivity=False)
+                       with_variants=False, with_sensitivity=False, threads=threads)
     samples = analysis.samples.get("funding_shortfall")
     analysis.samples = {}
     initiative = Initiative(path, sha, own_seed, analysis)
@@ -205,31 +206,28 @@ Progress = Callable[[int], Any]
 def _outcomes(files: list[Path], seed: int, draws: int, jobs: int) -> Iterator[Outcome]:
     """Each file's outcome, in the files' order (so the per-draw sums are the same whatever
     finishes first), with at most ``2 × jobs`` results waiting at once."""
-    if jobs <= 1 or len(files) <= 1:
+    if jobs <= 1 or len(files) <= 1:  # one process: its Monte Carlo takes the jobs' cores
         for path in files:
-            yield evaluate_file(str(path), seed, draws)
+            yield evaluate_file(str(path), seed, draws, jobs)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: list[Future[Outcome]] = []
         queue = iter(files)
         for path in queue:
-            pending.append(pool.submit(evaluate_file, str(path), seed, draws))
+            pending.append(pool.submit(evaluate_file, str(path), seed, draws, 1))
             if len(pending) >= 2 * jobs:
                 break
         while pending:
             outcome = pending.pop(0).result()
             following = next(queue, None)
             if following is not None:
-                pending.append(pool.submit(evaluate_file, str(following), seed, draws))
+                pending.append(pool.submit(evaluate_file, str(following), seed, draws, 1))
             yield outcome
 
 
 def default_jobs() -> int:
     """The cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    return available_cores()
 
 
 def evaluate_portfolio(paths: Sequence[str | Path], *, draws: int, seed: int, jobs: int = 1,

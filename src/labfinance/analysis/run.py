@@ -63,13 +63,16 @@ def fixed_parameters(loaded: Loaded, variant: str | None,
 def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
             overrides: dict[str, Any] | None = None, draws: int = 0, seed: int = 0,
             extra_metrics: tuple[str, ...] = (), progress: Progress | None = None,
-            with_variants: bool = True, with_sensitivity: bool = True) -> Analysis:
+            with_variants: bool = True, with_sensitivity: bool = True,
+            threads: int | None = None) -> Analysis:
     """Evaluate the chosen case and every named variant of the file; add sensitivity and risk
     where the case has anything uncertain.
 
     ``extra_metrics`` adds metrics to the tornado. ``progress(total)``, where given, wraps the
     Monte Carlo run (a progress bar). ``with_variants=False`` and ``with_sensitivity=False`` skip
     what a portfolio does not report; the case and its Monte Carlo are the same either way.
+    ``threads`` Monte Carlo chunks run at once (default: the cores, see
+    :func:`~labfinance.analysis.montecarlo.default_threads`); the draws are the same bytes.
     """
     if seed < 0 or any(m not in METRICS for m in extra_metrics):
         raise ValueError(f"a seed of 0 or more and known metrics, please (got {seed}, "
@@ -97,7 +100,7 @@ def analyse(loaded: Loaded, scenario: Scenario, *, variant: str | None = None,
     if draws > 0:
         with (progress or (lambda total: nullcontext()))(draws) as bar:
             mc = simulate(scenario, parameters, draws=draws, seed=seed, notes=notes,
-                          on_chunk=None if bar is None else bar.update)
+                          on_chunk=None if bar is None else bar.update, threads=threads)
         analysis.monte_carlo = mc.json()
         analysis.samples = mc.samples
         analysis.answers = decision_answers(results, mc.samples, list(mc.cash_out_by_year))
