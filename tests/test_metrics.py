@@ -336,6 +336,31 @@ def test_irr_search_stops_when_its_last_step_is_below_the_last_digit(monkeypatch
     assert rate == pytest.approx(npf.irr(values), rel=1e-12)  # numpy-financial: 20.50 %
 
 
+def test_a_bracketed_root_is_polished_in_two_evaluations(monkeypatch):
+    # Economic flows of one Monte Carlo draw of the smart-mobility example: three sign changes
+    # (an outlay again in year 10), so the root is bracketed on the grid around the guess. The
+    # polish starts from inverse quadratic interpolation through three grid points: two NPV
+    # evaluations (regula falsi needed three). The rate is checked against the definition: the
+    # NPV at it is zero to 1e-13 of the flows' gross present value.
+    import labfinance.engine.irr_search as irr_search
+
+    values = [-2094705.1397237992, -427138.8258619095, 19997.958144942764, 633227.990026901,
+              689093.4126431721, 804678.2253700367, 389793.9243304563, 761427.0405959524,
+              722564.4552534337, 720193.3899603777, -231403.74196228432, 1265647.6435828344]
+    evaluations = []
+    npv_and_slope = irr_search._npv_and_slope
+
+    def counted(coeffs, u, shift):
+        evaluations.append(u.size)
+        return npv_and_slope(coeffs, u, shift)
+
+    monkeypatch.setattr(irr_search, "_npv_and_slope", counted)
+    rate = float(irr(values, 0.03, count_roots=False).rate)
+    assert evaluations == [1, 1]
+    gross = sum(abs(v) / (1 + rate) ** t for t, v in enumerate(values))
+    assert abs(present_value(values, rate)) <= 1e-13 * gross
+
+
 def test_irr_several_sign_changes_without_root():
     # 1 - x + x**2 has no real root
     result = irr([1, -1, 1], 0.1)

@@ -216,21 +216,24 @@ def _nearest_roots(by_year, guesses, limit, chunk=1024, grid=None):
         change |= positive[:-1] & negative[1:]
         # np.nonzero on 2-D is slow in numpy 2; flatnonzero and divmod are not.
         cells, series = np.divmod(np.flatnonzero(change), npv.shape[1])
-        found.append((series + first, cells, npv[cells, series], npv[cells + 1, series]))
+        # a third grid point beside the bracket (below it where there is one), for the start
+        third = np.where(cells > 0, cells - 1, np.minimum(cells + 2, npv.shape[0] - 1))
+        found.append((series + first, cells, npv[cells, series], npv[cells + 1, series],
+                      third, npv[third, series]))
         points, series = np.divmod(np.flatnonzero(npv == 0), npv.shape[1])
         exact.append((series + first, points))
-    series, cells, npv_lower, npv_upper = (
+    series, cells, npv_lower, npv_upper, third, npv_third = (
         np.concatenate(parts) for parts in zip(*found, strict=True)
     )
     lower, upper = grid[cells], grid[cells + 1]
-    start = lower - npv_lower * (upper - lower) / (npv_upper - npv_lower)  # regula falsi
+    start = _start_in_bracket(lower, upper, grid[third], npv_lower, npv_upper, npv_third)
     polished = _polish_roots(
         by_year[:, series],
         shift=np.zeros(series.size),
         lower=lower,
         upper=upper,
         sign_at_lower=np.sign(npv_lower),
-        start=np.clip(start, lower, upper),
+        start=start,
     )
     exact_series, exact_points = (np.concatenate(parts) for parts in zip(*exact, strict=True))
     root_series = np.concatenate([series, exact_series])
@@ -249,6 +252,20 @@ def _nearest_roots(by_year, guesses, limit, chunk=1024, grid=None):
     chosen, first_of_each = np.unique(root_series[order], return_index=True)
     rate[chosen] = root_rates[order[first_of_each]]
     return rate, n_roots
+
+
+def _start_in_bracket(u0, u1, u2, f0, f1, f2):
+    """Where to start polishing a root bracketed by grid points u0 and u1 (NPV f0, f1 of
+    opposite signs), with a third grid point u2 beside them: inverse quadratic interpolation
+    through the three (error of the order of the grid step cubed, so Newton needs one step
+    fewer than from regula falsi), regula falsi where that falls outside the bracket."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quadratic = (u0 * f1 * f2 / ((f0 - f1) * (f0 - f2))
+                     + u1 * f0 * f2 / ((f1 - f0) * (f1 - f2))
+                     + u2 * f0 * f1 / ((f2 - f0) * (f2 - f1)))
+        falsi = u0 - f0 * (u1 - u0) / (f1 - f0)
+    inside = (quadratic > u0) & (quadratic < u1)
+    return np.clip(np.where(inside, quadratic, falsi), u0, u1)
 
 
 def _npv_and_slope(coeffs, u, shift):
