@@ -16,10 +16,14 @@ sees the same draws as the base case (common random numbers), which makes their 
 iterations can stop one rounding apart when a series sits elsewhere in a batch.)
 
 The engine runs on chunks of draws with ``detail=False``, so memory stays bounded while the metric
-samples are kept whole for percentiles (8 MB a metric per million draws). A chunk takes about
-:data:`CHUNK_BYTES` of working memory: fewer draws for a longer horizon or more items fed by
-uncertain parameters (each such line is one row per draw), between :data:`MIN_CHUNK` draws and
-whole blocks.
+samples are kept whole for percentiles (8 MB a metric per million draws). The chunks in flight
+take about :data:`CHUNK_BYTES` of working memory together: fewer draws for a longer horizon or
+more items fed by uncertain parameters (each such line is one row per draw), between
+:data:`MIN_CHUNK` draws and whole blocks. Up to :data:`MAX_THREADS` chunks run at once, one per
+core this process may use, each with its share of that memory (never under :data:`MIN_CHUNK`
+draws: a long horizon runs fewer threads). numpy releases the GIL inside its loops, so the
+engine calls overlap; each chunk writes its own slice of the samples, so the results are the
+same bytes whatever the number of threads.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.random import PCG64, Generator, SeedSequence
 
-from labfinance.analysis.distributions import Copula, Uncertain, copula
+from labfinance.analysis.distributions import Copula, Uncertain, copula, values_at
 from labfinance.engine.catalogue import YEAR_METRICS, reported
 from labfinance.engine.core import evaluate
 from labfinance.engine.parameters import Parameters
@@ -46,17 +50,18 @@ __all__ = ["BLOCK", "CHUNK_BYTES", "MAX_THREADS", "MIN_CHUNK", "Draws", "MonteCa
            "percentiles", "simulate", "spread", "uniforms", "usable_threads"]
 
 BLOCK = 2_500
-CHUNK_BYTES = 160 * 2 ** 20  # working memory of one engine call
+CHUNK_BYTES = 240 * 2 ** 20  # working memory of the engine calls in flight
 MIN_CHUNK = 1_000            # below this the engine's fixed cost per call dominates
 MAX_THREADS = 4              # engine calls at once, each with its share of CHUNK_BYTES
 # Measured working memory per draw and year, in 8-byte numbers: about 130 for the ledger, funding
 # and metrics, and 4 per item an uncertain parameter feeds (a cost line's cost, cost before
 # contingency, base amount and price factor become one row per draw; two parameters of one line
 # widen the same rows: 200 lines with two ranges each measured 3.75 a line, 100 MB at 1,000
-# draws). The largest example (12 years, 7 parameters on 7 items) then takes 10,000 draws a
-# call, as fast as 17,500 (1.26 s against 1.28 s of CPU for 100,000 draws) in 60 % of the
-# memory; 2,000 cost lines with 200 uncertain ones take 1,800 (1,000 when counted by parameter:
-# 10 calls, each paying the Python of 2,000 lines: 0.2 s more CPU at 10,000 draws, in 166 MB).
+# draws). The largest example (12 years, 7 parameters on 7 items) then takes 15,000 draws a
+# call, or 7,500 on each of 2 threads (1,000 to 17,500 a call cost about the same CPU per draw);
+# 2,000 cost lines with 200 uncertain ones take 1,400 on each of 2 threads (2,500 on one): their
+# engine calls are mostly Python, which threads overlap little, so fewer, larger calls are what
+# counts there: 10,000 draws took 0.80 s in 1,800-draw calls (160 MB), 0.65-0.72 s now.
 _NUMBERS_PER_DRAW_YEAR = 130
 _NUMBERS_PER_ITEM = 4
 PERCENTILES = (5, 10, 20, 50, 80, 90, 95)  # P20 and P80: the decision view's prudent figures
@@ -98,7 +103,7 @@ def draw(scenario: Scenario, parameters: Sequence[Uncertain], seed: int, first: 
     if linked is not None:
         moved = linked.correlate(np.stack([rows[path] for path in linked.paths]))
         rows.update(zip(linked.paths, moved, strict=True))
-    values = {p.path: p.distribution.ppf(rows[p.path]) for p in parameters}
+    values = values_at(parameters, rows)
     awarded = {f.id: u[columns[f"funding:{f.id}"]] < f.award_probability
                for f in scenario.funding if not f.committed}
     happens = {}
