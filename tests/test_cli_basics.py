@@ -205,3 +205,24 @@ def test_version_comes_from_the_package_metadata():
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
     assert version("labfinance") in result.stdout
+
+
+def test_the_command_keeps_freed_memory_where_the_c_library_allows(monkeypatch):
+    # glibc (Linux) has mallopt: the command asks it to keep freed memory for the next chunk of
+    # draws. A C library without it (macOS, Windows) keeps its defaults, and nothing fails.
+    import ctypes
+
+    from labfinance import cli
+
+    try:
+        has_mallopt = hasattr(ctypes.CDLL(None), "mallopt")
+    except (OSError, TypeError):  # Windows: no C library by that name
+        has_mallopt = False
+    assert cli.keep_freed_memory() is has_mallopt
+
+    class NoMallopt:
+        def __init__(self, name):
+            pass
+
+    monkeypatch.setattr(cli.ctypes, "CDLL", NoMallopt)
+    assert cli.keep_freed_memory() is False

@@ -377,8 +377,8 @@ def test_progress_is_reported_on_the_calling_thread_for_every_draw():
 
 
 def test_an_error_in_a_thread_reaches_the_caller(monkeypatch):
-    # The third chunk (draws 2,000 on, in the first thread's share) fails: simulate raises that
-    # error instead of waiting for a result that never comes.
+    # The third engine call fails: simulate raises that error instead of waiting for a result
+    # that never comes, and the other thread takes no more chunks (six in all).
     scenario = load(CITIZEN_APP).scenario
     params, _ = uncertain_parameters(scenario, {})
     engine = montecarlo.evaluate
@@ -393,6 +393,7 @@ def test_an_error_in_a_thread_reaches_the_caller(monkeypatch):
     monkeypatch.setattr(montecarlo, "evaluate", failing)
     with pytest.raises(ArithmeticError, match="third chunk"):
         simulate(scenario, params, draws=6_000, seed=1, chunk=MIN_CHUNK, threads=2)
+    assert failing.calls <= 3  # the two before, and at most one the other thread had begun
 
 
 def test_threads_share_the_chunk_memory_and_a_long_horizon_keeps_few(tmp_path, monkeypatch):

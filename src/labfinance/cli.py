@@ -6,6 +6,7 @@ output that exists, an unknown option) exits with status 2 and a message, never 
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -205,6 +206,30 @@ def _check_environment() -> None:
 @click.version_option(__version__, prog_name="labfinance")
 def main() -> None:
     """Business case and financing plan for smart safety & security initiatives."""
+    keep_freed_memory()
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+
+
+def keep_freed_memory() -> bool:
+    """Let glibc's malloc keep the memory a run frees for its next arrays (the command's own
+    process; the library leaves its host's malloc alone).
+
+    A Monte Carlo chunk makes and frees arrays of about a megabyte hundreds of times. By default
+    glibc hands such memory back to the system (munmap, or trimming a thread's heap) and faults
+    it in again on the next chunk: 0.1-0.15 s of system time in 100,000 draws of the largest
+    example (70,000 page faults), more with threads. Arrays up to 32 MB now come from the heap,
+    and freed memory stays in the process until 512 MB of it are free at once; the peak is the
+    same, and the process ends soon after. False where the C library has no ``mallopt`` (macOS,
+    Windows), which then keep their own defaults.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, 32 * 2 ** 20)
+                and mallopt(_M_TRIM_THRESHOLD, 512 * 2 ** 20))
 
 
 @main.command()

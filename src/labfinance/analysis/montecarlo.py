@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import queue
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -358,31 +359,42 @@ Chunk = Callable[[int, dict[int, np.ndarray]], int]
 def _in_threads(starts: list[int], run: Chunk, threads: int) -> Iterator[int]:
     """``run(first, kept)`` for each chunk start, yielding each result in the calling thread.
 
-    Each of ``threads`` threads takes a contiguous share of the chunks, in order, with its own
-    ``kept`` block of uniforms (a block that spans two chunks is made once). numpy releases the
-    GIL inside its loops, so the engine calls overlap: measured 1.5x on 2 cores.
+    ``threads`` threads take the next chunk as each finishes one (so a short last chunk does
+    not leave one thread idle), each with its own ``kept`` block of uniforms. numpy releases the
+    GIL inside its loops, so the engine calls overlap. The first error stops the others taking
+    more chunks and is raised here.
     """
     if threads <= 1:
         kept: dict[int, np.ndarray] = {}
         for first in starts:
             yield run(first, kept)
         return
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for first in starts:
+        todo.put(first)
     finished: queue.SimpleQueue[int | BaseException] = queue.SimpleQueue()
-    share = -(-len(starts) // threads)
+    stop = threading.Event()
 
-    def work(mine: list[int]) -> None:
+    def work() -> None:
         own: dict[int, np.ndarray] = {}
         try:
-            for first in mine:
+            while not stop.is_set():
+                try:
+                    first = todo.get_nowait()
+                except queue.Empty:
+                    return
                 finished.put(run(first, own))
         except BaseException as exc:  # handed to the calling thread, which raises it
             finished.put(exc)
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="labfinance-mc") as pool:
-        for i in range(0, len(starts), share):
-            pool.submit(work, starts[i:i + share])
-        for _ in starts:
-            item = finished.get()
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        for _ in range(threads):
+            pool.submit(work)
+        try:
+            for _ in starts:
+                item = finished.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
