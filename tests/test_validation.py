@@ -782,3 +782,31 @@ def test_an_override_leaves_the_file_as_it_was_and_changes_only_its_path(path, v
     container, key, _ = paths.locate(expected, path, create=True)
     container[key] = value
     assert new == expected  # and nothing else moved
+
+
+def test_a_variant_is_valid_as_a_whole_and_a_wrong_set_of_it_is_named(tmp_path):
+    # A loan of 4 years with 1 year of grace; the variant stretches it to 10 years with 5 of
+    # grace. Setting the grace alone (5 >= 4) is invalid, the two together are not: the
+    # variant loads, as with_overrides applies it (term 10, grace 5). A variant whose sets are
+    # wrong together still names the set that is wrong, on its line.
+    from helpers import scenario_file
+
+    body = """
+        costs:
+          - {id: kit, category: capex, amount: 1000, year: 2026}
+        funding:
+          - {id: bank, type: loan, stakeholder: city, amount: 1000, year: 2026, rate: 0.04,
+             term: 4, grace: 1}
+        variants:
+          stretched:
+            set: {funding.bank.term: 10, funding.bank.grace: 5}
+        """
+    loaded = load(scenario_file(tmp_path, body))
+    loan = loaded.variants["stretched"].funding[0]
+    assert (loan.term, loan.grace) == (10, 5)
+    assert with_overrides(loaded, "stretched") == loaded.variants["stretched"]
+    wrong = scenario_file(tmp_path, body.replace("term: 10", "term: 3"), name="wrong.yaml")
+    with pytest.raises(ScenarioError) as error:
+        load(wrong)
+    assert any("variants.stretched.set.funding.bank.grace" in m and "term" in m
+               for m in error.value.messages), error.value.messages

@@ -108,6 +108,11 @@ def load_document(doc: Document) -> Loaded:
     problems: list[Problem] = []
     variants: dict[str, Scenario] = {}
     for name, variant in scenario.variants.items():
+        if len(variant.set) > 1:  # a valid variant as a whole needs no check set by set
+            whole = _variant_problems(doc, variant.set.items())
+            if whole is not None:
+                variants[name] = whole
+                continue
         for set_path, value in variant.set.items():
             loc = ("variants", name, "set", set_path)
             where = f"variants.{name}.set.{set_path}"
@@ -121,6 +126,20 @@ def load_document(doc: Document) -> Loaded:
     if problems:
         raise ScenarioError([p.located(doc.path) for p in sorted(problems, key=lambda p: p.line)])
     return Loaded(doc, scenario, variants)
+
+
+def _variant_problems(doc: Document, sets: Iterable[tuple[str, Any]]) -> Scenario | None:
+    """The scenario with every override of a variant applied where that validates (what
+    :func:`with_overrides` gives for it); None where it does not, and each override is then
+    checked on its own to say which one is wrong."""
+    raw = doc.raw
+    try:
+        for set_path, value in sets:
+            raw, _ = paths.with_override(raw, set_path, value)
+    except paths.PathError:
+        return None
+    scenario, problems = _check(doc.with_raw(raw), False)
+    return scenario if not problems else None
 
 
 def override_problems(doc: Document, set_path: str, value: Any) -> list[Problem]:
