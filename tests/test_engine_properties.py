@@ -244,3 +244,31 @@ def test_running_totals_are_numpys_accumulate_bit_for_bit(values):
     assert running(np.logical_and, values[:, ::-1] > 0).tolist() == \
         np.logical_and.accumulate(values[:, ::-1] > 0, axis=-1).tolist()
     assert increase(values).tobytes() == np.diff(values, axis=-1, prepend=0.0).tobytes()
+
+
+@given(st.integers(1, 30).flatmap(lambda n: st.tuples(
+    st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=3 * n, max_size=3 * n),
+    st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, 2)), max_size=n),
+    st.integers(2, 4))))
+def test_a_sum_told_only_its_changes_is_the_full_sum_bit_for_bit(case):
+    # A call reads only the lines it built again; the sum must be the one of every line. A
+    # change is the stacked term itself (0), another row (1) or a row per draw (2).
+    from labfinance.engine.sums import Stacked
+
+    values, changes, draws = case
+    n = len(values) // 3
+    terms = [np.array([values[3 * i:3 * i + 3]]) for i in range(n)]
+    stack = Stacked(terms, (3,))
+    changed = {}
+    for i, kind in changes:
+        changed[i] = (terms[i], np.full((1, 3), i + 0.25),
+                      np.arange(3.0 * draws).reshape(draws, 3) * (i + 0.5))[kind]
+    full = [changed.get(i, term) for i, term in enumerate(terms)]
+    assert stack.add_up_changes(changed).tobytes() == stack.add_up(full).tobytes()
+    assert stack.add_up(full).tobytes() == add_up_in_order(full).tobytes()
+
+
+def add_up_in_order(terms):
+    from labfinance.engine.sums import add_up
+
+    return add_up(terms, (3,))

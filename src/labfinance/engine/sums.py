@@ -87,14 +87,27 @@ class Stacked:
 
     def add_up(self, terms: list[np.ndarray]) -> np.ndarray:
         """:func:`add_up` of ``terms`` (as many as stacked, in the same order), bit for bit."""
-        changed = [i for i, (x, y) in enumerate(zip(terms, self.terms, strict=True)) if x is not y]
+        if len(terms) != len(self.terms):
+            raise ValueError("as many terms as stacked, please")
+        return self.add_up_changes(dict(enumerate(terms)))
+
+    def add_up_changes(self, changes: dict[int, Any]) -> np.ndarray:
+        """:meth:`add_up` of the stacked terms with ``changes[i]`` in place of term i, bit for
+        bit; a change that is the stacked term itself changes nothing.
+
+        >>> a, b = np.ones((1, 2)), np.full((1, 2), 2.0)
+        >>> stack = Stacked([a, b], (2,))
+        >>> stack.add_up_changes({1: np.full((2, 2), 5.0)}).tolist()
+        [[6.0, 6.0], [6.0, 6.0]]
+        """
+        changed = sorted(i for i, x in changes.items() if x is not self.terms[i])
         if not changed:
             return self.total.copy()
         rows = self.rows
-        keep = np.ones(len(terms), dtype=bool)
+        keep = np.ones(len(self.terms), dtype=bool)
         wide: np.ndarray | None = None
         for i in changed:
-            x = np.asarray(terms[i], dtype=float)
+            x = np.asarray(changes[i], dtype=float)
             if x.shape[0] == 1:
                 if rows is self.rows:
                     rows = rows.copy()
