@@ -16,14 +16,14 @@ sees the same draws as the base case (common random numbers), which makes their 
 iterations can stop one rounding apart when a series sits elsewhere in a batch.)
 
 The engine runs on chunks of draws with ``detail=False``, so memory stays bounded while the metric
-samples are kept whole for percentiles (8 MB a metric per million draws). The chunks in flight
-take about :data:`CHUNK_BYTES` of working memory together: fewer draws for a longer horizon or
-more items fed by uncertain parameters (each such line is one row per draw), between
-:data:`MIN_CHUNK` draws and whole blocks. Up to :data:`MAX_THREADS` chunks run at once, one per
-core this process may use, each with its share of that memory (never under :data:`MIN_CHUNK`
-draws: a long horizon runs fewer threads). numpy releases the GIL inside its loops, so the
-engine calls overlap; each chunk writes its own slice of the samples, so the results are the
-same bytes whatever the number of threads.
+samples are kept whole for percentiles (8 MB a metric per million draws). A chunk takes about
+:data:`CHUNK_BYTES` of working memory: fewer draws for a longer horizon or more items fed by
+uncertain parameters (each such line is one row per draw), between :data:`MIN_CHUNK` draws and
+whole blocks. The chunk size depends on the file alone, never on the machine, so the results are
+the same bytes everywhere. Up to :data:`MAX_THREADS` chunks run at once, on the cores this process
+may use: numpy releases the GIL inside its loops, so the engine calls overlap, and each chunk
+writes its own slice of the samples, so the results are the same bytes whatever the number of
+threads.
 """
 
 from __future__ import annotations
@@ -48,21 +48,19 @@ from labfinance.model.scenario import Scenario
 
 __all__ = ["BLOCK", "CHUNK_BYTES", "MAX_THREADS", "MIN_CHUNK", "Draws", "MonteCarlo", "Spread",
            "available_cores", "chunk_draws", "default_threads", "draw", "needs_risk_analysis",
-           "percentiles", "simulate", "spread", "uniforms", "usable_threads"]
+           "percentiles", "simulate", "spread", "uniforms"]
 
 BLOCK = 2_500
-CHUNK_BYTES = 240 * 2 ** 20  # working memory of the engine calls in flight
+CHUNK_BYTES = 120 * 2 ** 20  # working memory of one engine call
 MIN_CHUNK = 1_000            # below this the engine's fixed cost per call dominates
-MAX_THREADS = 4              # engine calls at once, each with its share of CHUNK_BYTES
+MAX_THREADS = 2              # engine calls at once: at most 240 MB in flight
 # Measured working memory per draw and year, in 8-byte numbers: about 130 for the ledger, funding
 # and metrics, and 4 per item an uncertain parameter feeds (a cost line's cost, cost before
 # contingency, base amount and price factor become one row per draw; two parameters of one line
 # widen the same rows: 200 lines with two ranges each measured 3.75 a line, 100 MB at 1,000
-# draws). The largest example (12 years, 7 parameters on 7 items) then takes 15,000 draws a
-# call, or 7,500 on each of 2 threads (1,000 to 17,500 a call cost about the same CPU per draw);
-# 2,000 cost lines with 200 uncertain ones take 1,400 on each of 2 threads (2,500 on one): their
-# engine calls are mostly Python, which threads overlap little, so fewer, larger calls are what
-# counts there: 10,000 draws took 0.80 s in 1,800-draw calls (160 MB), 0.65-0.72 s now.
+# draws). The largest example (12 years, 7 parameters on 7 items) then takes 7,500 draws a call
+# (1,000 to 17,500 a call cost about the same CPU per draw), two calls at a time; 2,000 cost
+# lines with 200 uncertain ones take 1,300 a call.
 _NUMBERS_PER_DRAW_YEAR = 130
 _NUMBERS_PER_ITEM = 4
 PERCENTILES = (5, 10, 20, 50, 80, 90, 95)  # P20 and P80: the decision view's prudent figures
@@ -230,18 +228,11 @@ def percentiles(ordered: np.ndarray, percents: Sequence[float], years: bool = Fa
     return np.where(gamma >= 0.5, b - step * (1 - gamma), a + step * gamma)
 
 
-def chunk_draws(scenario: Scenario, parameters: Sequence[Uncertain], threads: int = 1) -> int:
+def chunk_draws(scenario: Scenario, parameters: Sequence[Uncertain]) -> int:
     """Draws per engine call, sized by the horizon and the items the drawn parameters feed (see
     the module: ``costs.cameras.amount`` and ``costs.cameras.escalation`` feed one line); a
-    risk, whose cost line and events are one row per draw, counts as an item. ``threads`` calls
-    at once share :data:`CHUNK_BYTES` between them."""
-    return _whole_blocks(_draws_in(CHUNK_BYTES // threads, scenario, parameters))
-
-
-def usable_threads(scenario: Scenario, parameters: Sequence[Uncertain], wanted: int) -> int:
-    """Threads (at most ``wanted``) that can share :data:`CHUNK_BYTES` with at least
-    :data:`MIN_CHUNK` draws each: a long horizon keeps one, so that memory stays bounded."""
-    return max(1, min(wanted, _draws_in(CHUNK_BYTES, scenario, parameters) // MIN_CHUNK))
+    risk, whose cost line and events are one row per draw, counts as an item."""
+    return _whole_blocks(_draws_in(CHUNK_BYTES, scenario, parameters))
 
 
 def _draws_in(memory: int, scenario: Scenario, parameters: Sequence[Uncertain]) -> int:
@@ -308,8 +299,7 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
     samples = {name: np.empty(draws) for name in reported(scenario)}
     threads = max(1, default_threads() if threads is None else threads)
     if chunk is None:
-        threads = usable_threads(scenario, parameters, threads)
-        chunk = chunk_draws(scenario, parameters, threads)
+        chunk = chunk_draws(scenario, parameters)
     chunk = _whole_blocks(chunk)
     starts = list(range(0, draws, chunk))
 
@@ -340,8 +330,7 @@ def simulate(scenario: Scenario, parameters: Sequence[Uncertain], *, draws: int,
 
 def default_threads() -> int:
     """Engine calls a Monte Carlo runs at once: the cores this process may use, at most
-    :data:`MAX_THREADS` (a chunk's memory is shared out between them, so more threads mean
-    smaller chunks)."""
+    :data:`MAX_THREADS` (each call takes :data:`CHUNK_BYTES`)."""
     return min(MAX_THREADS, available_cores())
 
 
