@@ -810,3 +810,35 @@ def test_a_variant_is_valid_as_a_whole_and_a_wrong_set_of_it_is_named(tmp_path):
         load(wrong)
     assert any("variants.stretched.set.funding.bank.grace" in m and "term" in m
                for m in error.value.messages), error.value.messages
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "scenarios")
+                                        .glob("*.yaml")), ids=lambda p: p.stem)
+def test_a_variant_lent_the_files_items_is_the_scenario_validated_afresh(path):
+    # A variant's check reuses the file's validated items for each list it leaves alone; the
+    # scenario must be exactly the one a full validation of the overridden file gives.
+    from labfinance.model import paths
+    from labfinance.model.scenario import Scenario
+
+    loaded = load(path)
+    assert loaded.variants
+    for name, scenario in loaded.variants.items():
+        raw = loaded.document.raw
+        for set_path, value in loaded.scenario.variants[name].set.items():
+            raw, _ = paths.with_override(raw, set_path, value)
+        assert Scenario.model_validate(raw) == scenario, name
+
+
+def test_a_variant_that_breaks_a_cost_line_is_still_caught(tmp_path):
+    from helpers import scenario_file
+
+    path = scenario_file(tmp_path, """
+        costs:
+          - {id: kit, category: capex, amount: 1000, year: 2026}
+        variants:
+          broken:
+            set: {costs.kit.amount: -5}
+        """)
+    with pytest.raises(ScenarioError) as error:
+        load(path)
+    assert any("variants.broken.set.costs.kit.amount" in m for m in error.value.messages)

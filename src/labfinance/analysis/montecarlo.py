@@ -60,7 +60,7 @@ MAX_THREADS = 2              # engine calls at once: at most 240 MB in flight
 # widen the same rows: 200 lines with two ranges each measured 3.75 a line, 100 MB at 1,000
 # draws). The largest example (12 years, 7 parameters on 7 items) then takes 7,500 draws a call
 # (1,000 to 17,500 a call cost about the same CPU per draw), two calls at a time; 2,000 cost
-# lines with 200 uncertain ones take 1,300 a call.
+# lines with 200 uncertain ones take 1,400 a call.
 _NUMBERS_PER_DRAW_YEAR = 130
 _NUMBERS_PER_ITEM = 4
 PERCENTILES = (5, 10, 20, 50, 80, 90, 95)  # P20 and P80: the decision view's prudent figures

@@ -59,9 +59,23 @@ class Loaded:
 # --------------------------------------------------------------------------- validating
 
 
-def _check(doc: Document, check_file_rules: bool) -> tuple[Scenario | None, list[Problem]]:
+_SECTIONS = ("costs", "funding", "benefits", "risks")  # the long lists of a file
+
+
+def _check(doc: Document, check_file_rules: bool, reuse: tuple[Document, Scenario] | None = None
+           ) -> tuple[Scenario | None, list[Problem]]:
+    """The scenario ``doc`` holds and its problems. ``reuse`` (the file's document and its
+    validated scenario) lends an override the file's items of every list it leaves as it is
+    (the very same objects): a variant of a 2,000-line file validates its one changed value, not
+    2,000 lines again; the whole-file rules still run on all of it."""
+    raw = doc.raw
+    if reuse is not None:
+        file_doc, file_scenario = reuse
+        same = {key: getattr(file_scenario, key) for key in _SECTIONS
+                if key in raw and raw[key] is file_doc.raw.get(key)}
+        raw = {**raw, **same}
     try:
-        scenario = Scenario.model_validate(doc.raw)
+        scenario = Scenario.model_validate(raw)
     except ValidationError as exc:  # years outside the horizon too, so that all show at once
         problems = validation_problems(exc, doc)
         seen = {(p.line, p.path) for p in problems}
@@ -85,7 +99,7 @@ def validate_document(doc: Document, *, check_file_rules: bool = True) -> Scenar
     return scenario
 
 
-def _override_problems(doc: Document, set_path: str, value: Any
+def _override_problems(doc: Document, set_path: str, value: Any, file_scenario: Scenario
                        ) -> tuple[Scenario | None, list[str]]:
     """The scenario once ``set_path`` is set to ``value`` (None if it fails) and what is wrong
     with it (path first)."""
@@ -93,7 +107,7 @@ def _override_problems(doc: Document, set_path: str, value: Any
         raw, _ = paths.with_override(doc.raw, set_path, value)
     except paths.PathError as exc:
         return None, [str(exc)]
-    scenario, problems = _check(doc.with_raw(raw), False)
+    scenario, problems = _check(doc.with_raw(raw), False, (doc, file_scenario))
     return scenario, [p.text if p.path == set_path else p.unlocated() for p in problems]
 
 
@@ -109,14 +123,14 @@ def load_document(doc: Document) -> Loaded:
     variants: dict[str, Scenario] = {}
     for name, variant in scenario.variants.items():
         if len(variant.set) > 1:  # a valid variant as a whole needs no check set by set
-            whole = _variant_problems(doc, variant.set.items())
+            whole = _variant_problems(doc, variant.set.items(), scenario)
             if whole is not None:
                 variants[name] = whole
                 continue
         for set_path, value in variant.set.items():
             loc = ("variants", name, "set", set_path)
             where = f"variants.{name}.set.{set_path}"
-            changed, texts = _override_problems(doc, set_path, value)
+            changed, texts = _override_problems(doc, set_path, value, scenario)
             if changed is not None and not texts and len(variant.set) == 1:
                 variants[name] = changed  # exactly what with_overrides would validate
             for text in texts:
@@ -128,7 +142,8 @@ def load_document(doc: Document) -> Loaded:
     return Loaded(doc, scenario, variants)
 
 
-def _variant_problems(doc: Document, sets: Iterable[tuple[str, Any]]) -> Scenario | None:
+def _variant_problems(doc: Document, sets: Iterable[tuple[str, Any]], file_scenario: Scenario
+                      ) -> Scenario | None:
     """The scenario with every override of a variant applied where that validates (what
     :func:`with_overrides` gives for it); None where it does not, and each override is then
     checked on its own to say which one is wrong."""
@@ -138,7 +153,7 @@ def _variant_problems(doc: Document, sets: Iterable[tuple[str, Any]]) -> Scenari
             raw, _ = paths.with_override(raw, set_path, value)
     except paths.PathError:
         return None
-    scenario, problems = _check(doc.with_raw(raw), False)
+    scenario, problems = _check(doc.with_raw(raw), False, (doc, file_scenario))
     return scenario if not problems else None
 
 

@@ -240,19 +240,20 @@ class _YamlReader:
 
 def _plain_number(text: str, line: int) -> Any:
     """A plain scalar PyYAML took for text, a whole number or a float, read as YAML 1.2 does."""
-    digits = text.lstrip("+-")
-    if _INT12.match(text) or _OCT12.match(text) or _HEX12.match(text):
+    # the common forms first (a whole number, a decimal): one or two patterns tried, not four;
+    # the forms do not overlap, so the order changes nothing
+    whole = _INT12.match(text)
+    if whole or (text[:2] in ("0o", "0x") and (_OCT12.match(text) or _HEX12.match(text))):
+        digits = text.lstrip("+-")
         if len(digits) > MAX_DIGITS:
             raise _Stop(line, f"the number {_shorten(text)} has {len(digits):,} digits; no amount, "
                               "year or count is that large (amounts stop at 1e15)")
-        if _OCT12.match(text):
-            return int(text[2:], 8)
-        return int(text[2:], 16) if _HEX12.match(text) else int(text)
-    if text in _SPECIAL12:
-        return _SPECIAL12[text]
-    if _FLOAT12.match(text) and any(c.isdigit() for c in text):
+        if whole:
+            return int(text)
+        return int(text[2:], 8) if text[1] == "o" else int(text[2:], 16)
+    if _FLOAT12.match(text):  # at least one digit, as the pattern requires
         return float(text)
-    return text
+    return _SPECIAL12.get(text, text)
 
 
 def _shorten(text: str) -> str:
