@@ -18,7 +18,6 @@ Fresh Pythons start from cached bytecode, as an installed labfinance does.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import scale  # bench/scale.py, beside this script
 
 from labfinance.analysis.distributions import uncertain_parameters
 from labfinance.analysis.montecarlo import random_columns, simulate, uniforms
@@ -40,15 +40,6 @@ from labfinance.model.scenario import Scenario
 ROOT = Path(__file__).resolve().parents[1]
 DRAWS = 100_000
 LOOP_DRAWS = 500
-
-
-def as_a_user_runs() -> None:
-    """Fresh Pythons start as an installed labfinance does: from cached bytecode. A shell with
-    PYTHONDONTWRITEBYTECODE set (this development machine's) would compile every module on every
-    start, about 0.17 s of start-up no user pays."""
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "labfinance")],
-                   check=True)
 
 
 def largest_example() -> Path:
@@ -101,7 +92,7 @@ def main() -> None:
     parser.add_argument("--scenario", type=Path, help="scenario file (default: largest example)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    as_a_user_runs()
+    scale.as_a_user_runs()
     path = args.scenario or largest_example()
     s = load(path).scenario
     params, _ = uncertain_parameters(s, {})

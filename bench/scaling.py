@@ -40,15 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def as_a_user_runs() -> None:
-    """Fresh Pythons start as an installed labfinance does: from cached bytecode. A shell with
-    PYTHONDONTWRITEBYTECODE set (this development machine's) would compile every module on every
-    start, about 0.17 s of start-up no user pays."""
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "labfinance")],
-                   check=True)
-
-
 def fresh(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Run ``python args`` in a fresh process: (wall seconds, CPU seconds, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -126,7 +117,7 @@ def main() -> None:
     parser.add_argument("--skip-million", action="store_true",
                         help="skip the 100-year, 1,000,000-draw memory run (minutes)")
     args = parser.parse_args()
-    as_a_user_runs()
+    scale.as_a_user_runs()
     example = scale.EXAMPLE
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -312,25 +312,31 @@ def test_irr_near_minus_100_percent_of_outlays_with_a_small_inflow_at_the_end():
     assert irr(rows, 0.1).rate == pytest.approx([1 / 101 - 1, 0.1, 0.1], rel=1e-13)
 
 
+def _count_calls(monkeypatch, name: str) -> list[int]:
+    """The series counts of each call of the root search's evaluation ``name``, as it runs."""
+    import labfinance.engine.irr_search as irr_search
+
+    calls: list[int] = []
+    evaluate = getattr(irr_search, name)
+
+    def counted(coeffs, u, extra):
+        calls.append(u.size)
+        return evaluate(coeffs, u, extra)
+
+    monkeypatch.setattr(irr_search, name, counted)
+    return calls
+
+
 def test_irr_search_stops_when_its_last_step_is_below_the_last_digit(monkeypatch):
     # Economic flows of one Monte Carlo draw of the smart-mobility example (one sign change).
     # A step lands on the root to the last digit, where the next Newton step (about 1e-17)
     # rounds to no move at all. That left u on the bracket's end, which a strict inside test
     # read as "outside": the search then bisected from the root out to the edge of the range
     # and back, 36 evaluations in all. Now 4.
-    import labfinance.engine.irr_search as irr_search
-
     values = [-1880181.0949642328, -413746.0808140142, 109607.03952390747, 764913.0155673586,
               832439.8787787121, 945114.7582430255, 527379.5955861233, 896219.7227251295,
               854620.8459353885, 849569.0359114888, 109869.62313558557, 1252528.5640721475]
-    evaluations = []
-    log_ratio = irr_search._log_ratio_and_slope
-
-    def counted(parts, u, spans):
-        evaluations.append(u.size)
-        return log_ratio(parts, u, spans)
-
-    monkeypatch.setattr(irr_search, "_log_ratio_and_slope", counted)
+    evaluations = _count_calls(monkeypatch, "_log_ratio_and_slope")
     rate = float(irr(values, 0.03).rate)
     assert len(evaluations) <= 5
     assert rate == pytest.approx(npf.irr(values), rel=1e-12)  # numpy-financial: 20.50 %
@@ -342,19 +348,10 @@ def test_a_bracketed_root_is_polished_in_two_evaluations(monkeypatch):
     # polish starts from inverse quadratic interpolation through three grid points: two NPV
     # evaluations (regula falsi needed three). The rate is checked against the definition: the
     # NPV at it is zero to 1e-13 of the flows' gross present value.
-    import labfinance.engine.irr_search as irr_search
-
     values = [-2094705.1397237992, -427138.8258619095, 19997.958144942764, 633227.990026901,
               689093.4126431721, 804678.2253700367, 389793.9243304563, 761427.0405959524,
               722564.4552534337, 720193.3899603777, -231403.74196228432, 1265647.6435828344]
-    evaluations = []
-    npv_and_slope = irr_search._npv_and_slope
-
-    def counted(coeffs, u, shift):
-        evaluations.append(u.size)
-        return npv_and_slope(coeffs, u, shift)
-
-    monkeypatch.setattr(irr_search, "_npv_and_slope", counted)
+    evaluations = _count_calls(monkeypatch, "_npv_and_slope")
     rate = float(irr(values, 0.03, count_roots=False).rate)
     assert evaluations == [1, 1]
     gross = sum(abs(v) / (1 + rate) ** t for t, v in enumerate(values))

@@ -16,15 +16,7 @@ import numpy as np
 from labfinance.engine import finance
 from labfinance.engine.lineitems import BenefitLine, Case, CostLine, shift
 from labfinance.engine.linesums import LineSums
-from labfinance.model.scenario import (
-    Contribution,
-    Grant,
-    InKind,
-    Loan,
-    OutcomePayment,
-    Revenue,
-    Scenario,
-)
+from labfinance.model.scenario import Contribution, Grant, InKind, Loan, OutcomePayment, Revenue
 
 
 @dataclass
@@ -323,11 +315,11 @@ def _less(cost: np.ndarray, covered: np.ndarray | None) -> np.ndarray:
     return cost - covered
 
 
-def _covered_lines(s: Scenario) -> set[str]:
+def _covered_lines(c: Case) -> set[str]:
     """Ids of the cost lines in-kind covers (a line it names, or the line an in-kind amount
     implies, under the source's id): their eligible cost depends on which sources take part,
     call by call, even where the line itself is the case's."""
-    return {f.covers if f.covers is not None else f.id for f in s.funding
+    return {f.covers if f.covers is not None else f.id for f in c.s.funding
             if isinstance(f, InKind)}
 
 
@@ -346,7 +338,7 @@ def _rate_grant(c: Case, g: Grant, sums: LineSums, covered: dict[str, Any],
     if key not in eligible_sums:
         eligible_sums[key] = sums.total(key, lambda line: _less(line.cost, covered.get(line.id)),
                                         (c.Y,), lambda line: g.pays_on(line.id, line.category),
-                                        varies=_covered_lines(s))
+                                        varies=_covered_lines(c))
     eligible = eligible_sums[key]
     rate = P.get(f"{path}.rate", g.rate)
     cap = P.get(f"{path}.cap", g.cap) if g.cap is not None else np.inf
