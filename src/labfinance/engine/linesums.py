@@ -20,7 +20,6 @@ from labfinance.engine.lineitems import CostLine
 from labfinance.engine.sums import Stacked, add_up
 
 _KEEP = 64  # sums remembered: a few per scenario, for the case, its variants and a comparison
-# (id of the case's line list, what is summed) -> (that list, the lines summed, their stack)
 # (id of the case's line list, what is summed) -> (that list, each summed line's place in the
 # sum by its place among the lines, their stack)
 _stacks: dict[tuple[int, str], tuple[list[CostLine], dict[int, int], Stacked]] = {}
