@@ -513,13 +513,14 @@ def portfolio(paths: tuple[str, ...], output: str | None, json_path: str | None,
               seed: int, jobs: int | None, lang: str | None, force: bool) -> None:
     """Every initiative of PATH... (scenario files, or folders of them) in one workbook, summed
     by calendar year, with the risk of the whole (exit 2 if a file was left out)."""
-    from labfinance.analysis.portfolio import default_jobs, evaluate_portfolio
+    from labfinance.analysis.montecarlo import available_cores
+    from labfinance.analysis.portfolio import evaluate_portfolio
     from labfinance.outputs.portfolio import portfolio_json
     from labfinance.outputs.terminal import portfolio_lines
 
     workbook = "portfolio.xlsx" if output is None and json_path is None else output
     _check_outputs(workbook, json_path, force)
-    result = evaluate_portfolio(paths, draws=draws, seed=seed, jobs=jobs or default_jobs(),
+    result = evaluate_portfolio(paths, draws=draws, seed=seed, jobs=jobs or available_cores(),
                                 progress=_portfolio_progress)
     for message in result.problems:
         click.echo(message, err=True)

@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labfinance.analysis.montecarlo import available_cores
 from labfinance.analysis.run import Analysis, analyse
 from labfinance.engine.core import LEDGER_ROWS, Results
 from labfinance.model.loader import Loaded
@@ -223,11 +222,6 @@ def _outcomes(files: list[Path], seed: int, draws: int, jobs: int) -> Iterator[O
             if following is not None:
                 pending.append(pool.submit(evaluate_file, str(following), seed, draws, 1))
             yield outcome
-
-
-def default_jobs() -> int:
-    """The cores this process may use."""
-    return available_cores()
 
 
 def evaluate_portfolio(paths: Sequence[str | Path], *, draws: int, seed: int, jobs: int = 1,

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labfinance.engine import finance
 from labfinance.engine import metrics as fm
-from labfinance.engine.sums import increase, running
+from labfinance.engine.sums import running
 from labfinance.engine.timeline import ZERO
 from labfinance.model.scenario import Loan, Scenario
 
@@ -40,7 +41,7 @@ def top_up(cumulative: np.ndarray) -> np.ndarray:
     # year-by-year rule is the increments of that running maximum (vectorised over draws)
     deficit = -np.asarray(cumulative, dtype=float)
     need = running(np.maximum, np.where(deficit < ZERO, 0.0, deficit))
-    return increase(need)
+    return finance.increase(need)
 
 
 def top_up_formula(cumulative: str, earlier: str, tolerance: str) -> str:

@@ -168,8 +168,16 @@ def capped_running_total_formula(previous: str, flow: str, cap: str | None) -> s
 
 
 def increase(running: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Each year's increase of a running total (the first year's is the total itself)."""
-    return sums.increase(running)
+    """Each year's increase of a running total (the first year's is the total itself): numpy's
+    ``diff`` with 0 prepended, bit for bit, without the copy it makes to prepend.
+
+    >>> increase(np.array([[40.0, 80.0, 100.0]])).tolist()
+    [[40.0, 40.0, 20.0]]
+    """
+    out = np.empty(np.shape(running))
+    out[..., :1] = running[..., :1]
+    np.subtract(running[..., 1:], running[..., :-1], out=out[..., 1:])
+    return out
 
 
 def increase_formula(this_year: str, last_year: str) -> str:

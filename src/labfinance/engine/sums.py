@@ -69,11 +69,11 @@ def in_order(rows: list[np.ndarray], tail: tuple[int, ...]) -> np.ndarray:
 class Stacked:
     """Terms that come back call after call, most of them the very same arrays (the case's cost
     lines a Monte Carlo chunk or a sensitivity call leaves alone): their rows stacked once, so
-    that :meth:`add_up` costs one reduction over the stack plus the terms that changed.
+    that :meth:`add_up_changes` costs one reduction over the stack plus the terms that changed.
 
     >>> a, b, c = np.ones((1, 2)), np.full((1, 2), 2.0), np.full((1, 2), 4.0)
     >>> stack = Stacked([a, b, c], (2,))
-    >>> stack.add_up([a, b, c]).tolist(), stack.add_up([a, np.full((3, 2), 8.0), c]).tolist()
+    >>> stack.add_up_changes({}).tolist(), stack.add_up_changes({1: np.full((3, 2), 8.0)}).tolist()
     ([[7.0, 7.0]], [[13.0, 13.0], [13.0, 13.0], [13.0, 13.0]])
     """
 
@@ -85,14 +85,8 @@ class Stacked:
             raise ValueError("stacked terms are one row each")
         self.total = in_order(terms, tail)
 
-    def add_up(self, terms: list[np.ndarray]) -> np.ndarray:
-        """:func:`add_up` of ``terms`` (as many as stacked, in the same order), bit for bit."""
-        if len(terms) != len(self.terms):
-            raise ValueError("as many terms as stacked, please")
-        return self.add_up_changes(dict(enumerate(terms)))
-
     def add_up_changes(self, changes: dict[int, Any]) -> np.ndarray:
-        """:meth:`add_up` of the stacked terms with ``changes[i]`` in place of term i, bit for
+        """:func:`add_up` of the stacked terms with ``changes[i]`` in place of term i, bit for
         bit; a change that is the stacked term itself changes nothing.
 
         >>> a, b = np.ones((1, 2)), np.full((1, 2), 2.0)
@@ -146,19 +140,6 @@ def running(step: np.ufunc, values: Any) -> np.ndarray:
     out[:, 0] = values[:, 0]
     for year in range(1, values.shape[1]):
         step(out[:, year - 1], values[:, year], out=out[:, year])
-    return out
-
-
-def increase(values: np.ndarray) -> np.ndarray:
-    """Each year's increase of a running total (the first year's is the total itself): numpy's
-    ``diff`` with 0 prepended, bit for bit, without the copy it makes to prepend.
-
-    >>> increase(np.array([[40.0, 80.0, 100.0]])).tolist()
-    [[40.0, 40.0, 20.0]]
-    """
-    out = np.empty(values.shape)
-    out[..., :1] = values[..., :1]
-    np.subtract(values[..., 1:], values[..., :-1], out=out[..., 1:])
     return out
 
 
